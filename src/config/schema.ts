@@ -17,13 +17,16 @@ export const duration = z.union([z.string(), z.number()]).transform((v, ctx) => 
 });
 
 const statusCode = z.number().int().min(100).max(599);
+// Links shown on the page: http(s) only, so a config cannot smuggle javascript: into an href.
+const webUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
 
 export const httpMonitorSchema = z.strictObject({
   name: slug,
   type: z.literal('http').default('http'),
-  url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }),
+  url: webUrl,
   method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']).default('GET'),
-  headers: z.record(z.string(), z.string()).default({}),
+  // YAML reads `X-Retries: 3` as a number; a header value is text either way.
+  headers: z.record(z.string(), z.union([z.string(), z.number()]).transform(String)).default({}),
   body: z.string().optional(),
   expected_status: z.union([statusCode, z.array(statusCode).min(1)]).default([200]).transform((v) => (Array.isArray(v) ? v : [v])),
   interval: duration.optional(),
@@ -52,7 +55,7 @@ export const serviceSchema = z.strictObject({
   id: slug,
   name: z.string().min(1),
   description: z.string().optional(),
-  url: z.url().optional(),
+  url: webUrl.optional(),
   components: z.array(componentSchema).min(1),
 });
 export type ServiceConfig = z.output<typeof serviceSchema>;
@@ -65,7 +68,7 @@ export const configSchema = z
         host: z.string().default('127.0.0.1'),
         port: z.number().int().min(0).max(65535).default(8080),
         /** Public address, for links in feeds and messages. */
-        base_url: z.url().optional(),
+        base_url: webUrl.optional(),
       })
       .prefault({}),
     store: z
@@ -91,8 +94,10 @@ export const configSchema = z
     // Cross-references: ids unique where they must be, dependencies that resolve.
     const componentIds = new Set<string>();
     cfg.services.forEach((s, si) => {
-      if (cfg.services.findIndex((o) => o.id === s.id) !== si)
+      if (cfg.services.findIndex((o) => o.id === s.id) !== si) {
         ctx.addIssue({ code: 'custom', path: ['services', si, 'id'], message: `duplicate service id "${s.id}"` });
+        return; // its components would all repeat the same complaint
+      }
       s.components.forEach((c, ci) => {
         const full = `${s.id}/${c.id}`;
         if (componentIds.has(full))
@@ -117,6 +122,28 @@ export const configSchema = z
         }),
       ),
     );
+    // A dependency loop would make every component in it wait on itself.
+    const deps = new Map<string, string[]>(cfg.services.flatMap((s) => s.components.map((c) => [`${s.id}/${c.id}`, c.depends_on.map((d) => (d.includes('/') ? d : `${s.id}/${d}`))] as const)));
+    const state = new Map<string, 'open' | 'done'>();
+    const visit = (id: string, trail: string[]): string[] | undefined => {
+      if (state.get(id) === 'done') return undefined;
+      if (state.get(id) === 'open') return [...trail.slice(trail.indexOf(id)), id];
+      state.set(id, 'open');
+      for (const d of deps.get(id) ?? []) {
+        const loop = visit(d, [...trail, id]);
+        if (loop) return loop;
+      }
+      state.set(id, 'done');
+      return undefined;
+    };
+    for (const [si, s] of cfg.services.entries())
+      for (const [ci, c] of s.components.entries()) {
+        const loop = visit(`${s.id}/${c.id}`, []);
+        if (loop) {
+          ctx.addIssue({ code: 'custom', path: ['services', si, 'components', ci, 'depends_on'], message: `dependency loop: ${loop.join(' → ')}` });
+          return;
+        }
+      }
   });
 
 export type VigieConfig = z.output<typeof configSchema>;
