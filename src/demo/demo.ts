@@ -1,0 +1,146 @@
+// `vigie demo`: a real outage replayed on loopback. Simulated services run in a child process,
+// the player moves their scenario time forward, and Vigie watches them through its normal wiring.
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { type Vigie, createVigie } from '../app.js';
+import { formatDuration } from '../core/duration.js';
+import { STATUS_LABEL } from '../core/status.js';
+import { type Clock, acceleratedClock } from '../core/time.js';
+import type { StatusChange } from '../detect/detector.js';
+import { type TimelineEvent, changesBetween } from './faults.js';
+import { type Scenario, loadScenario } from './scenario.js';
+import { type ForkedSimulator, forkSimulator } from './sim-client.js';
+import { scenarioToConfig } from './vigie-config.js';
+
+export interface DemoOptions {
+  scenario: string;
+  /** Scenario milliseconds per real millisecond. */
+  speed: number;
+  port: number;
+  logger: Logger;
+  /** Scenario time between checks of each monitor; 30 s by default. */
+  intervalMs?: number;
+  exitAtEnd?: boolean;
+  /** Where the demo's SQLite file goes; it is recreated at each run since its times are the scenario's. */
+  dataDir?: string;
+  out?: (line: string) => void;
+}
+
+export interface RunningDemo {
+  scenario: Scenario;
+  url: string;
+  vigie: Vigie;
+  sim: ForkedSimulator;
+  clock: Clock;
+  /** Resolves when scenario time passes the end of the replay window. */
+  ended: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Real milliseconds between two moves of the simulated services' clock. */
+const PLAYER_STEP_MS = 100;
+/** Network time, not scenario time: a hung endpoint costs this long whatever the speed. */
+const DEMO_TIMEOUT_MS = 2000;
+const DEMO_DEGRADED_AFTER_MS = 1000;
+
+const hhmm = (t: number) => new Date(t).toISOString().slice(11, 16);
+
+export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
+  const out = o.out ?? ((l: string) => process.stdout.write(l + '\n'));
+  const scenario = loadScenario(o.scenario);
+  const dataDir = o.dataDir ?? join(process.cwd(), 'data');
+  await mkdir(dataDir, { recursive: true });
+  const dbPath = join(dataDir, `demo-${scenario.name}.db`);
+  await Promise.all(['', '-wal', '-shm'].map((suffix) => rm(dbPath + suffix, { force: true })));
+
+  const sim = await forkSimulator(o.scenario, { t: scenario.start });
+  const config = scenarioToConfig(scenario, (s, c, r) => sim.url(s, c, r), {
+    port: o.port,
+    storePath: dbPath,
+    ...(o.intervalMs !== undefined ? { intervalMs: o.intervalMs } : {}),
+    timeoutMs: DEMO_TIMEOUT_MS,
+    degradedAfterMs: DEMO_DEGRADED_AFTER_MS,
+  });
+  const names = new Map<string, string>(config.services.flatMap((s) => s.components.map((c) => [`${s.id}/${c.id}`, `${s.name} › ${c.name}`] as const)));
+  const clock = acceleratedClock(scenario.start, o.speed);
+  let vigie: Vigie;
+  try {
+    vigie = await createVigie({
+      config,
+      clock,
+      logger: o.logger,
+      refreshSeconds: 2,
+      onStatusChange: (c: StatusChange) =>
+        out(`[${hhmm(c.at)} UTC] Vigie:    ${names.get(c.componentId) ?? c.componentId}: ${STATUS_LABEL[c.from]} → ${STATUS_LABEL[c.to]} (${c.reason})`),
+    });
+  } catch (err) {
+    await sim.close();
+    throw err;
+  }
+
+  const url = await vigie.start();
+  const realLength = (scenario.end - scenario.start) / o.speed;
+  out(`Replaying "${scenario.title}" (sources: seeds ${scenario.sources.join(', ')}), ${scenario.regions.length} regions, at ${o.speed}× speed: ${formatDuration(realLength)} of real time.`);
+  out(`Status page: ${url}/    Statuspage API: ${url}/api/v2/summary.json`);
+
+  let played = scenario.start;
+  let endedResolve!: () => void;
+  const ended = new Promise<void>((r) => (endedResolve = r));
+  const step = () => {
+    const now = Math.min(clock.now(), scenario.end);
+    for (const e of changesBetween(scenario, played, now === scenario.end ? Infinity : now)) out(describe(e));
+    played = now;
+    sim.setTime(now);
+    if (now >= scenario.end) {
+      clearInterval(player);
+      out(`[${hhmm(scenario.end)} UTC] Replay finished. ${o.exitAtEnd ? 'Stopping.' : 'The page stays up; Ctrl-C to stop.'}`);
+      endedResolve();
+    }
+  };
+  const player = setInterval(step, PLAYER_STEP_MS);
+  step();
+
+  let stopping: Promise<void> | undefined;
+  return {
+    scenario,
+    url,
+    vigie,
+    sim,
+    clock,
+    ended,
+    stop: () =>
+      (stopping ??= (async () => {
+        clearInterval(player);
+        await vigie.stop();
+        await sim.close();
+      })()),
+  };
+}
+
+function describe(e: TimelineEvent): string {
+  const at = `[${hhmm(e.at)} UTC]`;
+  if (e.kind === 'vendor') {
+    const who = e.statement.component ? `${e.statement.service}/${e.statement.component}` : e.statement.service;
+    return `${at} Vendor:   ${who} says "${e.statement.status}"${e.statement.body ? `: ${e.statement.body}` : ''}`;
+  }
+  if (e.kind === 'reports') {
+    return `${at} Crowd:    ${e.level.service} reports ${e.edge === 'start' ? `rise to ${e.level.per_minute}/min` : 'back to normal'}`;
+  }
+  const targets = e.fault.targets.map((t) => (t.component ? `${t.service}/${t.component}` : t.service)).join(', ');
+  const where = e.fault.regions.join(', ');
+  return e.edge === 'start'
+    ? `${at} Scenario: ${targets} in ${where}: ${e.fault.mode}${e.fault.note ? ` (${e.fault.note})` : ''}`
+    : `${at} Scenario: ${targets} in ${where}: fault over`;
+}
+
+/** The CLI's entry: runs until Ctrl-C (or the end of the replay with exitAtEnd). */
+export async function runDemo(o: DemoOptions): Promise<void> {
+  const { onShutdown } = await import('../cli/signals.js');
+  const demo = await startDemo(o);
+  onShutdown(() => demo.stop());
+  if (o.exitAtEnd) {
+    await demo.ended;
+    await demo.stop();
+  }
+}

@@ -1,0 +1,63 @@
+// The demo as a newcomer runs it, accelerated: simulated services in a child process, Vigie
+// probing them over loopback. The scenario's own times are the truth the detected changes must match.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { pino } from 'pino';
+import { request } from 'undici';
+import { startDemo } from '../src/demo/demo.js';
+
+const at = (hhmm: string, day = 11) => Date.parse(`2024-12-${day}T${hhmm}:00Z`);
+
+test('the correlated evening replays: Meta fails and recovers, then ChatGPT and Sora from 23:07, back region by region', { timeout: 120_000 }, async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'vigie-demo-'));
+  const lines: string[] = [];
+  const demo = await startDemo({
+    scenario: 'correlated-evening',
+    speed: 1200,
+    intervalMs: 60_000,
+    port: 0,
+    dataDir,
+    logger: pino({ level: 'silent' }),
+    out: (l) => lines.push(l),
+  });
+  try {
+    assert.match(lines.join('\n'), /Status page: http:\/\/127\.0\.0\.1:\d+/);
+    await demo.ended;
+    const changes = (await demo.vigie.store.statusChanges({ limit: 1000 })).reverse();
+    const of = (id: string) => changes.filter((c) => c.componentId === id);
+    const firstMajor = (id: string) => of(id).find((c) => c.toStatus === 'major_outage')?.at;
+    const lastChange = (id: string) => of(id).at(-1);
+
+    for (const id of ['meta/facebook', 'meta/instagram']) {
+      const t = firstMajor(id);
+      assert.ok(t !== undefined && t >= at('20:50') && t <= at('20:56'), `${id} major outage at ${t && new Date(t).toISOString()}`);
+      const back = lastChange(id)!;
+      assert.equal(back.toStatus, 'operational');
+      assert.ok(back.at >= at('22:26') && back.at <= at('22:32'), `${id} back at ${new Date(back.at).toISOString()}`);
+    }
+    for (const id of ['chatgpt/web', 'chatgpt/app', 'chatgpt/api', 'chatgpt/sora']) {
+      const t = firstMajor(id);
+      assert.ok(t !== undefined && t >= at('23:07') && t <= at('23:12'), `${id} major outage at ${t && new Date(t).toISOString()}`);
+      assert.ok(!of(id).some((c) => c.at < at('23:07')), `${id} changed before its fault`);
+      assert.equal(lastChange(id)?.toStatus, 'operational', `${id} ends operational`);
+    }
+    // Europe recovers first (02:10): ChatGPT web is then in partial outage, not major, until the US is back.
+    const web = of('chatgpt/web');
+    const partial = web.find((c) => c.fromStatus === 'major_outage' && c.toStatus === 'partial_outage');
+    assert.ok(partial && partial.at >= at('02:10', 12) && partial.at <= at('02:16', 12), 'partial outage once Europe is back');
+    assert.match(partial.reason, /asia, us/);
+    // Siri's extension answers 200 but depends on the API: it is impaired through the dependency.
+    assert.ok(of('siri/chatgpt-extension').some((c) => c.toStatus === 'partial_outage' && /chatgpt\/api/.test(c.reason)));
+
+    const summary = (await (await request(`${demo.url}/api/v2/summary.json`)).body.json()) as { status: { indicator: string } };
+    assert.equal(summary.status.indicator, 'none', 'all operational at the end of the replay');
+    assert.match(lines.join('\n'), /Vendor: {3}chatgpt says "monitoring": Traffic recovery is underway/);
+  } finally {
+    await demo.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+  assert.ok(demo.sim.child.exitCode !== null || demo.sim.child.signalCode !== null, 'the simulator process has exited');
+});
