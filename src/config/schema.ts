@@ -2,6 +2,7 @@
 // Keys are snake_case, as people write YAML; strict objects so a misspelt key is an error, not a silent default.
 import { z } from 'zod';
 import { parseDuration } from '../core/duration.js';
+import { findCycle } from '../core/graph.js';
 
 const SLUG = /^[a-z0-9][a-z0-9_-]*$/;
 const slug = z.string().regex(SLUG, 'must be lowercase letters, digits, "-" or "_", starting with a letter or digit');
@@ -124,26 +125,13 @@ export const configSchema = z
     );
     // A dependency loop would make every component in it wait on itself.
     const deps = new Map<string, string[]>(cfg.services.flatMap((s) => s.components.map((c) => [`${s.id}/${c.id}`, c.depends_on.map((d) => (d.includes('/') ? d : `${s.id}/${d}`))] as const)));
-    const state = new Map<string, 'open' | 'done'>();
-    const visit = (id: string, trail: string[]): string[] | undefined => {
-      if (state.get(id) === 'done') return undefined;
-      if (state.get(id) === 'open') return [...trail.slice(trail.indexOf(id)), id];
-      state.set(id, 'open');
-      for (const d of deps.get(id) ?? []) {
-        const loop = visit(d, [...trail, id]);
-        if (loop) return loop;
-      }
-      state.set(id, 'done');
-      return undefined;
-    };
-    for (const [si, s] of cfg.services.entries())
-      for (const [ci, c] of s.components.entries()) {
-        const loop = visit(`${s.id}/${c.id}`, []);
-        if (loop) {
-          ctx.addIssue({ code: 'custom', path: ['services', si, 'components', ci, 'depends_on'], message: `dependency loop: ${loop.join(' → ')}` });
-          return;
-        }
-      }
+    const loop = findCycle(deps);
+    if (loop) {
+      const [sid, cid] = loop[0]!.split('/');
+      const si = cfg.services.findIndex((s) => s.id === sid);
+      const ci = cfg.services[si]!.components.findIndex((c) => c.id === cid);
+      ctx.addIssue({ code: 'custom', path: ['services', si, 'components', ci, 'depends_on'], message: `dependency loop: ${loop.join(' → ')}` });
+    }
   });
 
 export type VigieConfig = z.output<typeof configSchema>;

@@ -9,6 +9,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { COMPONENT_STATUSES, type ComponentStatus } from '../core/status.js';
 import { parseDuration } from '../core/duration.js';
+import { findCycle } from '../core/graph.js';
 
 export const FAULT_MODES = ['ok', 'error_500', 'unavailable_503', 'timeout', 'slow', 'reset', 'wrong_content'] as const;
 export type FaultMode = (typeof FAULT_MODES)[number];
@@ -336,26 +337,11 @@ export const scenarioSchema = scenarioFile.transform((f: ScenarioFile, ctx): Sce
   // A dependency loop would make every component in it wait on itself (vigie.yaml refuses it too).
   const deps = new Map<string, string[]>();
   f.services.forEach((s, si) => s.components.forEach((c, ci) => deps.set(`${s.id}/${c.id}`, fullDeps[si]![ci]!)));
-  const state = new Map<string, 'open' | 'done'>();
-  const visit = (id: string, trail: string[]): string[] | null => {
-    if (state.get(id) === 'done') return null;
-    if (state.get(id) === 'open') return [...trail.slice(trail.indexOf(id)), id];
-    state.set(id, 'open');
-    for (const d of deps.get(id) ?? []) {
-      const loop = visit(d, [...trail, id]);
-      if (loop) return loop;
-    }
-    state.set(id, 'done');
-    return null;
-  };
-  for (const id of deps.keys()) {
-    const loop = visit(id, []);
-    if (loop) {
-      const [sid, cid] = loop[0]!.split('/');
-      const si = f.services.findIndex((s) => s.id === sid);
-      issue(['services', si, 'components', f.services[si]!.components.findIndex((c) => c.id === cid), 'depends_on'], `dependency loop: ${loop.join(' -> ')}`);
-      break;
-    }
+  const loop = findCycle(deps);
+  if (loop) {
+    const [sid, cid] = loop[0]!.split('/');
+    const si = f.services.findIndex((s) => s.id === sid);
+    issue(['services', si, 'components', f.services[si]!.components.findIndex((c) => c.id === cid), 'depends_on'], `dependency loop: ${loop.join(' -> ')}`);
   }
 
   const faults: Fault[] = f.faults.map((x, i) => {
