@@ -110,7 +110,9 @@ describe('vigie check', () => {
   test('bad input: exit 2 with one line saying what is wrong', async () => {
     for (const [args, msg] of [
       [['check', 'not a url'], /is not a URL/],
-      [['check', 'ftp://127.0.0.1/'], /only http:\/\/ and https:\/\//],
+      [['check', 'ftp://127.0.0.1/'], /cannot check ftp:\/\/ URLs; use http:\/\/, https:\/\/, tcp:\/\//],
+      [['check', 'tcp://127.0.0.1'], /a tcp:\/\/ check needs a host and a port/],
+      [['check', 'dns:///example.com?type=BOGUS'], /\?type= takes one of A, AAAA/],
       [['check', 'http://127.0.0.1/', '--timeout', 'soon'], /--timeout takes a duration/],
       [['check', 'http://127.0.0.1/', '--expect', '999'], /--expect takes HTTP status codes/],
     ] as const) {

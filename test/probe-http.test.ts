@@ -114,7 +114,7 @@ test('expected status [200, 204]: 204 passes, 404 fails naming both', async (t) 
   assert.equal(bad.statusCode, 404);
 });
 
-test('redirects are not followed: a 301 when 200 is expected fails', async (t) => {
+test('with follow_redirects off, a 301 when 200 is expected fails naming the Location', async (t) => {
   let hits = 0;
   const srv = await startHttp((_req, res) => {
     hits++;
@@ -122,7 +122,7 @@ test('redirects are not followed: a 301 when 200 is expected fails', async (t) =
     res.end();
   });
   t.after(() => srv.close());
-  const r = await httpProbe(target(`${srv.origin}/`), { timeoutMs: 5000 });
+  const r = await httpProbe(target(`${srv.origin}/`, { followRedirects: false }), { timeoutMs: 5000 });
   assertFail(r, 'http_status', /HTTP 301 Moved Permanently, expected 200 \(redirect to \/elsewhere, not followed\)/);
   assert.equal(hits, 1);
 });

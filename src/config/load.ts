@@ -339,7 +339,7 @@ class ConfigReader {
 
     if (issue.code === 'unrecognized_keys') {
       const { node } = this.locate(path);
-      const known = knownKeys(path);
+      const known = knownKeys(path, data);
       return (issue.keys ?? []).map((k) => {
         const rawPath = [...path, k];
         const pair = this.findPair(this.resolveAlias(node), k, 0);
@@ -499,21 +499,30 @@ function unwrap(schema: unknown): unknown {
 }
 
 /** The schema for the value at `path`, wrappers (optional, default, ...) removed; undefined past a union. */
-function schemaAt(path: readonly PropertyKey[]): unknown {
+function schemaAt(path: readonly PropertyKey[], data?: unknown): unknown {
   let schema: unknown = configSchema;
-  for (const seg of path) {
-    const def = defOf(unwrap(schema));
+  for (const [i, seg] of path.entries()) {
+    const def = defOf(unwrap(pickOption(schema, data, path.slice(0, i))));
     if (def?.type === 'object' && def.shape) schema = def.shape[String(seg)];
     else if (def?.type === 'array') schema = def.element;
     else if (def?.type === 'record') schema = def.valueType;
     else return undefined;
   }
-  return unwrap(schema);
+  return unwrap(pickOption(schema, data, path));
+}
+
+/** In a discriminated union (monitors by `type`), the option the value at `at` selects (no value: the option that takes none). */
+function pickOption(schema: unknown, data: unknown, at: readonly PropertyKey[]): unknown {
+  const def = defOf(unwrap(schema)) as (SchemaDef & { discriminator?: string; options?: unknown[] }) | undefined;
+  if (def?.type !== 'union' || !def.discriminator || !def.options) return schema;
+  const tag = (valueAt(data, at) as Record<string, unknown> | null | undefined)?.[def.discriminator];
+  const values = (o: unknown) => (o as { _zod?: { propValues?: Record<string, Set<unknown>> } })._zod?.propValues?.[def.discriminator!];
+  return def.options.find((o) => values(o)?.has(tag)) ?? schema;
 }
 
 /** The keys the schema allows for the object at `path`, if it is an object there. */
-export function knownKeys(path: readonly PropertyKey[]): string[] | undefined {
-  const def = defOf(schemaAt(path));
+export function knownKeys(path: readonly PropertyKey[], data?: unknown): string[] | undefined {
+  const def = defOf(schemaAt(path, data));
   return def?.type === 'object' && def.shape ? Object.keys(def.shape) : undefined;
 }
 

@@ -1,6 +1,7 @@
 // A short human report of one probe run, for `vigie check URL`.
 import { STATUS_CODES } from 'node:http';
 import type { Phases, ProbeResult } from '../core/observation.js';
+import type { ProbeDetails } from './types.js';
 
 const PHASE_LINES: [label: string, key: keyof Phases][] = [
   ['dns', 'dnsMs'],
@@ -31,6 +32,21 @@ export function formatProbeResult(url: string, r: ProbeResult): string {
   const timed = PHASE_LINES.filter(([, key]) => r.phases[key] !== undefined).map(([label, key]) => [label, r.phases[key]!.toFixed(1)] as const);
   const numberWidth = Math.max(0, ...timed.map(([, v]) => v.length));
   for (const [label, v] of timed) rows.push([label, `${v.padStart(numberWidth)} ms`]);
+  rows.push(...detailRows((r as { details?: ProbeDetails }).details ?? {}));
   const labelWidth = 'first byte'.length + 2; // the same column in every report
   return [verdict, ...rows.map(([label, value]) => `  ${label.padEnd(labelWidth)}${value}`)].join('\n');
+}
+
+/** What a kind learnt beyond the phases: certificate, redirects, DNS answers, first token, round trip. */
+function detailRows(d: ProbeDetails): [string, string][] {
+  const rows: [string, string][] = [];
+  if (d.redirects !== undefined) rows.push(['redirects', `${d.redirects}${d.finalUrl ? ` -> ${d.finalUrl}` : ''}`]);
+  if (d.certDaysLeft !== undefined) rows.push(['cert', `${d.certDaysLeft.toFixed(1)} days left (until ${d.certExpiresAt ?? '?'}${d.certIssuer ? `, issuer ${d.certIssuer}` : ''})`]);
+  if (d.rcode !== undefined) rows.push(['rcode', d.rcode]);
+  for (const a of d.answers ?? []) rows.push(['answer', a]);
+  if (d.firstTokenMs !== undefined) rows.push(['1st token', `${d.firstTokenMs.toFixed(1)} ms`]);
+  if (d.answer !== undefined) rows.push(['answer', JSON.stringify(d.answer)]);
+  if (d.rttMs !== undefined) rows.push(['rtt', `${d.rttMs} ms`]);
+  if (d.sinceLastBeatMs !== undefined) rows.push(['last beat', `${Math.round(d.sinceLastBeatMs / 1000)} s ago`]);
+  return rows;
 }

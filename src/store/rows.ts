@@ -2,6 +2,7 @@
 // before the rest of Vigie trusts it: a bad value is an error that names its table and row.
 import type { Selectable } from 'kysely';
 import type { HttpTarget, MonitorEntity } from '../config/schema.js';
+import { type KindAndTarget, REQUIRED_TARGET_KEYS, isMonitorKind } from '../config/monitors.js';
 import { ERROR_KINDS, type ErrorKind, type Observation, type Phases } from '../core/observation.js';
 import { isComponentStatus, type ComponentStatus } from '../core/status.js';
 import type { MonitorTable, ObservationTable } from './schema.js';
@@ -61,17 +62,25 @@ function toHttpTarget(text: string, id: string): HttpTarget {
   return t as HttpTarget;
 }
 
+/** The kind and its stored target, checked: http field by field, the other kinds for the keys they require. */
+function toKindAndTarget(kind: string, text: string, id: string): KindAndTarget {
+  if (!isMonitorKind(kind)) throw new CorruptRowError('monitors', id, `unknown kind ${JSON.stringify(kind)}`);
+  if (kind === 'http') return { kind, target: toHttpTarget(text, id) };
+  const v = parseJson(text, 'monitors', id, 'target');
+  if (v === null || typeof v !== 'object' || Array.isArray(v) || !REQUIRED_TARGET_KEYS[kind].every((k) => k in v))
+    throw new CorruptRowError('monitors', id, `target is not a ${kind} target`);
+  return { kind, target: v } as KindAndTarget;
+}
+
 export function toMonitor(r: Selectable<MonitorTable>): MonitorEntity {
-  if (r.kind !== 'http') throw new CorruptRowError('monitors', r.id, `unknown kind ${JSON.stringify(r.kind)}`);
   return {
     id: r.id,
     componentId: r.component_id,
-    kind: r.kind,
+    ...toKindAndTarget(r.kind, r.target, r.id),
     region: r.region,
     intervalMs: r.interval_ms,
     timeoutMs: r.timeout_ms,
     degradedAfterMs: r.degraded_after_ms,
-    target: toHttpTarget(r.target, r.id),
   };
 }
 

@@ -1,12 +1,15 @@
 // Local servers that behave, and misbehave, for probe tests. All listen on
 // 127.0.0.1 port 0 and give back a close() that also ends every open socket.
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import dgram from 'node:dgram';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import tls from 'node:tls';
 
 export interface Running {
   port: number;
@@ -124,4 +127,133 @@ export function selfSignedCert(): SelfSigned | undefined {
     certPath,
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+// --- servers for the other probe kinds -------------------------------------------------------
+
+/** A raw TLS server with the given key/cert; `onConnection` gets each secure socket. */
+export async function startTlsServer(creds: { key: Buffer; cert: Buffer }, onConnection: (socket: tls.TLSSocket) => void = () => {}): Promise<Running> {
+  const server = tls.createServer(creds, (s) => {
+    s.on('error', () => {});
+    onConnection(s);
+  });
+  server.on('tlsClientError', () => {});
+  const sockets = track(server);
+  const port = await listen(server);
+  return { port, origin: `tls://127.0.0.1:${port}`, close: () => closeServer(server, sockets) };
+}
+
+type DnsRecords = Partial<Record<'A' | 'AAAA' | 'TXT' | 'CNAME' | 'MX', (string | [number, string])[]>>;
+
+export interface DnsServer {
+  port: number;
+  /** "127.0.0.1:port", as a monitor's resolver field takes it. */
+  address: string;
+  queries(): number;
+  close(): Promise<void>;
+}
+
+const DNS_TYPES: Record<number, keyof DnsRecords> = { 1: 'A', 28: 'AAAA', 16: 'TXT', 5: 'CNAME', 15: 'MX' };
+
+/**
+ * A tiny authoritative DNS server over UDP on 127.0.0.1, for the dns probe: answers A, AAAA, TXT,
+ * CNAME and MX from `zone`, NXDOMAIN for names it does not hold, NOERROR with no answer for a
+ * type it has none of. `silent: true` makes it read queries and never answer; `rcode` forces one.
+ */
+export async function startDns(zone: Record<string, DnsRecords>, opts: { silent?: boolean; rcode?: number } = {}): Promise<DnsServer> {
+  const socket = dgram.createSocket('udp4');
+  let count = 0;
+  socket.on('message', (msg, from) => {
+    count++;
+    if (opts.silent || msg.length < 12) return;
+    let i = 12;
+    const labels: string[] = [];
+    while (i < msg.length && msg[i]! > 0) {
+      labels.push(msg.subarray(i + 1, i + 1 + msg[i]!).toString('latin1'));
+      i += 1 + msg[i]!;
+    }
+    const qEnd = i + 5;
+    const qtype = msg.readUInt16BE(i + 1);
+    const name = labels.join('.').toLowerCase();
+    const records = zone[name];
+    const type = DNS_TYPES[qtype];
+    const answers = records && type ? (records[type] ?? []) : [];
+    const rcode = opts.rcode ?? (records ? 0 : 3);
+    const header = Buffer.alloc(12);
+    header.writeUInt16BE(msg.readUInt16BE(0), 0);
+    header.writeUInt16BE(0x8000 | (msg.readUInt16BE(2) & 0x0100) | 0x0400 | 0x0080 | rcode, 2);
+    header.writeUInt16BE(1, 4);
+    header.writeUInt16BE(rcode === 0 ? answers.length : 0, 6);
+    const parts: Buffer[] = [header, msg.subarray(12, qEnd)];
+    if (rcode === 0) for (const a of answers) parts.push(answerRecord(qtype, a));
+    socket.send(Buffer.concat(parts), from.port, from.address);
+  });
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  const port = socket.address().port;
+  return { port, address: `127.0.0.1:${port}`, queries: () => count, close: () => new Promise((resolve) => socket.close(() => resolve())) };
+}
+
+function encodeName(name: string): Buffer {
+  return Buffer.concat([...name.split('.').filter(Boolean).map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l, 'latin1')])), Buffer.from([0])]);
+}
+
+function answerRecord(qtype: number, value: string | [number, string]): Buffer {
+  let rdata: Buffer;
+  if (qtype === 1) rdata = Buffer.from(String(value).split('.').map(Number));
+  else if (qtype === 28) rdata = ipv6Bytes(String(value));
+  else if (qtype === 16) {
+    const t = Buffer.from(String(value), 'utf8');
+    rdata = Buffer.concat([Buffer.from([t.length]), t]);
+  } else if (qtype === 15) {
+    const [pref, host] = value as [number, string];
+    const p = Buffer.alloc(2);
+    p.writeUInt16BE(pref);
+    rdata = Buffer.concat([p, encodeName(host)]);
+  } else rdata = encodeName(String(value));
+  const fixed = Buffer.alloc(10);
+  fixed.writeUInt16BE(qtype, 0);
+  fixed.writeUInt16BE(1, 2); // IN
+  fixed.writeUInt32BE(60, 4); // TTL
+  fixed.writeUInt16BE(rdata.length, 8);
+  return Buffer.concat([Buffer.from([0xc0, 0x0c]), fixed, rdata]); // name: pointer to the question's
+}
+
+function ipv6Bytes(addr: string): Buffer {
+  const [head, tail] = addr.split('::') as [string, string | undefined];
+  const h = head ? head.split(':') : [];
+  const t = tail ? tail.split(':') : [];
+  const groups = tail === undefined ? h : [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
+  const b = Buffer.alloc(16);
+  groups.forEach((g, i) => b.writeUInt16BE(parseInt(g || '0', 16), i * 2));
+  return b;
+}
+
+export type UpgradeBehaviour = 'accept' | 'wrong-accept' | 'forbidden' | 'silent';
+
+/** An HTTP server whose WebSocket upgrades behave as told; counts the close frames clients send. */
+export async function startWebSocket(behaviour: UpgradeBehaviour, opts: { protocol?: string } = {}): Promise<Running & { closeFrames: () => number }> {
+  const server = http.createServer((_req, res) => res.writeHead(426).end('upgrade required'));
+  let closeFrames = 0;
+  server.on('upgrade', (req, socket: net.Socket) => {
+    socket.on('error', () => {});
+    if (behaviour === 'silent') return;
+    if (behaviour === 'forbidden') {
+      socket.end('HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\n\r\n');
+      return;
+    }
+    const key = String(req.headers['sec-websocket-key'] ?? '');
+    const accept = createHash('sha1').update(key + (behaviour === 'accept' ? '258EAFA5-E914-47DA-95CA-C5AB0DC85B11' : 'nope')).digest('base64');
+    socket.write(
+      'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+        `Sec-WebSocket-Accept: ${accept}\r\n` +
+        (opts.protocol ? `Sec-WebSocket-Protocol: ${opts.protocol}\r\n` : '') +
+        '\r\n',
+    );
+    socket.on('data', (d: Buffer) => {
+      if ((d[0]! & 0x0f) === 0x8) closeFrames++;
+    });
+  });
+  const sockets = track(server);
+  const port = await listen(server);
+  return { port, origin: `ws://127.0.0.1:${port}`, close: () => closeServer(server, sockets), closeFrames: () => closeFrames };
 }
