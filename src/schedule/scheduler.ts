@@ -2,8 +2,10 @@
 // monitor is what we avoid), first runs spread over the interval so monitors with
 // the same interval do not fire together, a cap on checks in flight, and a cap per
 // host so many monitors on one target do not hammer it.
+import { setMaxListeners } from 'node:events';
 import type { Clock, TimerHandle } from '../core/time.js';
 import { TimeHeap } from './heap.js';
+import { Queue } from './queue.js';
 
 export interface Schedulable {
   id: string;
@@ -36,15 +38,27 @@ export function phaseOffset(id: string, intervalMs: number): number {
   return (h >>> 0) % Math.max(1, Math.floor(intervalMs));
 }
 
+/** One controller for every running check: each adds a listener, hundreds at a time by design. */
+function sharedAbort(): AbortController {
+  const c = new AbortController();
+  setMaxListeners(0, c.signal);
+  return c;
+}
+
 export class Scheduler<M extends Schedulable> {
   private heap = new TimeHeap<Entry<M>>();
   private monitors = new Map<string, M>();
   private timer: TimerHandle | undefined;
   private timerAt = Infinity;
-  private waiting: Entry<M>[] = [];
+  /** Due checks waiting for a slot, one FIFO per host. */
+  private waiting = new Map<string, Queue<Entry<M>>>();
+  /** Hosts with waiting checks and room under their cap, in turn (each at most once). */
+  private ready = new Queue<string>();
+  private inReady = new Set<string>();
+  private waitingCount = 0;
   private inFlight = new Map<string, Promise<void>>();
   private perHost = new Map<string, number>();
-  private abort = new AbortController();
+  private abort = sharedAbort();
   private stopped = false;
   private readonly maxConcurrent: number;
   private readonly maxPerHost: number;
@@ -59,6 +73,10 @@ export class Scheduler<M extends Schedulable> {
   }
   get running(): number {
     return this.inFlight.size;
+  }
+  /** Due checks held back by the concurrency caps. */
+  get backlog(): number {
+    return this.waitingCount;
   }
 
   /** Replaces the set of monitors; unchanged ones keep their place in time. */
@@ -84,12 +102,21 @@ export class Scheduler<M extends Schedulable> {
   remove(id: string): void {
     this.monitors.delete(id);
     this.heap.remove(id);
-    this.waiting = this.waiting.filter((e) => e.key !== id);
+    // A waiting entry of a removed monitor is dropped when its turn comes (see drain).
     this.arm();
   }
 
   start(): void {
     this.stopped = false;
+    // Slots planned before start (setMonitors at load time, or while stopped) that are already
+    // past move to their next slot on the same grid, instead of all firing at once now.
+    const now = this.opts.clock.now();
+    const late: Entry<M>[] = [];
+    for (let e = this.heap.peek(); e && e.at < now; e = this.heap.peek()) late.push(this.heap.pop()!);
+    for (const e of late) {
+      const every = e.monitor.intervalMs;
+      this.heap.push({ ...e, at: e.at + Math.ceil((now - e.at) / every) * every });
+    }
     this.arm();
   }
 
@@ -101,7 +128,7 @@ export class Scheduler<M extends Schedulable> {
     this.timerAt = Infinity;
     this.abort.abort();
     await Promise.allSettled(this.inFlight.values());
-    this.abort = new AbortController();
+    this.abort = sharedAbort();
   }
 
   private arm(): void {
@@ -122,25 +149,46 @@ export class Scheduler<M extends Schedulable> {
     const now = this.opts.clock.now();
     for (let e = this.heap.peek(); e && e.at <= now; e = this.heap.peek()) {
       this.heap.pop();
-      this.waiting.push(e);
+      this.enqueue(e);
     }
     this.drain();
     this.arm();
   }
 
+  private enqueue(e: Entry<M>): void {
+    const host = e.monitor.hostKey;
+    let q = this.waiting.get(host);
+    if (!q) this.waiting.set(host, (q = new Queue()));
+    q.push(e);
+    this.waitingCount++;
+    this.markReady(host);
+  }
+
+  /** Puts the host in the turn order if it has waiting checks and room under its cap. */
+  private markReady(host: string): void {
+    if (this.inReady.has(host)) return;
+    const q = this.waiting.get(host);
+    if (!q || q.length === 0 || (this.perHost.get(host) ?? 0) >= this.maxPerHost) return;
+    this.inReady.add(host);
+    this.ready.push(host);
+  }
+
+  // O(1) per check started: hosts at their cap are not in the turn order, so they are never scanned.
   private drain(): void {
     if (this.stopped) return;
-    const held: Entry<M>[] = [];
-    while (this.waiting.length > 0 && this.inFlight.size < this.maxConcurrent) {
-      const e = this.waiting.shift()!;
-      const host = e.monitor.hostKey;
-      if ((this.perHost.get(host) ?? 0) >= this.maxPerHost) {
-        held.push(e);
-        continue;
-      }
-      this.launch(e);
+    while (this.inFlight.size < this.maxConcurrent && this.ready.length > 0) {
+      const host = this.ready.shift()!;
+      this.inReady.delete(host);
+      const q = this.waiting.get(host);
+      const e = q?.shift();
+      if (!q || !e) continue;
+      this.waitingCount--;
+      if (q.length === 0) this.waiting.delete(host);
+      const current = this.monitors.get(e.key);
+      // Removed, already running, or planned again (re-added) since it was queued: its turn is skipped.
+      if (current !== undefined && !this.inFlight.has(e.key) && !this.heap.has(e.key)) this.launch({ ...e, monitor: current });
+      this.markReady(host);
     }
-    this.waiting.unshift(...held);
   }
 
   private launch(e: Entry<M>): void {
@@ -156,6 +204,7 @@ export class Scheduler<M extends Schedulable> {
         const n = (this.perHost.get(host) ?? 1) - 1;
         if (n > 0) this.perHost.set(host, n);
         else this.perHost.delete(host);
+        this.markReady(host);
         const current = this.monitors.get(monitor.id);
         if (current && !this.stopped && !this.heap.has(current.id)) {
           // Next run keeps the planned grid, skipping slots missed while late, so lag never accumulates.

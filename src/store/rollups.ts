@@ -1,0 +1,392 @@
+// Rollups: raw observations summed per minute, hour and UTC day, so history outlives the raw rows
+// (kept only for the retention time, see retention.ts) and the 90-day bars read a few rows.
+//
+// The job walks observations by id, not by time: a check's row is written after it ends, so rows
+// arrive slightly out of `at` order, and an id watermark counts each row exactly once however late
+// it came. Each batch is one transaction that adds the batch's sums into the three tables and moves
+// the watermark (rollup_progress), so a crash at any point leaves either the whole batch counted or
+// none of it: the job is idempotent and resumes where it stopped.
+//
+// PostgreSQL hands out identity values before commit, so a slow transaction can commit a lower id
+// after a higher one is visible. The job therefore only goes up to the highest id it saw at its
+// previous run (a minute earlier): any transaction holding a lower id has long committed. SQLite
+// serialises writers, so there it may go up to the current highest id.
+import { PostgresAdapter, sql, type Kysely, type Transaction } from 'kysely';
+import type { Engine } from './db.js';
+import type { Database, RollupTable } from './schema.js';
+
+export const RESOLUTIONS = ['minute', 'hour', 'day'] as const;
+export type Resolution = (typeof RESOLUTIONS)[number];
+export const RESOLUTION_MS: Record<Resolution, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
+export const ROLLUP_TABLES = { minute: 'rollups_minute', hour: 'rollups_hour', day: 'rollups_day' } as const;
+export const DAY_MS = RESOLUTION_MS.day;
+
+/** Upper bounds (ms, inclusive) of the latency buckets h0…h10; h11 is everything slower. */
+export const LATENCY_BOUNDS_MS = [25, 50, 100, 200, 300, 500, 750, 1000, 2000, 5000, 10_000] as const;
+const H = Array.from({ length: LATENCY_BOUNDS_MS.length + 1 }, (_, i) => `h${i}` as const);
+type HCol = (typeof H)[number];
+
+/** One rollup row as the code sees it. */
+export interface Rollup {
+  monitorId: string;
+  bucket: number;
+  count: number;
+  okCount: number;
+  degradedCount: number;
+  /** Latency of successful checks only (a timeout's duration says nothing about speed). */
+  latencySumMs: number;
+  latencyMinMs: number | null;
+  latencyMaxMs: number | null;
+  /** Successful checks per latency bucket (LATENCY_BOUNDS_MS, then slower). */
+  histogram: number[];
+}
+
+const PROGRESS = 'observations';
+/** Observation ids per transaction: bounds the work and the lock time of one step. */
+export const ROLLUP_BATCH_IDS = 20_000;
+/** Rows per upsert statement: 20 parameters each, far below both engines' limits. */
+const UPSERT_CHUNK = 500;
+
+export interface RollupRun {
+  /** Observations rolled up by this run. */
+  observations: number;
+  /** Transactions it took. */
+  batches: number;
+  /** The watermark after the run. */
+  doneId: number;
+}
+
+export interface RollupOptions {
+  /**
+   * 'settled' (default): on PostgreSQL stop at the highest id seen by the previous run (see above).
+   * 'all': go up to the current highest id; for callers that know no write is in flight (tests, benches).
+   */
+  upTo?: 'settled' | 'all';
+  /** Stop after this many batches (the rest waits for the next run). */
+  maxBatches?: number;
+  /** Observation ids per batch (default ROLLUP_BATCH_IDS). */
+  batchIds?: number;
+  /** Clock time, recorded with the progress. */
+  now?: number;
+}
+
+async function maxObservationId(db: Kysely<Database> | Transaction<Database>): Promise<number> {
+  const r = await db.selectFrom('observations').select((eb) => eb.fn.max('id').as('m')).executeTakeFirst();
+  return Number(r?.m ?? 0);
+}
+
+async function progress(trx: Transaction<Database>, engine: Engine, now: number) {
+  await trx.insertInto('rollup_progress').values({ name: PROGRESS, done_id: 0, seen_max_id: 0, updated_at: now }).onConflict((oc) => oc.column('name').doNothing()).execute();
+  let q = trx.selectFrom('rollup_progress').selectAll().where('name', '=', PROGRESS);
+  if (engine === 'postgres') q = q.forUpdate(); // one job at a time across processes sharing the database
+  return q.executeTakeFirstOrThrow();
+}
+
+/** Where the job stands: observations with id <= doneId are counted in the rollups. */
+export async function rollupProgress(db: Kysely<Database>): Promise<{ doneId: number; seenMaxId: number; updatedAt: number } | undefined> {
+  const r = await db.selectFrom('rollup_progress').selectAll().where('name', '=', PROGRESS).executeTakeFirst();
+  return r && { doneId: r.done_id, seenMaxId: r.seen_max_id, updatedAt: r.updated_at };
+}
+
+/** Rolls up the observations written since the last run, in bounded transactions. */
+export async function runRollups(db: Kysely<Database>, engine: Engine, opts: RollupOptions = {}): Promise<RollupRun> {
+  const now = opts.now ?? Date.now();
+  const run: RollupRun = { observations: 0, batches: 0, doneId: 0 };
+  const currentMax = await maxObservationId(db);
+  for (;;) {
+    if (opts.maxBatches !== undefined && run.batches >= opts.maxBatches) break;
+    const step = await db.transaction().execute(async (trx) => {
+      const p = await progress(trx, engine, now);
+      const limit = engine === 'sqlite' || opts.upTo === 'all' ? currentMax : Math.min(p.seen_max_id, currentMax);
+      const to = Math.min(limit, p.done_id + (opts.batchIds ?? ROLLUP_BATCH_IDS));
+      let n = 0;
+      if (to > p.done_id) n = await rollupRange(trx, engine, p.done_id, to);
+      const last = to >= limit;
+      await trx
+        .updateTable('rollup_progress')
+        .set({ done_id: Math.max(p.done_id, to), ...(last ? { seen_max_id: currentMax } : {}), updated_at: now })
+        .where('name', '=', PROGRESS)
+        .execute();
+      return { n, doneId: Math.max(p.done_id, to), last, moved: to > p.done_id };
+    });
+    run.doneId = step.doneId;
+    run.observations += step.n;
+    if (step.moved) run.batches++;
+    if (step.last) break;
+  }
+  return run;
+}
+
+/** Adds observations with from < id <= to into the three rollup tables. */
+async function rollupRange(trx: Transaction<Database>, engine: Engine, from: number, to: number): Promise<number> {
+  const okLatency = sql<number>`case when ok = 1 then total_ms end`;
+  const hist = LATENCY_BOUNDS_MS.map((b, i) => {
+    const lower = i === 0 ? sql`` : sql` and total_ms > ${sql.lit(LATENCY_BOUNDS_MS[i - 1]!)}`;
+    return sql<number>`sum(case when ok = 1${lower} and total_ms <= ${sql.lit(b)} then 1 else 0 end)`.as(H[i]!);
+  });
+  const last = LATENCY_BOUNDS_MS.length;
+  hist.push(sql<number>`sum(case when ok = 1 and total_ms > ${sql.lit(LATENCY_BOUNDS_MS[last - 1]!)} then 1 else 0 end)`.as(H[last]!));
+  const minuteExpr = sql<number>`at - at % 60000`;
+  const rows = await trx
+    .selectFrom('observations')
+    .select([
+      'monitor_id',
+      minuteExpr.as('bucket'),
+      sql<number>`count(*)`.as('count'),
+      sql<number>`sum(ok)`.as('ok_count'),
+      sql<number>`sum(degraded)`.as('degraded_count'),
+      sql<number>`coalesce(sum(${okLatency}), 0)`.as('latency_sum_ms'),
+      sql<number | null>`min(${okLatency})`.as('latency_min_ms'),
+      sql<number | null>`max(${okLatency})`.as('latency_max_ms'),
+      ...hist,
+    ])
+    .where('id', '>', from)
+    .where('id', '<=', to)
+    .groupBy(['monitor_id', minuteExpr])
+    .execute();
+  const minutes: Rollup[] = rows.map((r) => {
+    const row = r as unknown as Record<string, number | string | null>;
+    return {
+      monitorId: String(row.monitor_id),
+      bucket: Number(row.bucket),
+      count: Number(row.count),
+      okCount: Number(row.ok_count),
+      degradedCount: Number(row.degraded_count),
+      latencySumMs: Number(row.latency_sum_ms),
+      latencyMinMs: row.latency_min_ms === null ? null : Number(row.latency_min_ms),
+      latencyMaxMs: row.latency_max_ms === null ? null : Number(row.latency_max_ms),
+      histogram: H.map((h) => Number(row[h] ?? 0)),
+    };
+  });
+  await addRollups(trx, engine, minutes);
+  return minutes.reduce((n, r) => n + r.count, 0);
+}
+
+/** Adds per-minute sums into the minute, hour and day tables (one call = part of one transaction). */
+export async function addRollups(trx: Kysely<Database> | Transaction<Database>, engine: Engine, minutes: Rollup[], resolutions: readonly Resolution[] = RESOLUTIONS): Promise<void> {
+  for (const res of resolutions) {
+    const merged = res === 'minute' ? minutes : mergeInto(minutes, RESOLUTION_MS[res]);
+    await upsertAdd(trx, engine, ROLLUP_TABLES[res], merged);
+  }
+}
+
+/** Folds rollups into coarser buckets of `ms`. */
+export function mergeInto(list: Rollup[], ms: number): Rollup[] {
+  const out = new Map<string, Rollup>();
+  for (const r of list) {
+    const bucket = r.bucket - (r.bucket % ms);
+    const key = `${r.monitorId}\u0000${bucket}`;
+    const cur = out.get(key);
+    if (!cur) out.set(key, { ...r, bucket, histogram: [...r.histogram] });
+    else mergeRollup(cur, r);
+  }
+  return [...out.values()];
+}
+
+export function mergeRollup(into: Rollup, r: Rollup): void {
+  into.count += r.count;
+  into.okCount += r.okCount;
+  into.degradedCount += r.degradedCount;
+  into.latencySumMs += r.latencySumMs;
+  into.latencyMinMs = minN(into.latencyMinMs, r.latencyMinMs);
+  into.latencyMaxMs = maxN(into.latencyMaxMs, r.latencyMaxMs);
+  for (let i = 0; i < into.histogram.length; i++) into.histogram[i]! += r.histogram[i] ?? 0;
+}
+
+const minN = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.min(a, b));
+const maxN = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.max(a, b));
+
+async function upsertAdd(trx: Kysely<Database> | Transaction<Database>, engine: Engine, table: (typeof ROLLUP_TABLES)[Resolution], list: Rollup[]): Promise<void> {
+  const least = engine === 'postgres' ? 'least' : 'min';
+  const greatest = engine === 'postgres' ? 'greatest' : 'max';
+  // coalesce: min(NULL, x) is NULL in SQLite, and least() ignores NULLs in PostgreSQL; both read as "the other one".
+  const col = (c: string) => sql.ref(`${table}.${c}`);
+  const ex = (c: string) => sql.ref(`excluded.${c}`);
+  const add = (c: string) => sql`${col(c)} + ${ex(c)}`;
+  const set: Record<string, unknown> = {
+    count: add('count'),
+    ok_count: add('ok_count'),
+    degraded_count: add('degraded_count'),
+    latency_sum_ms: add('latency_sum_ms'),
+    latency_min_ms: sql`coalesce(${sql.raw(least)}(${col('latency_min_ms')}, ${ex('latency_min_ms')}), ${col('latency_min_ms')}, ${ex('latency_min_ms')})`,
+    latency_max_ms: sql`coalesce(${sql.raw(greatest)}(${col('latency_max_ms')}, ${ex('latency_max_ms')}), ${col('latency_max_ms')}, ${ex('latency_max_ms')})`,
+  };
+  for (const h of H) set[h] = add(h);
+  for (let i = 0; i < list.length; i += UPSERT_CHUNK) {
+    const values = list.slice(i, i + UPSERT_CHUNK).map(toRow);
+    await trx
+      .insertInto(table)
+      .values(values)
+      .onConflict((oc) => oc.columns(['monitor_id', 'bucket']).doUpdateSet(set as never))
+      .execute();
+  }
+}
+
+function toRow(r: Rollup): RollupTable {
+  const row: Record<string, number | string | null> = {
+    monitor_id: r.monitorId,
+    bucket: r.bucket,
+    count: r.count,
+    ok_count: r.okCount,
+    degraded_count: r.degradedCount,
+    latency_sum_ms: r.latencySumMs,
+    latency_min_ms: r.latencyMinMs,
+    latency_max_ms: r.latencyMaxMs,
+  };
+  H.forEach((h, i) => (row[h] = r.histogram[i] ?? 0));
+  return row as unknown as RollupTable;
+}
+
+function fromRow(r: RollupTable): Rollup {
+  return {
+    monitorId: r.monitor_id,
+    bucket: r.bucket,
+    count: r.count,
+    okCount: r.ok_count,
+    degradedCount: r.degraded_count,
+    latencySumMs: r.latency_sum_ms,
+    latencyMinMs: r.latency_min_ms,
+    latencyMaxMs: r.latency_max_ms,
+    histogram: H.map((h: HCol) => (r as unknown as Record<HCol, number>)[h] ?? 0),
+  };
+}
+
+/** One monitor's rollups at a resolution, oldest first, for buckets in [from, to). */
+export async function rollupSeries(db: Kysely<Database>, monitorId: string, resolution: Resolution, from: number, to: number): Promise<Rollup[]> {
+  const rows = await db
+    .selectFrom(ROLLUP_TABLES[resolution])
+    .selectAll()
+    .where('monitor_id', '=', monitorId)
+    .where('bucket', '>=', from)
+    .where('bucket', '<', to)
+    .orderBy('bucket')
+    .execute();
+  return rows.map(fromRow);
+}
+
+/**
+ * The latency under which a fraction q of successful checks fell, read from the histogram with
+ * linear interpolation inside the bucket (as Prometheus's histogram_quantile does); null without data.
+ * The last bucket has no upper bound: its answer is the rollup's max.
+ */
+export function latencyQuantile(r: Pick<Rollup, 'histogram' | 'latencyMinMs' | 'latencyMaxMs'>, q: number): number | null {
+  const total = r.histogram.reduce((a, b) => a + b, 0);
+  if (total === 0) return null;
+  const rank = q * total;
+  let seen = 0;
+  for (let i = 0; i < r.histogram.length; i++) {
+    const n = r.histogram[i]!;
+    if (seen + n >= rank && n > 0) {
+      const lo = Math.max(i === 0 ? 0 : LATENCY_BOUNDS_MS[i - 1]!, r.latencyMinMs ?? 0);
+      const hi = Math.min(i < LATENCY_BOUNDS_MS.length ? LATENCY_BOUNDS_MS[i]! : Infinity, r.latencyMaxMs ?? Infinity);
+      if (!Number.isFinite(hi)) return r.latencyMaxMs;
+      return lo + (hi - lo) * ((rank - seen) / n);
+    }
+    seen += n;
+  }
+  return r.latencyMaxMs;
+}
+
+export interface DayBar {
+  /** Start of the UTC day, epoch ms. */
+  day: number;
+  count: number;
+  okCount: number;
+  degradedCount: number;
+  /** okCount / count, or null for a day without checks. */
+  uptime: number | null;
+}
+
+/** One id's bars, column by column (cheap to build for thousands of ids); day i starts at firstDay + i days. */
+export interface UptimeBars {
+  firstDay: number;
+  count: Uint32Array;
+  ok: Uint32Array;
+  degraded: Uint32Array;
+}
+
+/** The bars as one object per day, for views and tests. */
+export function dayBars(b: UptimeBars): DayBar[] {
+  return Array.from(b.count, (count, i) => ({
+    day: b.firstDay + i * DAY_MS,
+    count,
+    okCount: b.ok[i]!,
+    degradedCount: b.degraded[i]!,
+    uptime: count > 0 ? b.ok[i]! / count : null,
+  }));
+}
+
+export type BarsFor = { monitorIds: string[] } | { componentIds: string[] };
+
+/**
+ * Per-day uptime for the status page's bars: for each id, `days` bars ending with today (UTC),
+ * oldest first. Reads the day rollups only (one index range per monitor). A component's bar sums
+ * its monitors' checks. Today's bar covers what the rollup job has reached.
+ */
+export async function uptimeBars(db: Kysely<Database>, of: BarsFor, opts: { days?: number; now?: number } = {}): Promise<Map<string, UptimeBars>> {
+  const days = opts.days ?? 90;
+  if (!Number.isInteger(days) || days < 1) throw new RangeError(`days must be a positive integer (got ${days})`);
+  const now = opts.now ?? Date.now();
+  const today = now - (now % DAY_MS);
+  const since = today - (days - 1) * DAY_MS;
+  const ids = 'monitorIds' in of ? of.monitorIds : of.componentIds;
+  const out = new Map<string, UptimeBars>();
+  for (const id of ids) out.set(id, { firstDay: since, count: new Uint32Array(days), ok: new Uint32Array(days), degraded: new Uint32Array(days) });
+  if (ids.length === 0) return out;
+  const unique = [...new Set(ids)];
+  // One row per id with its days packed in one string ("day,count,ok,degraded,day,…"), aggregated by
+  // the database: ~1,000 rows back instead of ~90,000, which is most of the read time.
+  const pg = db.getExecutor().adapter instanceof PostgresAdapter;
+  const packed = (b: string) =>
+    pg
+      ? sql<string>`string_agg(concat_ws(',', (${sql.ref(b)}.bucket - ${sql.lit(since)}) / ${sql.lit(DAY_MS)}, ${sql.ref(b)}.count, ${sql.ref(b)}.ok_count, ${sql.ref(b)}.degraded_count), ',')`
+      : sql<string>`group_concat(((${sql.ref(b)}.bucket - ${sql.lit(since)}) / ${sql.lit(DAY_MS)}) || ',' || ${sql.ref(b)}.count || ',' || ${sql.ref(b)}.ok_count || ',' || ${sql.ref(b)}.degraded_count, ',')`;
+  // Bounded IN lists: well below both engines' parameter limits.
+  for (let i = 0; i < unique.length; i += 5000) {
+    const chunk = unique.slice(i, i + 5000);
+    const rows =
+      'monitorIds' in of
+        ? await db
+            .selectFrom('rollups_day as r')
+            .select(['r.monitor_id as id', packed('r').as('days')])
+            .where('r.monitor_id', 'in', chunk)
+            .where('r.bucket', '>=', since)
+            .where('r.bucket', '<=', today)
+            .groupBy('r.monitor_id')
+            .execute()
+        : await db
+            .selectFrom((eb) =>
+              eb
+                .selectFrom('rollups_day as r')
+                .innerJoin('monitors as m', 'm.id', 'r.monitor_id')
+                .select([
+                  'm.component_id as id',
+                  'r.bucket',
+                  sql<number>`sum(r.count)`.as('count'),
+                  sql<number>`sum(r.ok_count)`.as('ok_count'),
+                  sql<number>`sum(r.degraded_count)`.as('degraded_count'),
+                ])
+                .where('m.component_id', 'in', chunk)
+                .where('r.bucket', '>=', since)
+                .where('r.bucket', '<=', today)
+                .groupBy(['m.component_id', 'r.bucket'])
+                .as('c'),
+            )
+            .select(['c.id', packed('c').as('days')])
+            .groupBy('c.id')
+            .execute();
+    for (const r of rows) {
+      const bars = out.get(r.id);
+      if (!bars || !r.days) continue;
+      const v = r.days.split(',');
+      for (let j = 0; j + 3 < v.length; j += 4) {
+        const d = Number(v[j]);
+        if (!(d >= 0 && d < days)) continue;
+        bars.count[d] = Number(v[j + 1]);
+        bars.ok[d] = Number(v[j + 2]);
+        bars.degraded[d] = Number(v[j + 3]);
+      }
+    }
+  }
+  return out;
+}
