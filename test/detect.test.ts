@@ -106,3 +106,68 @@ describe('detector', () => {
     assert.equal(d.status('a/b'), 'major_outage');
   });
 });
+
+describe('scattered failures', () => {
+  const seq = (kinds: Array<'ok' | 'fail'>) => {
+    let s = initialMonitorState;
+    const out: string[] = [];
+    for (const k of kinds) {
+      s = nextMonitorState(s, obs('m', k), H);
+      out.push(s.health);
+    }
+    return { s, out };
+  };
+  test('one failure in four, never two in a row, is degraded — not down', () => {
+    const { out } = seq(['ok', 'ok', 'ok', 'fail', 'ok', 'ok', 'ok', 'fail', 'ok', 'ok', 'ok', 'fail']);
+    assert.ok(!out.includes('down'));
+    assert.equal(out[7], 'degraded', 'the second failure within the window');
+    assert.equal(out.slice(0, 7).every((h) => h === 'up'), true, 'a single failure changes nothing');
+  });
+  test('degraded lasts until the failures leave the window, then up', () => {
+    const { s } = seq(['fail', 'ok', 'fail', ...Array(12).fill('ok')]);
+    assert.equal(s.health, 'up');
+  });
+  test('recovering from an outage goes straight to up, not through degraded', () => {
+    const { out } = seq(['fail', 'fail', 'fail', 'ok', 'ok']);
+    assert.deepEqual(out, ['up', 'down', 'down', 'down', 'up']);
+  });
+  test('the first failed check of a run is remembered as when the failure was observed', () => {
+    let s = nextMonitorState(initialMonitorState, obs('m', 'ok'), H);
+    const first = obs('m', 'fail');
+    s = nextMonitorState(s, first, H);
+    s = nextMonitorState(s, obs('m', 'fail'), H);
+    assert.equal(s.health, 'down');
+    assert.equal(s.failingSince, first.at);
+    s = nextMonitorState(s, obs('m', 'ok'), H);
+    assert.equal(s.failingSince, undefined);
+  });
+  test('an outage change carries when it was first observed', () => {
+    const d = new Detector(H);
+    d.load(
+      [{ id: 'a/b', serviceId: 'a', name: 'b', description: null, groupName: null, dependsOn: [], position: 0 }],
+      [{ id: 'a/b/us', componentId: 'a/b', kind: 'http', region: 'us', intervalMs: 30_000, timeoutMs: 10_000, degradedAfterMs: null, target: { url: 'http://127.0.0.1/', method: 'GET', headers: {}, expectedStatus: [200] } }] as never,
+      new Map(),
+    );
+    const first = obs('a/b/us', 'fail', 'us');
+    d.observe(first);
+    const [c] = d.observe(obs('a/b/us', 'fail', 'us'));
+    assert.equal(c?.to, 'major_outage');
+    assert.equal(c?.observedSince, first.at);
+    assert.ok(c!.at > first.at);
+  });
+});
+
+test('a component never changes back in time, even when checks finish out of order', () => {
+  const d = new Detector(H);
+  const m = (id: string, region: string) => ({ id, componentId: 'a/b', kind: 'http', region, intervalMs: 30_000, timeoutMs: 10_000, degradedAfterMs: null, target: { url: 'http://127.0.0.1/', method: 'GET', headers: {}, expectedStatus: [200] } });
+  d.load([{ id: 'a/b', serviceId: 'a', name: 'b', description: null, groupName: null, dependsOn: [], position: 0 }], [m('a/b/us', 'us'), m('a/b/eu', 'eu')] as never, new Map());
+  const at = (monitorId: string, region: string, ok: boolean, t: number): Observation => ({ monitorId, region, at: t, ok, degraded: false, phases: { totalMs: 5 } });
+  d.observe(at('a/b/us', 'us', false, 1000));
+  const [p] = d.observe(at('a/b/us', 'us', false, 61_000));
+  d.observe(at('a/b/eu', 'eu', false, 20_000));
+  // This check was planned before the partial outage was declared, but finished after it.
+  const [maj] = d.observe(at('a/b/eu', 'eu', false, 50_000));
+  assert.equal(p?.to, 'partial_outage');
+  assert.equal(maj?.to, 'major_outage');
+  assert.ok(maj!.at >= p!.at, `major at ${maj!.at} before partial at ${p!.at}`);
+});

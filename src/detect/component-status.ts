@@ -6,11 +6,25 @@ import type { MonitorHealth } from './monitor-state.js';
 export interface MonitorView {
   region: string;
   health: MonitorHealth;
+  /** The first failed check of the monitor's current run of failures. */
+  failingSince?: number | undefined;
+}
+
+/** How much of a component's monitoring saw it fail: the share of probes/regions affected. */
+export interface Affected {
+  regionsDown: number;
+  regionsTotal: number;
+  monitorsDown: number;
+  monitorsTotal: number;
 }
 
 export interface Verdict {
   status: ComponentStatus;
   reason: string;
+  /** Present when the verdict comes from the component's own monitors. */
+  affected?: Affected;
+  /** For an outage: when the first of the failing monitors began failing, which is before hysteresis confirmed it. */
+  observedSince?: number;
 }
 
 const HEALTH_RANK: Record<MonitorHealth, number> = { up: 0, degraded: 1, down: 2 };
@@ -26,11 +40,19 @@ export function ownStatus(monitors: MonitorView[]): Verdict {
   const regions = [...byRegion.keys()].sort();
   const down = regions.filter((r) => byRegion.get(r) === 'down');
   const slow = regions.filter((r) => byRegion.get(r) === 'degraded');
+  const affected: Affected = {
+    regionsDown: down.length,
+    regionsTotal: regions.length,
+    monitorsDown: monitors.filter((m) => m.health === 'down').length,
+    monitorsTotal: monitors.length,
+  };
+  const starts = monitors.filter((m) => m.health === 'down' && m.failingSince !== undefined).map((m) => m.failingSince!);
+  const since = starts.length > 0 ? { observedSince: Math.min(...starts) } : {};
   if (down.length > 0 && down.length === regions.length)
-    return { status: 'major_outage', reason: regions.length > 1 ? `failing in all ${regions.length} regions` : 'failing' };
-  if (down.length > 0) return { status: 'partial_outage', reason: `failing in ${down.join(', ')} (${down.length} of ${regions.length} regions)` };
-  if (slow.length > 0) return { status: 'degraded_performance', reason: `slow in ${slow.join(', ')}` };
-  return { status: 'operational', reason: 'all checks passing' };
+    return { status: 'major_outage', reason: regions.length > 1 ? `failing in all ${regions.length} regions` : 'failing', affected, ...since };
+  if (down.length > 0) return { status: 'partial_outage', reason: `failing in ${down.join(', ')} (${down.length} of ${regions.length} regions)`, affected, ...since };
+  if (slow.length > 0) return { status: 'degraded_performance', reason: `slow in ${slow.join(', ')}`, affected };
+  return { status: 'operational', reason: 'all checks passing', affected };
 }
 
 /** What a failing dependency does to a component that needs it: it is impaired, not wholly down. */

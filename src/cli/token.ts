@@ -1,0 +1,50 @@
+// `vigie token create|list|revoke`: admin API tokens in the store named by the config (or DATABASE_URL).
+// The token is printed once, on stdout; only its sha256 is stored.
+import { formatConfigError, loadConfigFile } from '../config/load.js';
+import { ApiTokenStore } from '../store/api-tokens.js';
+import { openStore, type Store } from '../store/index.js';
+import { createApiToken } from '../web/auth.js';
+import { UsageError } from './logger.js';
+
+async function withStore<T>(configFile: string, fn: (s: Store) => Promise<T>): Promise<T> {
+  const loaded = await loadConfigFile(configFile);
+  if (!loaded.ok) throw new UsageError(`${configFile}: ${loaded.errors.map(formatConfigError).join('; ')}`);
+  const url = process.env.DATABASE_URL || loaded.config.store.url;
+  const store = await openStore(url ? { url } : { path: loaded.config.store.path });
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$/;
+
+export async function tokenCreate(o: { name: string; config: string }): Promise<number> {
+  if (!NAME.test(o.name)) throw new UsageError(`--name must be 1 to 64 letters, digits, "_", ".", "@" or "-" (got "${o.name}")`);
+  const token = await withStore(o.config, (s) =>
+    createApiToken(s, o.name, Date.now()).catch((err: unknown) => {
+      if (err instanceof Error && /already exists/.test(err.message)) throw new UsageError(`${err.message} (names stay taken after a revoke; pick another)`);
+      throw err;
+    }),
+  );
+  process.stdout.write(`${token}\n`);
+  process.stderr.write(`Token "${o.name}" created. It is shown only now: keep it somewhere safe. Use it as "Authorization: Bearer <token>".\n`);
+  return 0;
+}
+
+export async function tokenList(o: { config: string }): Promise<number> {
+  const list = await withStore(o.config, (s) => new ApiTokenStore(s).list());
+  for (const t of list)
+    process.stdout.write(
+      `${t.name}\tcreated ${new Date(t.createdAt).toISOString()}\t${t.lastUsedAt ? `last used ${new Date(t.lastUsedAt).toISOString()}` : 'never used'}${t.revokedAt ? `\trevoked ${new Date(t.revokedAt).toISOString()}` : ''}\n`,
+    );
+  if (list.length === 0) process.stderr.write('No tokens.\n');
+  return 0;
+}
+
+export async function tokenRevoke(o: { name: string; config: string }): Promise<number> {
+  const ok = await withStore(o.config, (s) => new ApiTokenStore(s).revoke(o.name, Date.now()));
+  process.stderr.write(ok ? `Token "${o.name}" revoked.\n` : `No live token named "${o.name}".\n`);
+  return ok ? 0 : 1;
+}
