@@ -3,6 +3,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { faultAt, isAffected } from './faults.js';
+import { statuspageSummaryAt } from '../replay/vendor-page.js';
 import type { FaultMode, Scenario, ScenarioService } from './scenario.js';
 
 export interface Simulator {
@@ -68,6 +69,11 @@ export async function startSimulator(scenario: Scenario, opts: SimulatorOptions 
         return p;
       }
     });
+    // The vendor's own status page (Statuspage v2), for services the scenario quotes the vendor about.
+    if (parts.join('/') === 'api/v2/summary.json' && scenario.vendor.some((v) => v.service === svc.id)) {
+      send(res, req, 200, 'application/json', JSON.stringify(statuspageSummaryAt(scenario, svc.id, now)), 'ok');
+      return;
+    }
     if (parts.length !== 2 || !scenario.regions.includes(region!) || !svc.components.some((c) => c.id === component)) {
       send(res, req, 404, 'application/json', JSON.stringify({ error: 'not found', try: `/{${scenario.regions.join('|')}}/{${svc.components.map((c) => c.id).join('|')}}` }), 'ok');
       return;

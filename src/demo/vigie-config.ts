@@ -33,6 +33,10 @@ export function scenarioToConfig(
     services: scenario.services.map((s) => ({
       id: s.id,
       name: s.name,
+      // The simulated vendor status page (sim-server.ts), for services the scenario quotes the vendor about.
+      ...(scenario.vendor.some((v) => v.service === s.id)
+        ? { vendor: { kind: 'statuspage' as const, url: `${new URL(url(s.id, s.components[0]!.id, scenario.regions[0]!)).origin}/api/v2/summary.json`, interval: '2m' } }
+        : {}),
       ...(s.description !== undefined ? { description: s.description } : {}),
       components: s.components.map((c) => ({
         id: c.id,
