@@ -1,0 +1,112 @@
+// Crowd reports in the store: group-committed inserts, the aggregates the signal learns from, the
+// keys that rebuild dedup after a restart, rejections by reason, and comment moderation.
+import { sql, type Kysely } from 'kysely';
+import type { Database } from './schema.js';
+
+export interface ReportRow {
+  service_id: string;
+  category: string;
+  at: number;
+  region: string | null;
+  reporter: string;
+  prefix: string;
+  counted: number;
+  source: string;
+  comment: string | null;
+  comment_status: string | null;
+}
+
+export type CommentStatus = 'pending' | 'approved' | 'rejected';
+
+/** Rows per INSERT: 10 columns each, well under both engines' bound-parameter limits. */
+const CHUNK = 1000;
+
+/** Inserts the batch in one transaction: all of it is durable when this resolves, or none. */
+export async function insertReports(db: Kysely<Database>, rows: ReportRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await db.transaction().execute(async (trx) => {
+    for (let i = 0; i < rows.length; i += CHUNK) await trx.insertInto('reports').values(rows.slice(i, i + CHUNK)).execute();
+  });
+}
+
+export async function countReports(db: Kysely<Database>, opts: { serviceId?: string; counted?: boolean } = {}): Promise<number> {
+  let q = db.selectFrom('reports').select((eb) => eb.fn.countAll<number>().as('n'));
+  if (opts.serviceId !== undefined) q = q.where('service_id', '=', opts.serviceId);
+  if (opts.counted !== undefined) q = q.where('counted', '=', opts.counted ? 1 : 0);
+  const r = await q.executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+/** Counted reports per service, category and epoch minute since `since`, oldest first. */
+export async function reportMinuteCounts(db: Kysely<Database>, since: number): Promise<{ serviceId: string; category: string; minute: number; n: number }[]> {
+  const minute = sql<number>`(at - (at % 60000)) / 60000`;
+  const rows = await db
+    .selectFrom('reports')
+    .select(['service_id', 'category', minute.as('minute'), (eb) => eb.fn.countAll<number>().as('n')])
+    .where('at', '>=', since)
+    .where('counted', '=', 1)
+    .groupBy(['service_id', 'category', minute])
+    .orderBy('minute')
+    .execute();
+  return rows.map((r) => ({ serviceId: r.service_id, category: r.category, minute: Number(r.minute), n: Number(r.n) }));
+}
+
+/** What rebuilds the dedup window and prefix caps after a restart, oldest first. */
+export async function recentReportKeys(db: Kysely<Database>, since: number): Promise<{ serviceId: string; reporter: string; prefix: string; at: number; counted: boolean }[]> {
+  const rows = await db
+    .selectFrom('reports')
+    .select(['service_id', 'reporter', 'prefix', 'at', 'counted'])
+    .where('at', '>=', since)
+    .orderBy('at')
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => ({ serviceId: r.service_id, reporter: r.reporter, prefix: r.prefix, at: r.at, counted: r.counted === 1 }));
+}
+
+export async function insertRejections(db: Kysely<Database>, rows: { service_id: string; minute: number; reason: string; count: number }[]): Promise<void> {
+  if (rows.length === 0) return;
+  await db.insertInto('report_rejections').values(rows).execute();
+}
+
+/** Rejections by service and reason since `since` (all time by default). */
+export async function rejectionTotals(db: Kysely<Database>, since = 0): Promise<{ serviceId: string; reason: string; n: number }[]> {
+  const rows = await db
+    .selectFrom('report_rejections')
+    .select(['service_id', 'reason', (eb) => eb.fn.sum<number>('count').as('n')])
+    .where('minute', '>=', Math.floor(since / 60_000))
+    .groupBy(['service_id', 'reason'])
+    .execute();
+  return rows.map((r) => ({ serviceId: r.service_id, reason: r.reason, n: Number(r.n) }));
+}
+
+export interface StoredComment {
+  id: number;
+  serviceId: string;
+  category: string;
+  at: number;
+  region: string | null;
+  comment: string;
+  status: CommentStatus;
+}
+
+export async function listComments(db: Kysely<Database>, opts: { status?: CommentStatus; serviceId?: string; limit?: number } = {}): Promise<StoredComment[]> {
+  let q = db.selectFrom('reports').select(['id', 'service_id', 'category', 'at', 'region', 'comment', 'comment_status']).where('comment', 'is not', null);
+  if (opts.status) q = q.where('comment_status', '=', opts.status);
+  if (opts.serviceId) q = q.where('service_id', '=', opts.serviceId);
+  const rows = await q.orderBy('at', 'desc').orderBy('id', 'desc').limit(opts.limit ?? 50).execute();
+  return rows.map((r) => ({
+    id: r.id,
+    serviceId: r.service_id,
+    category: r.category,
+    at: r.at,
+    region: r.region,
+    comment: r.comment ?? '',
+    status: (r.comment_status ?? 'pending') as CommentStatus,
+  }));
+}
+
+/** Sets a comment's moderation status; false when there is no comment with that id. */
+export async function setCommentStatus(db: Kysely<Database>, id: number, status: CommentStatus): Promise<boolean> {
+  const r = await db.updateTable('reports').set({ comment_status: status }).where('id', '=', id).where('comment', 'is not', null).executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}

@@ -1,0 +1,120 @@
+// `vigie detect` as people run it: a subprocess reading messy CSV from a file or stdin.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { parseTimestamp, parseValue } from '../src/cli/detect.js';
+
+const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
+
+function run(args: string[], stdin?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(killer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.end(stdin ?? '');
+  });
+}
+
+const ts = (s: string) => parseTimestamp(Buffer.from(s), 0, s.length);
+
+describe('vigie detect', () => {
+  let dir: string;
+  before(async () => (dir = await mkdtemp(join(tmpdir(), 'vigie-detect-'))));
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  test('timestamps: ISO 8601 with fractions and offsets, space-separated, bare dates, epoch seconds and ms', () => {
+    const t = Date.UTC(2024, 11, 11, 23, 7, 0);
+    assert.equal(ts('2024-12-11T23:07:00Z'), t);
+    assert.equal(ts('2024-12-11 23:07:00'), t);
+    assert.equal(ts('2024-12-11T23:07'), t);
+    assert.equal(ts('2024-12-11T23:07:00.250Z'), t + 250);
+    assert.equal(ts('2024-12-12T00:07:00+01:00'), t);
+    assert.equal(ts('2024-12-11T18:07:00-0500'), t);
+    assert.equal(ts('2024-12-11'), Date.UTC(2024, 11, 11));
+    assert.equal(ts(String(t / 1000)), t);
+    assert.equal(ts(String(t)), t);
+    assert.equal(ts('2024-02-29 00:00:00'), Date.UTC(2024, 1, 29));
+    for (const bad of ['2023-02-29 00:00:00', '2024-13-01', '2024-12-11 25:00:00', 'yesterday', '12/11/2024 23:07', ''])
+      assert.ok(Number.isNaN(ts(bad)), bad);
+  });
+
+  test('values: integers, decimals, signs, exponents; empty and NaN are missing; words are errors', () => {
+    const v = (s: string) => parseValue(Buffer.from(s), 0, s.length);
+    assert.equal(v('42'), 42);
+    assert.equal(v('-3.25'), -3.25);
+    assert.equal(v('1.5e3'), 1500);
+    assert.equal(v('.5'), 0.5);
+    assert.ok(Number.isNaN(v('')!));
+    assert.ok(Number.isNaN(v('NaN')!));
+    assert.ok(Number.isNaN(v('null')!));
+    assert.equal(v('lots'), undefined);
+    assert.equal(v('1.2.3'), undefined);
+  });
+
+  test('a messy file: header, CRLF, quotes, blank lines, gaps, repeated and irregular timestamps; one row out per row in', async () => {
+    const lines = ['"timestamp","value"'];
+    const start = Date.UTC(2024, 0, 1);
+    let n = 0;
+    for (let i = 0; i < 3000; i++) {
+      if (i >= 1000 && i < 1200) continue; // a gap
+      const t = start + i * 60_000 + (i % 7) * 1000; // irregular
+      const v = 50 + 20 * Math.sin((2 * Math.PI * i) / 1440) + (i % 5);
+      const stamp = i % 3 === 0 ? new Date(t).toISOString() : new Date(t).toISOString().replace('T', ' ').slice(0, 19);
+      lines.push(i % 4 === 0 ? `"${stamp}",${v.toFixed(2)}` : `${stamp},${Math.round(v)}`);
+      n++;
+      if (i === 2000) {
+        lines.push(`${stamp},${Math.round(v)}`); // the same timestamp twice
+        n++;
+        lines.push('');
+      }
+    }
+    lines.push(`${new Date(start + 3000 * 60_000).toISOString()},500`); // an anomaly at the end
+    n++;
+    const file = join(dir, 'messy.csv');
+    await writeFile(file, lines.join('\r\n')); // CRLF, and no final newline
+    const r = await run(['detect', '--input', file]);
+    assert.equal(r.code, 0, r.stderr);
+    const out = r.stdout.trimEnd().split('\n');
+    assert.equal(out[0], 'timestamp,value,anomaly_score');
+    assert.equal(out.length - 1, n);
+    for (const row of out.slice(1)) assert.match(row, /^[^,"\r]+,[^,"\r]+,(0\.\d{4}|1\.0000)$/);
+    const scores = out.slice(1).map((row) => Number(row.split(',')[2]));
+    assert.ok(scores.slice(0, -1).filter((s) => s > 0.5).length <= 3, 'ordinary rows score low');
+    assert.ok(scores.at(-1)! > 0.9, 'the spike scores high');
+    // Same order as the input.
+    assert.equal(out[1]!.split(',')[0], new Date(start).toISOString());
+    assert.equal(out.at(-1)!.split(',')[1], '500');
+  });
+
+  test('stdin with "-", semicolons, no header', async () => {
+    const r = await run(['detect', '--input', '-'], '2024-01-01 00:00:00;1\n2024-01-01 00:01:00;2\n2024-01-01 00:02:00;\n');
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'timestamp,value,anomaly_score\n2024-01-01 00:00:00,1,0.0000\n2024-01-01 00:01:00,2,0.0000\n2024-01-01 00:02:00,,\n');
+  });
+
+  test('a row it cannot read: exit 1 and the line named on stderr', async () => {
+    const file = join(dir, 'bad.csv');
+    await writeFile(file, 'timestamp,value\n2024-01-01 00:00:00,1\n2024-01-01 00:01:00,2\n2024-01-01 00:02:00,three\n2024-01-01 00:03:00,4\n');
+    const r = await run(['detect', '--input', file]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /bad\.csv:4: cannot read value "three"/);
+    const r2 = await run(['detect', '--input', '-'], 'timestamp,value\n2024-01-01 00:00:00,1\nnot a date,2\n');
+    assert.equal(r2.code, 1);
+    assert.match(r2.stderr, /stdin:3: cannot read timestamp "not a date"/);
+    const r3 = await run(['detect', '--input', join(dir, 'missing.csv')]);
+    assert.equal(r3.code, 1);
+    assert.match(r3.stderr, /no such file/);
+  });
+});

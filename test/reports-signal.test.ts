@@ -1,0 +1,191 @@
+// The crowd-report detector on generated traces (deterministic seeds): a daily and weekly rhythm
+// with Poisson noise, an old outage in the history, a normal week, 5× surges, and a one-prefix flood.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { SeasonalDetector, scoreOf } from '../src/signals/reports/baseline.js';
+import { Gate } from '../src/signals/reports/gate.js';
+import { networkPrefix } from '../src/signals/reports/identity.js';
+import { LatencyWatch } from '../src/signals/reports/latency.js';
+import { DEFAULT_LEVEL_SETTINGS, type CrowdLevel, ServiceSignal } from '../src/signals/reports/signal.js';
+
+const MIN = 60_000;
+const DAY = 86_400_000;
+// A Monday, 00:00 UTC.
+const T0 = Date.UTC(2024, 0, 1);
+
+export function rng(seed: number) {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function poisson(r: () => number, lambda: number): number {
+  if (lambda > 60) return Math.max(0, Math.round(lambda + Math.sqrt(lambda) * gauss(r)));
+  const l = Math.exp(-lambda);
+  let k = 0;
+  let p = 1;
+  do {
+    k++;
+    p *= r();
+  } while (p > l);
+  return k - 1;
+}
+
+function gauss(r: () => number): number {
+  return Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.cos(2 * Math.PI * r());
+}
+
+/** Usual reports per minute: 4 at night, about 20 in the evening, 30 % less at weekends. */
+export function usual(t: number): number {
+  const hour = ((t % DAY) / 3_600_000) % 24;
+  const dow = (Math.floor(t / DAY) + 4) % 7; // 0 = Sunday (1970-01-01 was a Thursday)
+  const daily = 4 + 16 * (0.5 - 0.5 * Math.cos((2 * Math.PI * (hour - 6)) / 24));
+  return daily * (dow === 0 || dow === 6 ? 0.7 : 1);
+}
+
+/** Feeds minutes [from, to) of a trace into the signal, evaluating every 15 s; returns the level changes. */
+export function run(sig: ServiceSignal, r: () => number, from: number, to: number, rate: (t: number) => number) {
+  const changes: { at: number; to: CrowdLevel }[] = [];
+  for (let m = from; m < to; m += MIN) {
+    const n = poisson(r, rate(m + MIN / 2));
+    const times = Array.from({ length: n }, () => m + r() * MIN).sort((a, b) => a - b);
+    let i = 0;
+    for (let tick = m + 15_000; tick <= m + MIN; tick += 15_000) {
+      while (i < times.length && times[i]! < tick) sig.add('website', times[i++]!);
+      const c = sig.evaluate(tick);
+      if (c) changes.push({ at: tick, to: c.to });
+    }
+  }
+  return changes;
+}
+
+function trained(seed: number, weeks = 4) {
+  const r = rng(seed);
+  const sig = new ServiceSignal('acme', ['website', 'app', 'login'], DEFAULT_LEVEL_SETTINGS, T0);
+  const end = T0 + weeks * 7 * DAY;
+  // An earlier outage in the history: 10× for two hours on the second Tuesday evening.
+  const outFrom = T0 + 8 * DAY + 18 * 3_600_000;
+  const outTo = outFrom + 2 * 3_600_000;
+  const history = run(sig, r, T0, end, (t) => (t >= outFrom && t < outTo ? 10 : 1) * usual(t));
+  return { sig, r, end, history };
+}
+
+describe('crowd report signal on generated traces', () => {
+  test('a week of normal traffic after four weeks of history raises no flag', () => {
+    const { sig, r, end } = trained(1);
+    const changes = run(sig, r, end, end + 7 * DAY, usual);
+    assert.deepEqual(changes, [], `unexpected levels: ${JSON.stringify(changes.slice(0, 5))}`);
+  });
+
+  test('the old outage did not inflate the baseline: the same hour a week later expects the usual volume', () => {
+    const { sig } = trained(2, 2);
+    // Two weeks trained; the outage was on day 8 at 18:00. Expectation for day 15 at 19:00:
+    const t = T0 + 15 * DAY + 19 * 3_600_000;
+    const e = sig.total.det.expect(t).mean;
+    assert.ok(Math.abs(e - usual(t)) / usual(t) < 0.25, `expected ≈ ${usual(t).toFixed(1)}, got ${e.toFixed(1)}`);
+  });
+
+  for (const [label, hour] of [
+    ['at night (the trough)', 3],
+    ['in the afternoon', 14],
+    ['in the evening peak', 18],
+  ] as const) {
+    test(`a 5× surge ${label} is "problems detected" within 3 minutes`, () => {
+      const { sig, r, end } = trained(10 + hour);
+      const start = end + 2 * DAY + hour * 3_600_000;
+      assert.deepEqual(run(sig, r, end, start, usual), []);
+      const changes = run(sig, r, start, start + 30 * MIN, (t) => 5 * usual(t));
+      const detected = changes.find((c) => c.to === 'detected');
+      assert.ok(detected, `no detection: ${JSON.stringify(changes)}`);
+      assert.ok(detected.at - start <= 3 * MIN, `detected after ${(detected.at - start) / 1000} s`);
+      // And it goes back to none once the surge is over.
+      const after = run(sig, r, start + 30 * MIN, start + 60 * MIN, usual);
+      assert.equal(after.at(-1)?.to, 'none');
+    });
+  }
+
+  test('a flood from one network prefix raises no flag: the prefix cap holds it to a few counted reports', () => {
+    const { sig, r, end } = trained(3, 2);
+    const gate = new Gate({ windowMs: 10 * MIN, perReporterPerMinute: 10, perPrefixPerMinute: 60, prefixCap: 3 });
+    const start = end + 12 * 3_600_000;
+    let counted = 0;
+    let rejected = 0;
+    const changes: CrowdLevel[] = [];
+    for (let m = start; m < start + 30 * MIN; m += MIN) {
+      // 2,000 reports a minute from 2,000 made-up reporters, all in one /24, besides the usual traffic.
+      for (let i = 0; i < 2000; i++) {
+        const t = m + (i / 2000) * MIN;
+        const g = gate.admit('acme', 1_000_000 + Math.floor(r() * 1e9), 42, t);
+        if (g.ok && g.counted) {
+          counted++;
+          sig.add('website', t);
+        } else if (!g.ok) rejected++;
+      }
+      const n = poisson(r, usual(m));
+      for (let i = 0; i < n; i++) sig.add('website', m + r() * MIN);
+      for (let tick = m + 15_000; tick <= m + MIN; tick += 15_000) {
+        const c = sig.evaluate(tick);
+        if (c) changes.push(c.to);
+      }
+    }
+    assert.deepEqual(changes, []);
+    assert.ok(counted <= 3 * 4, `counted ${counted}`);
+    assert.ok(rejected > 50_000, 'the prefix rate limit refused most of it');
+  });
+});
+
+describe('detector pieces', () => {
+  test('score is 0 for ordinary deviations and rises to 1', () => {
+    assert.equal(scoreOf(2), 0);
+    assert.equal(scoreOf(3), 0);
+    assert.ok(scoreOf(5) > 0.3 && scoreOf(5) < 0.5);
+    assert.ok(scoreOf(12) > 0.99);
+  });
+
+  test('a noisy daily series scores near 0, a spike near 1, and a level drop with direction both', () => {
+    const r = rng(7);
+    const det = new SeasonalDetector({ direction: 'both' });
+    let high = 0;
+    let n = 0;
+    for (let t = T0; t < T0 + 21 * DAY; t += 5 * MIN, n++) if (det.update(t, 100 + 50 * Math.sin((2 * Math.PI * t) / DAY) + 5 * gauss(r)) > 0.5) high++;
+    assert.ok(high / n < 0.001, `${high} of ${n} high`);
+    const t = T0 + 21 * DAY + 600_000;
+    const base = 100 + 50 * Math.sin((2 * Math.PI * t) / DAY);
+    assert.ok(det.update(t, base + 80) > 0.95);
+    assert.ok(det.update(t + 300_000, base - 80) > 0.95);
+  });
+
+  test('network prefixes: /24 for IPv4 (mapped too), /48 for IPv6', () => {
+    assert.equal(networkPrefix('203.0.113.77'), '203.0.113.0/24');
+    assert.equal(networkPrefix('::ffff:203.0.113.9'), '203.0.113.0/24');
+    assert.equal(networkPrefix('2001:db8:abcd:12::1'), '2001:db8:abcd::/48');
+    assert.equal(networkPrefix('2001:db8::1'), '2001:db8:0::/48');
+  });
+
+  test('latency: a monitor 5× slower than its usual is unusual; loopback jitter is not', () => {
+    const r = rng(9);
+    const w = new LatencyWatch();
+    let flagged = 0;
+    for (let i = 0; i < 2000; i++) if (w.slow('m', T0 + i * 30_000, 180 + 40 * r())) flagged++;
+    assert.equal(flagged, 0);
+    assert.equal(w.slow('m', T0 + 2000 * 30_000, 1100), true);
+    const fast = new LatencyWatch();
+    let f2 = 0;
+    for (let i = 0; i < 500; i++) if (fast.slow('l', T0 + i * 30_000, i % 50 === 0 ? 40 : 1 + r())) f2++;
+    assert.equal(f2, 0, 'a 40 ms blip on a 1 ms loopback target is below the absolute floor');
+  });
+});
+
+test('rate windows count requests that straddle a window boundary in full', async () => {
+  const { WindowCounter } = await import('../src/signals/reports/gate.js');
+  const w = new WindowCounter(60_000);
+  for (let i = 0; i < 8; i++) w.add(7, 59_000 + i * 100);
+  assert.equal(w.count(7, 60_050), 8, 'just after the boundary, all eight still count');
+  assert.equal(w.count(7, 119_999), 1, 'a remnant of the last window counts until it is over');
+  assert.equal(w.count(7, 120_000), 0);
+});
