@@ -1,0 +1,69 @@
+// Outgoing HTTP for channels: undici with keep-alive, a time limit per request, and only the start
+// of the answer kept (enough to show the operator what the receiver said).
+import { Agent, request } from 'undici';
+import type { SendResult } from './types.js';
+
+export interface HttpClient {
+  post(url: string, body: string | Buffer, headers: Record<string, string>, timeoutMs: number, signal?: AbortSignal): Promise<SendResult>;
+  close(): Promise<void>;
+}
+
+const KEEP = 2048;
+
+export function parseRetryAfter(v: string | string[] | undefined, now: number): number | undefined {
+  const s = Array.isArray(v) ? v[0] : v;
+  if (!s) return undefined;
+  if (/^\d+$/.test(s.trim())) return Number(s.trim()) * 1000;
+  const t = Date.parse(s);
+  return Number.isFinite(t) ? Math.max(0, t - now) : undefined;
+}
+
+export function createHttpClient(opts: { connections?: number } = {}): HttpClient {
+  const agent = new Agent({ connections: opts.connections ?? 64, keepAliveTimeout: 10_000, pipelining: 1 });
+  return {
+    async post(url, body, headers, timeoutMs, signal) {
+      const ac = new AbortController();
+      const timer = setTimeout(() => ac.abort(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      const onAbort = () => ac.abort(signal?.reason);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        const res = await request(url, {
+          method: 'POST',
+          headers: { 'user-agent': 'Vigie-Notify/1', ...headers },
+          body,
+          dispatcher: agent,
+          signal: ac.signal,
+          headersTimeout: timeoutMs,
+          bodyTimeout: timeoutMs,
+        });
+        let text = '';
+        for await (const chunk of res.body) {
+          if (text.length < KEEP) text += Buffer.from(chunk as Uint8Array).toString('utf8');
+        }
+        if (text.length > KEEP) text = text.slice(0, KEEP);
+        const ok = res.statusCode >= 200 && res.statusCode < 300;
+        const retryAfterMs = parseRetryAfter(res.headers['retry-after'], Date.now());
+        return {
+          ok,
+          status: res.statusCode,
+          response: text,
+          ...(ok ? {} : { error: `HTTP ${res.statusCode}${text ? `: ${text.slice(0, 200)}` : ''}` }),
+          ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+        };
+      } catch (err) {
+        const reason = ac.signal.aborted && ac.signal.reason instanceof Error ? ac.signal.reason.message : err instanceof Error ? err.message : String(err);
+        const code = (err as { code?: string }).code;
+        return { ok: false, error: `${code ? `${code}: ` : ''}${reason}` };
+      } finally {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      }
+    },
+    close: () => agent.close(),
+  };
+}
+
+/** JSON POST with the headers every delivery carries. */
+export function postJson(http: HttpClient, url: string, payload: unknown, ctx: { idempotencyKey: string; timeoutMs: number; signal?: AbortSignal }, headers: Record<string, string> = {}): Promise<SendResult> {
+  return http.post(url, JSON.stringify(payload), { 'content-type': 'application/json; charset=utf-8', 'idempotency-key': ctx.idempotencyKey, ...headers }, ctx.timeoutMs, ctx.signal);
+}

@@ -1,0 +1,186 @@
+// Subscriptions on the web: the public side (subscribe by form or JSON, confirm, unsubscribe with a
+// signed token, RFC 8058 one-click POST) and the admin side (list and remove subscriptions, see the
+// outbox and its dead letters, retry one). Public answers never contain a subscriber's address.
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { listDeliveries, retryDelivery, DELIVERY_STATUSES } from '../../store/outbox.js';
+import { listSubscriptions, removeSubscription } from '../../store/subscriptions.js';
+import type { Store } from '../../store/store.js';
+import { signToken } from '../../notify/signing.js';
+import { SubscriptionError, type Subscriptions } from '../../notify/subscriptions.js';
+import type { NotifyWorker } from '../../notify/worker.js';
+import { type Authenticator, requireToken } from '../auth.js';
+
+export interface SubscriptionRoutesOptions {
+  subs: Subscriptions;
+  worker: NotifyWorker;
+  store: Store;
+  auth: Authenticator;
+  now: () => number;
+  title: () => string;
+  /** Public base URL, no trailing slash. */
+  baseUrl: () => string;
+}
+
+const FORM = 'application/x-www-form-urlencoded';
+
+const subscribeBody = z.object({
+  email: z.string().max(254).optional(),
+  webhook: z.string().max(2048).optional(),
+  components: z.union([z.string(), z.array(z.string())]).optional().transform((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v])),
+  component: z.union([z.string(), z.array(z.string())]).optional().transform((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v])),
+  locale: z.enum(['en', 'fr']).optional(),
+});
+
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+function page(reply: FastifyReply, code: number, title: string, heading: string, body: string) {
+  return reply
+    .code(code)
+    .type('text/html; charset=utf-8')
+    .header('cache-control', 'no-store')
+    .header('referrer-policy', 'no-referrer')
+    .send(
+      `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex">` +
+        `<title>${esc(heading)} · ${esc(title)}</title><style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;line-height:1.5}</style></head>` +
+        `<body><h1>${esc(heading)}</h1>${body}<p><a href="/">${esc(title)}</a></p></body></html>`,
+    );
+}
+
+export const subscriptionRoutes: FastifyPluginAsync<SubscriptionRoutesOptions> = async (app: FastifyInstance, o) => {
+  // HTML forms post urlencoded; scoped to this plugin.
+  if (!app.hasContentTypeParser(FORM))
+    app.addContentTypeParser(FORM, { parseAs: 'string', bodyLimit: 16_384 }, (_req, body, done) => {
+      const out: Record<string, string | string[]> = {};
+      for (const [k, v] of new URLSearchParams(String(body))) {
+        const prev = out[k];
+        out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+      }
+      done(null, out);
+    });
+
+  const subscribe = async (raw: unknown, html: boolean, reply: FastifyReply) => {
+    const parsed = subscribeBody.safeParse(raw ?? {});
+    if (!parsed.success) {
+      const message = parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
+      return html ? page(reply, 400, o.title(), 'Subscription not saved', `<p>${esc(message)}</p>`) : reply.code(400).send({ error: 'invalid_request', message });
+    }
+    const b = parsed.data;
+    try {
+      const r = await o.subs.subscribe({ email: b.email || undefined, webhook: b.webhook || undefined, components: [...b.components, ...b.component], locale: b.locale });
+      if (r.kind === 'email') {
+        const msg = 'If this address can receive mail, a confirmation link is on its way. Nothing is sent until it is followed.';
+        return html ? page(reply, 202, o.title(), 'Check your inbox', `<p>${esc(msg)}</p>`) : reply.code(202).send({ status: 'pending_confirmation', message: msg });
+      }
+      const unsubscribe_url = `${o.baseUrl()}/subscriptions/unsubscribe?token=${signToken(o.worker.secret, 'unsubscribe', r.id)}`;
+      const body = {
+        status: 'active',
+        format: 'statuspage',
+        // Shown once, to whoever creates the subscription.
+        ...(r.secret ? { signing_secret: r.secret } : {}),
+        signature_header: 'X-Vigie-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>',
+        unsubscribe_url,
+      };
+      return html ? page(reply, 201, o.title(), 'Webhook subscribed', `<p>Updates will be posted to your webhook.</p>`) : reply.code(r.created ? 201 : 200).send(body);
+    } catch (err) {
+      if (err instanceof SubscriptionError) {
+        const message = `${err.field ? `${err.field}: ` : ''}${err.message}`;
+        return html ? page(reply, err.status, o.title(), 'Subscription not saved', `<p>${esc(message)}</p>`) : reply.code(err.status).send({ error: 'invalid_request', message, field: err.field });
+      }
+      throw err;
+    }
+  };
+
+  app.post('/api/v1/subscriptions', (req, reply) => subscribe(req.body, false, reply));
+  app.post('/subscriptions', (req, reply) => subscribe(req.body, (req.headers['content-type'] ?? '').startsWith(FORM), reply));
+
+  app.get<{ Querystring: { token?: string } }>('/subscriptions/confirm', async (req, reply) => {
+    const ok = await o.subs.confirm(String(req.query.token ?? ''));
+    return ok
+      ? page(reply, 200, o.title(), 'Subscription confirmed', '<p>You will receive status updates at this address. Every message has a link to unsubscribe.</p>')
+      : page(reply, 400, o.title(), 'Link not valid', '<p>This confirmation link is not valid, or the subscription was removed.</p>');
+  });
+
+  // GET shows a button (mail scanners follow links; only a POST unsubscribes). The same POST
+  // serves RFC 8058 one-click (body "List-Unsubscribe=One-Click") and the button.
+  app.get<{ Querystring: { token?: string } }>('/subscriptions/unsubscribe', async (req, reply) => {
+    const token = String(req.query.token ?? '');
+    if (!(await o.subs.canUnsubscribe(token))) return page(reply, 400, o.title(), 'Link not valid', '<p>This unsubscribe link is not valid.</p>');
+    return page(
+      reply,
+      200,
+      o.title(),
+      'Unsubscribe',
+      `<form method="post" action="/subscriptions/unsubscribe?token=${esc(encodeURIComponent(token))}"><input type="hidden" name="confirm" value="1"><button type="submit">Stop sending me updates</button></form>`,
+    );
+  });
+  app.post<{ Querystring: { token?: string } }>('/subscriptions/unsubscribe', async (req, reply) => {
+    const ok = await o.subs.unsubscribe(String(req.query.token ?? ''));
+    if (!ok) return page(reply, 400, o.title(), 'Link not valid', '<p>This unsubscribe link is not valid.</p>');
+    return page(reply, 200, o.title(), 'Unsubscribed', '<p>You will not receive further updates.</p>');
+  });
+
+  // --- admin ---
+  app.register(async (secured) => {
+    secured.addHook('onRequest', requireToken(o.auth, o.now));
+    const listQuery = z.object({
+      status: z.enum(['pending', 'active', 'unsubscribed']).optional(),
+      kind: z.enum(['email', 'webhook']).optional(),
+      limit: z.coerce.number().int().min(1).max(10_000).default(100),
+      after: z.coerce.number().int().min(0).optional(),
+    });
+    secured.get('/api/admin/subscriptions', async (req, reply) => {
+      const q = listQuery.safeParse(req.query);
+      if (!q.success) return reply.code(400).send({ error: 'invalid_request', message: q.error.issues.map((i) => `query.${i.path.join('.')}: ${i.message}`).join('; ') });
+      const list = await listSubscriptions(o.store.db, { ...(q.data.status ? { status: q.data.status } : {}), ...(q.data.kind ? { kind: q.data.kind } : {}), limit: q.data.limit, ...(q.data.after !== undefined ? { afterId: q.data.after } : {}) });
+      return {
+        subscriptions: list.map((s) => ({
+          id: s.id,
+          kind: s.kind,
+          address: s.address,
+          components: s.componentIds,
+          locale: s.locale,
+          status: s.status,
+          created_at: new Date(s.createdAt).toISOString(),
+          confirmed_at: s.confirmedAt === null ? null : new Date(s.confirmedAt).toISOString(),
+          unsubscribed_at: s.unsubscribedAt === null ? null : new Date(s.unsubscribedAt).toISOString(),
+        })),
+      };
+    });
+    secured.delete<{ Params: { id: string } }>('/api/admin/subscriptions/:id', async (req, reply) => {
+      const id = Number(req.params.id);
+      if (!Number.isInteger(id) || !(await removeSubscription(o.store.db, id))) return reply.code(404).send({ error: 'not_found', message: `no subscription ${req.params.id}` });
+      return reply.code(204).send();
+    });
+    secured.get('/api/admin/notify', async () => o.worker.status());
+    const delQuery = z.object({ status: z.enum(DELIVERY_STATUSES).optional(), target: z.string().optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) });
+    secured.get('/api/admin/notify/deliveries', async (req, reply) => {
+      const q = delQuery.safeParse(req.query);
+      if (!q.success) return reply.code(400).send({ error: 'invalid_request', message: q.error.issues.map((i) => `query.${i.path.join('.')}: ${i.message}`).join('; ') });
+      const list = await listDeliveries(o.store.db, { ...(q.data.status ? { status: q.data.status } : {}), ...(q.data.target ? { target: q.data.target } : {}), limit: q.data.limit });
+      return {
+        deliveries: list.map((d) => ({
+          id: d.id,
+          event_id: d.eventId,
+          target: d.target,
+          action: d.action,
+          status: d.status,
+          attempts: d.attempts,
+          idempotency_key: d.idempotencyKey,
+          created_at: new Date(d.createdAt).toISOString(),
+          next_attempt_at: d.status === 'pending' ? new Date(d.nextAttemptAt).toISOString() : null,
+          delivered_at: d.deliveredAt === null ? null : new Date(d.deliveredAt).toISOString(),
+          last_status: d.lastStatus,
+          last_error: d.lastError,
+          response: d.response,
+        })),
+      };
+    });
+    secured.post<{ Params: { id: string } }>('/api/admin/notify/deliveries/:id/retry', async (req, reply) => {
+      const id = Number(req.params.id);
+      if (!Number.isInteger(id) || !(await retryDelivery(o.store.db, id, Math.round(o.now())))) return reply.code(404).send({ error: 'not_found', message: `no dead delivery ${req.params.id}` });
+      o.worker.kick();
+      return reply.code(202).send({ status: 'pending' });
+    });
+  });
+};
