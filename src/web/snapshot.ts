@@ -14,6 +14,33 @@ export interface SnapshotComponent {
   createdAt: number;
   updatedAt: number;
   position: number;
+  /** Per-region health of its own monitors (empty when it has none or one region). */
+  regions?: SnapshotRegion[];
+  /** 90 days of checks, oldest first (day i starts at firstDay + i days); absent when unknown. */
+  bars?: SnapshotBars;
+}
+
+export interface SnapshotRegion {
+  name: string;
+  health: 'up' | 'degraded' | 'down';
+}
+
+export interface SnapshotBars {
+  firstDay: number;
+  count: ArrayLike<number>;
+  ok: ArrayLike<number>;
+  degraded: ArrayLike<number>;
+}
+
+/** What the service's official status page said at its latest poll. */
+export interface SnapshotVendor {
+  url: string;
+  at: number;
+  reachable: boolean;
+  saysOperational: boolean | null;
+  indicator: string | null;
+  /** The vendor's own words (escaped when shown). */
+  description: string | null;
 }
 
 export interface SnapshotService {
@@ -26,6 +53,8 @@ export interface SnapshotService {
   updatedAt: number;
   position: number;
   components: SnapshotComponent[];
+  /** The vendor's official status, for services whose page Vigie polls. */
+  vendor?: SnapshotVendor | null;
 }
 
 export interface SnapshotChange {
@@ -38,6 +67,52 @@ export interface SnapshotChange {
   reason: string;
 }
 
+/** An incident or scheduled maintenance as the page and the Statuspage v2 API show it. */
+export interface SnapshotIncidentUpdate {
+  id: string;
+  status: string;
+  /** Markdown as written. */
+  body: string;
+  at: number;
+  createdAt: number;
+  affected: { componentId: string; oldStatus: ComponentStatus; newStatus: ComponentStatus }[];
+}
+
+export interface SnapshotIncident {
+  id: string;
+  kind: 'incident' | 'maintenance';
+  name: string;
+  status: string;
+  impact: string;
+  createdAt: number;
+  updatedAt: number;
+  monitoringAt: number | null;
+  resolvedAt: number | null;
+  startedAt: number | null;
+  scheduledFor: number | null;
+  scheduledUntil: number | null;
+  postmortemBody: string | null;
+  componentIds: string[];
+  /** Newest first. */
+  updates: SnapshotIncidentUpdate[];
+  /** First non-operational status Vigie observed, and the vendor's first word. */
+  observedStart: number | null;
+  vendorAcknowledgedAt: number | null;
+  silentVendor: boolean;
+  serviceId?: string | null;
+  cause?: string;
+  /** Each affected component's status in this incident. */
+  componentStatuses?: Record<string, ComponentStatus>;
+  figures?: {
+    timeToDetectMs: number | null;
+    acknowledgementLagMs: number | null;
+    timeToResolveMs: number | null;
+    peakAffectedShare: number | null;
+    peakAffectedDetail: string | null;
+    vendorAcknowledgementText: string | null;
+  };
+}
+
 export interface Snapshot {
   title: string;
   pageId: string;
@@ -48,6 +123,10 @@ export interface Snapshot {
   status: PageStatus;
   services: SnapshotService[];
   changes: SnapshotChange[];
+  /** Recent incidents, newest first (open and resolved). */
+  incidents: SnapshotIncident[];
+  /** Recent scheduled maintenances, newest first. */
+  maintenances: SnapshotIncident[];
 }
 
 export interface SnapshotInput {
@@ -58,6 +137,8 @@ export interface SnapshotInput {
     components: Array<Omit<SnapshotComponent, 'publicId'>>;
   }>;
   changes: SnapshotChange[];
+  incidents?: SnapshotIncident[];
+  maintenances?: SnapshotIncident[];
 }
 
 export function buildSnapshot(input: SnapshotInput): Snapshot {
@@ -81,5 +162,7 @@ export function buildSnapshot(input: SnapshotInput): Snapshot {
     status: pageStatus(all),
     services,
     changes: input.changes,
+    incidents: input.incidents ?? [],
+    maintenances: input.maintenances ?? [],
   };
 }

@@ -1,79 +1,192 @@
-// The public status page, rendered on the server. Preact escapes every interpolated value,
-// so names and reasons from config or probes cannot inject markup.
-import { STATUS_LABEL } from '../../core/status.js';
+// The public status page, rendered on the server once per state change and language. Preact escapes
+// every interpolated value, so names from config, probes, people and vendors cannot inject markup.
+import type { SnapshotComponent } from '../snapshot.js';
 import type { Snapshot } from '../snapshot.js';
-import { CSS } from './style.js';
+import { type Lang, MESSAGES, dateTime, timeOnly } from '../i18n/index.js';
+import { Layout } from './layout.js';
+import { History, IncidentCard, Time, UptimeBars, componentNames, incidentStart, isOpen, silentVendor, DAY_MS } from './parts.js';
 
-const utc = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+export interface PageProps {
+  s: Snapshot;
+  lang: Lang;
+  state: string;
+  refreshSeconds?: number;
+}
 
-export function StatusPage({ s, refreshSeconds }: { s: Snapshot; refreshSeconds?: number }) {
+export function StatusPage({ s, lang, state, refreshSeconds }: PageProps) {
+  const m = MESSAGES[lang];
+  const names = componentNames(s);
+  const active = s.incidents.filter(isOpen);
+  const maint = s.maintenances.filter(isOpen);
+  const recent = s.incidents.filter((i) => incidentStart(i) >= s.now - 90 * DAY_MS);
   return (
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        {refreshSeconds ? <meta http-equiv="refresh" content={String(refreshSeconds)} /> : null}
-        <title>{`${s.title}: ${s.status.description}`}</title>
-        <link rel="alternate" type="application/json" href="/api/v2/summary.json" />
-        <style dangerouslySetInnerHTML={{ __html: CSS }} />
-      </head>
-      <body>
-        <header>
-          <h1>{s.title}</h1>
-          <p class="now">
-            As of <time dateTime={new Date(s.now).toISOString()}>{utc(s.now)}</time>
-          </p>
-          <p class={`banner ${s.status.indicator}`} role="status">
-            {s.status.description}
-          </p>
-        </header>
-        <main>
-          {s.services.map((svc) => (
-            <section class="service" aria-labelledby={`svc-${svc.publicId}`} data-service={svc.id}>
-              <header>
-                <h2 id={`svc-${svc.publicId}`}>{svc.name}</h2>
-                <span class={`status s-${svc.status}`}>{STATUS_LABEL[svc.status]}</span>
-              </header>
-              <ul class="components">
-                {svc.components.map((c) => (
-                  <li data-component={c.id} data-status={c.status}>
-                    <span>
-                      {c.name}
-                      {c.group ? <span class="group">{c.group}</span> : null}
-                    </span>
-                    <span class={`status s-${c.status}`}>
-                      {STATUS_LABEL[c.status]}
-                      {c.status !== 'operational' ? (
-                        <span class="since">
-                          since <time dateTime={new Date(c.since).toISOString()}>{utc(c.since).slice(11)}</time>
-                        </span>
-                      ) : null}
-                    </span>
-                  </li>
-                ))}
-              </ul>
-            </section>
-          ))}
-          <section aria-labelledby="changes-title">
-            <h2 id="changes-title">Recent changes</h2>
-            {s.changes.length === 0 ? (
-              <p>No status changes recorded.</p>
-            ) : (
-              <ol class="changes">
-                {s.changes.map((ch) => (
-                  <li>
-                    <time dateTime={new Date(ch.at).toISOString()}>{utc(ch.at)}</time> {ch.serviceName} {ch.componentName}:{' '}
-                    <span class={`s-${ch.to}`}>{STATUS_LABEL[ch.to]}</span> ({ch.reason})
-                  </li>
-                ))}
-              </ol>
-            )}
+    <Layout lang={lang} title={`${s.title}: ${m.indicator[s.status.indicator]}`} siteTitle={s.title} path="/" state={state} {...(refreshSeconds ? { refreshSeconds } : {})}>
+      <div id="live">
+        <p class={`banner ${s.status.indicator}`} data-indicator={s.status.indicator}>
+          {m.indicator[s.status.indicator]}
+        </p>
+        <p class="asof">
+          {m.asOf} <Time lang={lang} at={s.now} />
+        </p>
+        {active.length > 0 ? (
+          <section class="incidents" aria-labelledby="incidents-title">
+            <h2 id="incidents-title">{m.activeTitle}</h2>
+            {active.map((i) => (
+              <IncidentCard lang={lang} s={s} i={i} names={names} />
+            ))}
           </section>
-        </main>
-        <footer class="now">
-          Observed by Vigie. Machine-readable: <a href="/api/v2/summary.json">summary.json</a>
-        </footer>
-      </body>
-    </html>
+        ) : null}
+        {maint.length > 0 ? (
+          <section class="incidents" aria-labelledby="maintenance-title">
+            <h2 id="maintenance-title">{m.maintenanceTitle}</h2>
+            {maint.map((i) => (
+              <IncidentCard lang={lang} s={s} i={i} names={names} />
+            ))}
+          </section>
+        ) : null}
+        <h2 class="skip">{m.servicesTitle}</h2>
+        {s.services.map((svc) => (
+          <section class="service" aria-labelledby={`svc-${svc.publicId}`} data-service={svc.id}>
+            <header>
+              <h2 id={`svc-${svc.publicId}`}>{svc.name}</h2>
+              <span class={`status s-${svc.status}`}>{m.status[svc.status]}</span>
+            </header>
+            {svc.vendor ? (
+              <p class="vendor" data-vendor={svc.vendor.saysOperational === null ? 'unknown' : svc.vendor.saysOperational ? 'operational' : 'not_operational'}>
+                <span>
+                  {m.ourStatus}: <strong class={`s-${svc.status}`}>{m.status[svc.status]}</strong>
+                </span>
+                <span>
+                  {m.vendorStatus}:{' '}
+                  {svc.vendor.reachable ? (
+                    <strong>{svc.vendor.description ?? (svc.vendor.indicator && svc.vendor.indicator in m.indicator ? m.indicator[svc.vendor.indicator as keyof typeof m.indicator] : '?')}</strong>
+                  ) : (
+                    <strong>{m.vendorUnreachable}</strong>
+                  )}{' '}
+                  <span class="meta">
+                    ({m.vendorChecked(timeOnly(svc.vendor.at))}, <a href={svc.vendor.url} rel="nofollow noopener noreferrer">{hostOf(svc.vendor.url)}</a>)
+                  </span>
+                </span>
+              </p>
+            ) : null}
+            {silentVendor(svc, s.incidents) ? (
+              <p class="warn" data-silent-vendor={svc.id}>
+                {m.silentVendor(svc.name)}
+              </p>
+            ) : null}
+            <Components lang={lang} s={s} svcName={svc.name} list={svc.components} recent={recent} />
+            <p class="report-link now">
+              <a href={`/services/${encodeURIComponent(svc.id)}/reports`}>{m.reportLink(svc.name)}</a>
+            </p>
+          </section>
+        ))}
+        <section aria-labelledby="history-title">
+          <h2 id="history-title">{m.historyTitle}</h2>
+          <History lang={lang} s={s} incidents={recent} months={3} />
+          <p>
+            <a href="/history">{m.historyAll}</a>
+          </p>
+        </section>
+        <section aria-labelledby="changes-title">
+          <h2 id="changes-title">{m.changesTitle}</h2>
+          {s.changes.length === 0 ? (
+            <p>{m.changesEmpty}</p>
+          ) : (
+            <ol class="changes">
+              {s.changes.slice(0, 15).map((ch) => (
+                <li>
+                  <Time lang={lang} at={ch.at} /> {ch.serviceName} {ch.componentName}: <span class={`s-${ch.to}`}>{m.status[ch.to]}</span> ({ch.reason})
+                </li>
+              ))}
+            </ol>
+          )}
+        </section>
+      </div>
+      <Subscribe s={s} lang={lang} />
+    </Layout>
+  );
+}
+
+const hostOf = (url: string) => {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+};
+
+/** Components in their groups (ungrouped first), each with status, regions and 90-day bars. */
+function Components({ lang, s, svcName, list, recent }: { lang: Lang; s: Snapshot; svcName: string; list: SnapshotComponent[]; recent: Snapshot['incidents'] }) {
+  const groups = new Map<string, SnapshotComponent[]>();
+  for (const c of list) groups.set(c.group ?? '', [...(groups.get(c.group ?? '') ?? []), c]);
+  const order = [...groups.keys()].sort((a, b) => (a === '' ? -1 : b === '' ? 1 : 0));
+  return (
+    <>
+      {order.map((g) => (
+        <>
+          {g ? <h3 class="group">{g}</h3> : null}
+          <ul class="components">
+            {groups.get(g)!.map((c) => (
+              <ComponentRow lang={lang} s={s} svcName={svcName} c={c} recent={recent} />
+            ))}
+          </ul>
+        </>
+      ))}
+    </>
+  );
+}
+
+function ComponentRow({ lang, s, svcName, c, recent }: { lang: Lang; s: Snapshot; svcName: string; c: SnapshotComponent; recent: Snapshot['incidents'] }) {
+  const m = MESSAGES[lang];
+  return (
+    <li data-component={c.id} data-status={c.status}>
+      <div class="row">
+        <span>{c.name}</span>
+        <span class={`status s-${c.status}`}>
+          {m.status[c.status]}
+          {c.status !== 'operational' ? (
+            <span class="since">
+              {m.since} <time dateTime={new Date(c.since).toISOString()}>{dateTime(lang, c.since)}</time>
+            </span>
+          ) : null}
+        </span>
+      </div>
+      {c.regions && c.regions.length > 1 ? (
+        <ul class="regions" aria-label={m.regions}>
+          {c.regions.map((r) => (
+            <li class={`r-${r.health}`} data-region={r.name}>
+              {r.name}: {r.health === 'up' ? m.regionUp : r.health === 'down' ? m.regionDown : m.regionDegraded}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      <UptimeBars lang={lang} c={c} svcName={svcName} incidents={recent} now={s.now} />
+    </li>
+  );
+}
+
+/** The subscription form (notifications: src/web/routes/subscriptions.ts); outside #live so live updates never wipe what someone is typing. */
+function Subscribe({ s, lang }: { s: Snapshot; lang: Lang }) {
+  const fr = lang === 'fr';
+  return (
+    <section aria-labelledby="subscribe-title" class="subscribe">
+      <h2 id="subscribe-title">{fr ? 'Recevoir les mises à jour' : 'Get updates'}</h2>
+      <form method="post" action="/subscriptions">
+        <input type="hidden" name="locale" value={lang} />
+        <label>
+          {fr ? 'Courriel' : 'E-mail'} <input type="email" name="email" required autocomplete="email" />
+        </label>{' '}
+        <select name="component" aria-label={fr ? 'Quoi suivre' : 'What to follow'}>
+          <option value="">{fr ? 'Toute cette page' : 'Everything on this page'}</option>
+          {s.services.flatMap((svc) => svc.components.map((c) => <option value={c.id}>{`${svc.name} ${c.name}`}</option>))}
+        </select>{' '}
+        <button type="submit">{fr ? 'S’abonner' : 'Subscribe'}</button>
+      </form>
+      <p class="now">
+        {fr
+          ? 'Vous confirmez par courriel ; chaque message a un lien de désabonnement en un clic. Webhooks : POST /api/v1/subscriptions {"webhook": "https://…"}.'
+          : 'You confirm by e-mail; every message has a one-click unsubscribe link. Webhooks: POST /api/v1/subscriptions {"webhook": "https://…"}.'}
+      </p>
+    </section>
   );
 }

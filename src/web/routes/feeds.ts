@@ -1,0 +1,114 @@
+// /history.atom and /history.rss: incidents and maintenance, newest change first, each entry with its
+// updates as HTML (Markdown rendered in safe mode, then XML-escaped into the feed). Prepared at publish
+// time per language; nothing in them depends on "now", so unchanged history keeps its ETag.
+import { type Lang, MESSAGES, dateTime } from '../i18n/index.js';
+import { renderMarkdown } from '../markdown.js';
+import type { Snapshot, SnapshotIncident } from '../snapshot.js';
+
+const FEED_MAX = 50;
+
+export const xmlEscape = (s: string) =>
+  s
+    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const rfc822 = (ms: number) => new Date(ms).toUTCString().replace('GMT', '+0000');
+
+function entries(s: Snapshot): SnapshotIncident[] {
+  return [...s.incidents, ...s.maintenances].sort((a, b) => b.updatedAt - a.updatedAt || (a.id < b.id ? -1 : 1)).slice(0, FEED_MAX);
+}
+
+function entryHtml(lang: Lang, s: Snapshot, i: SnapshotIncident): string {
+  const m = MESSAGES[lang];
+  const names = new Map(s.services.flatMap((svc) => svc.components.map((c) => [c.id, `${svc.name} ${c.name}`] as const)));
+  const affected = i.componentIds.map((id) => names.get(id) ?? id).join(', ');
+  const head = affected ? `<p>${xmlEscape(m.affects)}: ${xmlEscape(affected)}</p>` : '';
+  const updates = i.updates
+    .map((u) => `<p><strong>${xmlEscape(m.incidentStatus[u.status as keyof typeof m.incidentStatus] ?? u.status)}</strong> · ${xmlEscape(dateTime(lang, u.at))}</p>${renderMarkdown(u.body)}`)
+    .join('');
+  return head + updates;
+}
+
+function links(s: Snapshot) {
+  const base = s.baseUrl.replace(/\/+$/, '');
+  return {
+    base,
+    page: `${base}/`,
+    incident: (id: string) => (base ? `${base}/incidents/${encodeURIComponent(id)}` : `urn:vigie:incident:${encodeURIComponent(id)}`),
+  };
+}
+
+export function atomFeed(s: Snapshot, lang: Lang): string {
+  const m = MESSAGES[lang];
+  const l = links(s);
+  const list = entries(s);
+  const updated = Math.max(s.updatedAt, ...list.map((i) => i.updatedAt), 0);
+  const out: string[] = [
+    '<?xml version="1.0" encoding="utf-8"?>',
+    `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${lang}">`,
+    `<id>${xmlEscape(l.base ? `${l.base}/history` : `urn:vigie:page:${s.pageId}`)}</id>`,
+    `<title>${xmlEscape(m.feedTitle(s.title))}</title>`,
+    `<updated>${iso(updated)}</updated>`,
+    `<author><name>${xmlEscape(s.title)}</name></author>`,
+    `<generator>Vigie</generator>`,
+  ];
+  if (l.base) {
+    out.push(`<link rel="self" type="application/atom+xml" href="${xmlEscape(`${l.base}/history.atom?lang=${lang}`)}"/>`);
+    out.push(`<link rel="alternate" type="text/html" href="${xmlEscape(l.page)}"/>`);
+  }
+  for (const i of list) {
+    const url = l.incident(i.id);
+    out.push(
+      '<entry>' +
+        `<id>${xmlEscape(url)}</id>` +
+        `<title>${xmlEscape(i.name)}</title>` +
+        `<published>${iso(i.createdAt)}</published>` +
+        `<updated>${iso(i.updatedAt)}</updated>` +
+        (l.base ? `<link rel="alternate" type="text/html" href="${xmlEscape(url)}"/>` : '') +
+        `<category term="${xmlEscape(i.kind === 'maintenance' ? 'maintenance' : i.impact)}"/>` +
+        `<content type="html">${xmlEscape(entryHtml(lang, s, i))}</content>` +
+        '</entry>',
+    );
+  }
+  out.push('</feed>');
+  return out.join('\n');
+}
+
+export function rssFeed(s: Snapshot, lang: Lang): string {
+  const m = MESSAGES[lang];
+  const l = links(s);
+  const list = entries(s);
+  const updated = Math.max(s.updatedAt, ...list.map((i) => i.updatedAt), 0);
+  const out: string[] = [
+    '<?xml version="1.0" encoding="utf-8"?>',
+    '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom">',
+    '<channel>',
+    `<title>${xmlEscape(m.feedTitle(s.title))}</title>`,
+    `<link>${xmlEscape(l.base ? l.page : '/')}</link>`,
+    `<description>${xmlEscape(m.feedTitle(s.title))}</description>`,
+    `<language>${lang}</language>`,
+    `<lastBuildDate>${rfc822(updated)}</lastBuildDate>`,
+    `<generator>Vigie</generator>`,
+  ];
+  if (l.base) out.push(`<atom:link href="${xmlEscape(`${l.base}/history.rss?lang=${lang}`)}" rel="self" type="application/rss+xml"/>`);
+  for (const i of list) {
+    const url = l.incident(i.id);
+    out.push(
+      '<item>' +
+        `<title>${xmlEscape(i.name)}</title>` +
+        (l.base ? `<link>${xmlEscape(url)}</link>` : '') +
+        `<guid isPermaLink="${l.base ? 'true' : 'false'}">${xmlEscape(url)}</guid>` +
+        `<pubDate>${rfc822(i.createdAt)}</pubDate>` +
+        `<category>${xmlEscape(i.kind === 'maintenance' ? 'maintenance' : i.impact)}</category>` +
+        `<description>${xmlEscape(entryHtml(lang, s, i))}</description>` +
+        '</item>',
+    );
+  }
+  out.push('</channel>', '</rss>');
+  return out.join('\n');
+}

@@ -1,0 +1,105 @@
+// Everything public, built from one snapshot: the HTML pages per language, the Statuspage v2 JSON,
+// feeds, badges and the widget. The server prepares (compresses, tags) these bytes at publish time
+// and serves them by key; nothing here runs per request.
+import { createHash } from 'node:crypto';
+import { render } from 'preact-render-to-string';
+import { type Lang, LANGS } from '../i18n/index.js';
+import type { Snapshot } from '../snapshot.js';
+import { v2Components, v2Incidents, v2Maintenances, v2Page, v2Status, v2Summary } from '../statuspage-v2.js';
+import { HistoryPage, IncidentPage, NotFoundPage } from '../views/incident.js';
+import { StatusPage } from '../views/page.js';
+import { contentSecurityPolicy } from '../views/layout.js';
+import { buildBadges } from './badges.js';
+import { atomFeed, rssFeed } from './feeds.js';
+import { WIDGET_CSP, widgetHtml, widgetJs } from './widget.js';
+
+export const HTML_TYPE = 'text/html; charset=utf-8';
+export const JSON_TYPE = 'application/json; charset=utf-8';
+export const SVG_TYPE = 'image/svg+xml; charset=utf-8';
+export const PAGE_CSP = contentSecurityPolicy("'self'");
+export const SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'";
+
+export interface Resource {
+  body: string;
+  type: string;
+  /** Extra response headers (CSP, CORS). */
+  headers?: Record<string, string>;
+  status?: number;
+}
+
+/** Key of a language-dependent resource. */
+export const langKey = (lang: Lang, path: string) => `${lang}:${path}`;
+/** Paths served in the visitor's language (?lang=, cookie, Accept-Language). */
+export const LANG_PATHS = ['/', '/history', '/widget', '/history.atom', '/history.rss'] as const;
+export const NOT_FOUND = '/404';
+
+/** What the page shows, without the clock: a change of this key is what live pages are told about. */
+export function stateKey(s: Snapshot): string {
+  return createHash('sha1')
+    .update(JSON.stringify({ ...s, now: 0 }, (_k, v) => (ArrayBuffer.isView(v) ? Array.from(v as Uint32Array) : v)))
+    .digest('base64url')
+    .slice(0, 16);
+}
+
+const CORS = { 'access-control-allow-origin': '*' };
+const html = (body: string, csp = PAGE_CSP): Resource => ({ body: '<!doctype html>' + body, type: HTML_TYPE, headers: { 'content-security-policy': csp, 'referrer-policy': 'same-origin' } });
+
+/** Renders of incident pages from the previous publish, by everything they show: unchanged incidents are not re-rendered. */
+export class RenderCache {
+  private prev = new Map<string, string>();
+  private next = new Map<string, string>();
+  get(key: string, make: () => string): string {
+    const hit = this.next.get(key) ?? this.prev.get(key);
+    const out = hit ?? make();
+    this.next.set(key, out);
+    return out;
+  }
+  rotate(): void {
+    this.prev = this.next;
+    this.next = new Map();
+  }
+}
+
+export function buildResources(s: Snapshot, opts: { state: string; refreshSeconds?: number; cache?: RenderCache }): Map<string, Resource> {
+  const out = new Map<string, Resource>();
+  const { state } = opts;
+  const cache = opts.cache ?? new RenderCache();
+  const json = (v: unknown): Resource => ({ body: JSON.stringify(v), type: JSON_TYPE, headers: CORS });
+
+  // Statuspage v2.
+  const page = v2Page(s);
+  out.set('/api/v2/summary.json', json(v2Summary(s)));
+  out.set('/api/v2/status.json', json(v2Status(s)));
+  out.set('/api/v2/components.json', json({ page, components: v2Components(s) }));
+  out.set('/api/v2/incidents.json', json(v2Incidents(s, 'all')));
+  out.set('/api/v2/incidents/unresolved.json', json(v2Incidents(s, 'unresolved')));
+  out.set('/api/v2/scheduled-maintenances.json', json(v2Maintenances(s, 'all')));
+  out.set('/api/v2/scheduled-maintenances/upcoming.json', json(v2Maintenances(s, 'upcoming')));
+  out.set('/api/v2/scheduled-maintenances/active.json', json(v2Maintenances(s, 'active')));
+
+  // Badges and the widget script (language-neutral).
+  for (const [path, svg] of buildBadges(s)) out.set(path, { body: svg, type: SVG_TYPE, headers: { ...CORS, 'content-security-policy': SVG_CSP } });
+  const dot = { none: '#1a7f37', minor: '#9a6700', major: '#bc4c00', critical: '#cf222e', maintenance: '#0969da' }[s.status.indicator];
+  out.set('/favicon.svg', { body: `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><circle cx="8" cy="8" r="7" fill="${dot}"/></svg>`, type: SVG_TYPE, headers: { 'content-security-policy': SVG_CSP } });
+  out.set('/widget.js', { body: widgetJs(s), type: 'text/javascript; charset=utf-8', headers: CORS });
+
+  const names = createHash('sha1')
+    .update(JSON.stringify([s.title, s.services.map((svc) => [svc.name, svc.components.map((c) => [c.id, c.name])])]))
+    .digest('base64url');
+  for (const lang of LANGS) {
+    out.set(langKey(lang, '/'), html(render(StatusPage({ s, lang, state, ...(opts.refreshSeconds ? { refreshSeconds: opts.refreshSeconds } : {}) }))));
+    out.set(langKey(lang, '/history'), html(render(HistoryPage({ s, lang, state }))));
+    out.set(langKey(lang, NOT_FOUND), { ...html(render(NotFoundPage({ s, lang, state }))), status: 404 });
+    out.set(langKey(lang, '/widget'), { body: widgetHtml(s, lang), type: HTML_TYPE, headers: { 'content-security-policy': WIDGET_CSP } });
+    out.set(langKey(lang, '/history.atom'), { body: atomFeed(s, lang), type: 'application/atom+xml; charset=utf-8', headers: CORS });
+    out.set(langKey(lang, '/history.rss'), { body: rssFeed(s, lang), type: 'application/rss+xml; charset=utf-8', headers: CORS });
+    for (const i of [...s.incidents, ...s.maintenances]) {
+      // The incident page shows the incident, component names and the title; the state key only feeds live updates.
+      const key = `${lang}|${names}|${JSON.stringify(i)}`;
+      const body = cache.get(key, () => render(IncidentPage({ s, i, lang, state: '' })));
+      out.set(langKey(lang, `/incidents/${i.id}`), html(body));
+    }
+  }
+  cache.rotate();
+  return out;
+}
