@@ -69,3 +69,14 @@ describe('clocks', () => {
     assert.equal(c.now(), Date.UTC(2024, 11, 11, 23, 8));
   });
 });
+
+test('an accelerated clock can start over from its start', () => {
+  let real = 0;
+  const c = acceleratedClock(1000, 10, () => real);
+  real = 500;
+  assert.equal(c.now(), 6000);
+  c.rebase();
+  assert.equal(c.now(), 1000);
+  real = 600;
+  assert.equal(c.now(), 2000);
+});

@@ -1,5 +1,7 @@
 // The demo as a newcomer runs it, accelerated: simulated services in a child process, Vigie
-// probing them over loopback. The scenario's own times are the truth the detected changes must match.
+// probing them over loopback. Order is checked strictly (nothing changes before its fault); times get
+// a tolerance, because at this speed one real second of CPU stall is 15 scenario minutes. Exact
+// detection times are checked in simulated time by the replay tests.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,13 +12,15 @@ import { request } from 'undici';
 import { startDemo } from '../src/demo/demo.js';
 
 const at = (hhmm: string, day = 11) => Date.parse(`2024-12-${day}T${hhmm}:00Z`);
+/** Scenario minutes a change may lag its cause under a loaded machine. */
+const SLACK = 30 * 60_000;
 
 test('the correlated evening replays: Meta fails and recovers, then ChatGPT and Sora from 23:07, back region by region', { timeout: 120_000 }, async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'vigie-demo-'));
   const lines: string[] = [];
   const demo = await startDemo({
     scenario: 'correlated-evening',
-    speed: 1200,
+    speed: 900,
     intervalMs: 60_000,
     port: 0,
     dataDir,
@@ -33,21 +37,21 @@ test('the correlated evening replays: Meta fails and recovers, then ChatGPT and 
 
     for (const id of ['meta/facebook', 'meta/instagram']) {
       const t = firstMajor(id);
-      assert.ok(t !== undefined && t >= at('20:50') && t <= at('20:56'), `${id} major outage at ${t && new Date(t).toISOString()}`);
+      assert.ok(t !== undefined && t >= at('20:50') && t <= at('20:50') + SLACK, `${id} major outage at ${t && new Date(t).toISOString()}`);
       const back = lastChange(id)!;
       assert.equal(back.toStatus, 'operational');
-      assert.ok(back.at >= at('22:26') && back.at <= at('22:32'), `${id} back at ${new Date(back.at).toISOString()}`);
+      assert.ok(back.at >= at('22:26') && back.at <= at('22:26') + SLACK, `${id} back at ${new Date(back.at).toISOString()}`);
     }
     for (const id of ['chatgpt/web', 'chatgpt/app', 'chatgpt/api', 'chatgpt/sora']) {
       const t = firstMajor(id);
-      assert.ok(t !== undefined && t >= at('23:07') && t <= at('23:12'), `${id} major outage at ${t && new Date(t).toISOString()}`);
+      assert.ok(t !== undefined && t >= at('23:07') && t <= at('23:07') + SLACK, `${id} major outage at ${t && new Date(t).toISOString()}`);
       assert.ok(!of(id).some((c) => c.at < at('23:07')), `${id} changed before its fault`);
       assert.equal(lastChange(id)?.toStatus, 'operational', `${id} ends operational`);
     }
     // Europe recovers first (02:10): ChatGPT web is then in partial outage, not major, until the US is back.
     const web = of('chatgpt/web');
     const partial = web.find((c) => c.fromStatus === 'major_outage' && c.toStatus === 'partial_outage');
-    assert.ok(partial && partial.at >= at('02:10', 12) && partial.at <= at('02:16', 12), 'partial outage once Europe is back');
+    assert.ok(partial && partial.at >= at('02:10', 12) && partial.at <= at('02:10', 12) + SLACK, 'partial outage once Europe is back');
     assert.match(partial.reason, /asia, us/);
     // Siri's extension answers 200 but depends on the API: it is impaired through the dependency.
     assert.ok(of('siri/chatgpt-extension').some((c) => c.toStatus === 'partial_outage' && /chatgpt\/api/.test(c.reason)));

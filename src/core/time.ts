@@ -22,13 +22,21 @@ export const systemClock: Clock = {
   },
 };
 
+export interface AcceleratedClock extends Clock {
+  /** Starts over from `start` now: for a replay whose clock must not run while the system it feeds is still starting. */
+  rebase(): void;
+}
+
 /** A clock that starts at `start` and runs `speed` times faster than the real one. */
-export function acceleratedClock(start: number, speed: number, realNow: () => number = Date.now): Clock {
-  const realStart = realNow();
+export function acceleratedClock(start: number, speed: number, realNow: () => number = Date.now): AcceleratedClock {
+  let realStart = realNow();
   const now = () => start + (realNow() - realStart) * speed;
   return {
     speed,
     now,
+    rebase() {
+      realStart = realNow();
+    },
     at(atMs, fn) {
       const t = setTimeout(fn, Math.max(0, (atMs - now()) / speed));
       return { cancel: () => clearTimeout(t) };

@@ -79,6 +79,9 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
     throw err;
   }
 
+  // Opening the store, loading history and syncing take real time; at 1000× a second of it would be a
+  // quarter of an hour of the scenario gone unwatched, so scenario time starts when Vigie is ready.
+  clock.rebase();
   const url = await vigie.start();
   const realLength = (scenario.end - scenario.start) / o.speed;
   out(`Replaying "${scenario.title}" (sources: seeds ${scenario.sources.join(', ')}), ${scenario.regions.length} regions, at ${o.speed}× speed: ${formatDuration(realLength)} of real time.`);
