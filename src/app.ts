@@ -5,13 +5,33 @@ import { pino } from 'pino';
 import type { Observation } from './core/observation.js';
 import { type Clock, systemClock } from './core/time.js';
 import { type Entities, type MonitorEntity, type VigieConfig, toEntities } from './config/schema.js';
-import { Detector, type StatusChange } from './detect/detector.js';
-import { probeFor } from './probes/registry.js';
+import { type CrowdLevel, type CrowdWeight, Detector, type StatusChange } from './detect/detector.js';
+import { type ComponentInfo, IncidentEngine, type IncidentView } from './incidents/engine.js';
+import { authenticator } from './web/auth.js';
+import { ADMIN_PREFIX, adminApi } from './web/routes/admin-api.js';
+import { runCheck } from './probes/registry.js';
+import { BeatBook } from './probes/heartbeat.js';
+import { targetHost } from './config/monitors.js';
+import { pushRoutes } from './web/routes/push.js';
 import { Scheduler } from './schedule/scheduler.js';
+import { VigieMetrics } from './metrics/metrics.js';
+import { DEFAULT_RETENTION } from './store/retention.js';
+import { StorageJob } from './store/storage-job.js';
+import { metricsRoute } from './web/routes/metrics.js';
 import { ObservationBatcher } from './store/observation-batcher.js';
 import { type Store, openStore } from './store/index.js';
 import { WebServer } from './web/server.js';
-import { type Snapshot, buildSnapshot } from './web/snapshot.js';
+import { CrowdReports, type LevelChange } from './signals/reports/intake.js';
+import { LatencyWatch } from './signals/reports/latency.js';
+import { reportRoutes } from './web/routes/reports.js';
+import { NotifyWorker } from './notify/worker.js';
+import { Subscriptions } from './notify/subscriptions.js';
+import { subscriptionRoutes } from './web/routes/subscriptions.js';
+import { type Snapshot, type SnapshotIncident, type SnapshotRegion, type SnapshotVendor, buildSnapshot } from './web/snapshot.js';
+import { uptimeBars } from './store/rollups.js';
+import { latestVendorSnapshot } from './store/vendor.js';
+import { VendorPoller } from './signals/vendor/poller.js';
+import { vendorSources } from './signals/vendor/sources.js';
 
 export interface VigieOptions {
   config: VigieConfig;
@@ -24,6 +44,8 @@ export interface VigieOptions {
   refreshSeconds?: number;
   /** Called after each status change is stored, for the demo's console and for tests. */
   onStatusChange?: (c: StatusChange) => void;
+  /** Accepted as an admin API token besides the stored ones (VIGIE_ADMIN_TOKEN in the CLI). */
+  adminToken?: string;
 }
 
 type ScheduledMonitor = MonitorEntity & { hostKey: string };
@@ -41,12 +63,31 @@ export class Vigie {
   private url: string | undefined;
   private changeChain: Promise<void> = Promise.resolve();
   private publishTimer: NodeJS.Timeout | undefined;
+  /** Re-publishes every minute: the bars follow the rollups and the day boundary (live pages hear only real changes). */
+  private refreshTimer: NodeJS.Timeout | undefined;
+  /** Prometheus metrics, served at /metrics. */
+  readonly metrics: VigieMetrics;
+  /** Rollups and retention on the clock. */
+  readonly storageJob: StorageJob;
+  /** Beats pushed by jobs to /api/push/<token>, read by heartbeat monitors. */
+  private beats: BeatBook;
+  /** Crowd reports: intake, signal and page (src/signals/reports). */
+  readonly reports: CrowdReports;
+  /** Learned usual latency per monitor: a check far slower than usual counts as degraded. */
+  private latency = new LatencyWatch();
+  /** Incidents and maintenance: fed by status changes, read by the admin API and the page. */
+  readonly incidents: IncidentEngine;
+  /** Official status pages, polled on the clock; tells the incident engine what they say. */
+  readonly vendor: VendorPoller;
+  /** Notifications: the outbox worker (channels, alert rules, subscriber deliveries). */
+  readonly notify: NotifyWorker;
 
   private constructor(store: Store, private opts: VigieOptions) {
     this.store = store;
     this.config = opts.config;
     this.entities = toEntities(opts.config);
     this.clock = opts.clock ?? systemClock;
+    this.beats = new BeatBook(this.clock);
     this.log = opts.logger ?? pino({ level: 'silent' });
     this.detector = new Detector({ failuresToDown: opts.config.defaults.failures_to_down, successesToUp: opts.config.defaults.successes_to_up });
     this.batcher = new ObservationBatcher({ write: (batch) => this.store.recordObservations(batch) });
@@ -54,8 +95,45 @@ export class Vigie {
     this.scheduler = new Scheduler<ScheduledMonitor>({
       clock: this.clock,
       run: (m, at, signal) => this.check(m, at, signal),
+      // Lag in real seconds: clock ms divided by the clock's speed (a manual clock's are taken as they are).
+      onLag: (_m, lagMs) => this.metrics.observeLag(Number.isFinite(this.clock.speed) && this.clock.speed > 0 ? lagMs / this.clock.speed : lagMs),
       onError: (m, err) => this.log.error({ err, monitor: m.id }, 'check failed to complete'),
     });
+    this.metrics = new VigieMetrics({ inFlight: () => this.scheduler.running, monitors: () => this.scheduler.size });
+    this.web.app.register(metricsRoute, { metrics: this.metrics });
+    this.web.app.register(pushRoutes, { beats: this.beats, knows: (token) => this.entities.monitors.some((m) => m.kind === 'heartbeat' && m.target.token === token) });
+    const d = opts.config.detection;
+    this.incidents = new IncidentEngine({
+      store,
+      clock: this.clock,
+      components: componentInfos(opts.config),
+      settings: { graceMs: d.incident_grace, resolveHoldMs: d.resolve_hold, silentVendorAfterMs: d.silent_vendor_after, maintenanceVerifyMs: d.maintenance_verify },
+      onMaintenanceChange: (ids, at) => this.recordChanges(this.detector.setMaintenance(ids, at)),
+      onChange: () => this.schedulePublish(),
+      onError: (err) => this.log.error({ err }, 'incident engine failed'),
+    });
+    this.vendor = new VendorPoller({
+      clock: this.clock,
+      db: store.db,
+      sources: vendorSources(opts.config),
+      sink: this.incidents,
+      log: this.log.child({ part: 'vendor' }),
+      onReading: (_s, rec) => rec.changed && this.schedulePublish(),
+    });
+    this.web.app.register(adminApi, { prefix: ADMIN_PREFIX, engine: this.incidents, auth: authenticator(store, { bootstrapToken: opts.adminToken }), now: () => this.clock.now() });
+    const r = opts.config.store.retention;
+    this.storageJob = new StorageJob({
+      store,
+      clock: this.clock,
+      policy: r ? { rawMs: r.raw, minuteMs: r.per_minute, hourMs: r.per_hour, dayMs: r.per_day } : DEFAULT_RETENTION,
+      onError: (err) => this.log.error({ err }, 'rollup or retention run failed'),
+    });
+    this.reports = new CrowdReports({ store, clock: this.clock, log: this.log, config: opts.config, onLevel: (c) => this.onCrowdReportLevel(c) });
+    this.web.app.register(reportRoutes, { reports: this.reports, title: () => this.config.site.title });
+    const site = () => ({ title: this.config.site.title, baseUrl: (this.config.site.base_url ?? this.url ?? '').replace(/\/+$/, '') });
+    this.notify = new NotifyWorker({ store, config: opts.config.notify, clock: this.clock, log: this.log.child({ part: 'notify' }), site });
+    const subs = new Subscriptions({ store, config: () => this.config.notify, secret: () => this.notify.secret, now: () => this.clock.now(), componentIds: () => new Set(this.entities.components.map((c) => c.id)), emailReady: () => this.notify.emailChannel !== undefined, kick: () => this.notify.kick() });
+    this.web.app.register(subscriptionRoutes, { subs, worker: this.notify, store, auth: authenticator(store, { bootstrapToken: opts.adminToken }), now: () => this.clock.now(), title: () => this.config.site.title, baseUrl: () => site().baseUrl });
   }
 
   static async create(opts: VigieOptions): Promise<Vigie> {
@@ -63,6 +141,7 @@ export class Vigie {
     const store = await openStore(url ? { url } : { path: opts.config.store.path });
     const v = new Vigie(store, opts);
     await v.applyEntities();
+    await v.reports.load();
     return v;
   }
 
@@ -74,7 +153,14 @@ export class Vigie {
   async start(): Promise<string> {
     this.url = await this.web.listen(this.config.site.host, this.opts.port ?? this.config.site.port);
     await this.publish();
+    this.refreshTimer = setInterval(() => this.schedulePublish(), 60_000);
+    this.refreshTimer.unref();
     this.scheduler.start();
+    this.storageJob.start();
+    this.reports.start();
+    this.incidents.start();
+    this.vendor.start();
+    this.notify.start();
     this.log.info({ url: this.url, monitors: this.scheduler.size }, 'vigie started');
     return this.url;
   }
@@ -83,6 +169,9 @@ export class Vigie {
   async reload(config: VigieConfig): Promise<void> {
     this.config = config;
     this.entities = toEntities(config);
+    this.reports.configure(config);
+    this.notify.setConfig(config.notify);
+    this.vendor.setSources(vendorSources(config));
     await this.applyEntities();
     await this.publish();
   }
@@ -92,31 +181,61 @@ export class Vigie {
     this.log.info(report, 'config synced');
     const statuses = await this.store.componentStatuses();
     this.detector.load(this.entities.components, this.entities.monitors, new Map([...statuses].map(([id, s]) => [id, s.status])));
+    this.detector.setCrowdWeights(new Map(this.config.services.flatMap((s) => (s.detection?.crowd_weight ? [[s.id, s.detection.crowd_weight] as const] : []))), this.config.detection.crowd_weight);
+    this.incidents.setComponents(componentInfos(this.config));
+    this.incidents.seed(statuses);
     this.scheduler.setMonitors(this.entities.monitors.map((m) => ({ ...m, hostKey: hostKey(m) })));
+    this.metrics.setMonitors(this.entities.monitors);
   }
 
   /** Runs one check; the observation is stored before detection acts on it. */
   private async check(m: ScheduledMonitor, at: number, signal: AbortSignal): Promise<void> {
-    const probe = probeFor(m.kind);
     // Intervals follow the clock (accelerated in the demo); timeouts and thresholds are network time, always real.
-    const result = await probe(m.target, { signal, timeoutMs: m.timeoutMs, degradedAfterMs: m.degradedAfterMs });
+    const result = await runCheck(m, { signal, timeoutMs: m.timeoutMs, degradedAfterMs: m.degradedAfterMs, clock: this.clock, beats: this.beats });
     if (signal.aborted) return; // stopped mid-check: the result says more about us than about the target
     const o: Observation = { ...result, monitorId: m.id, region: m.region, at };
+    if (o.ok && !o.degraded && m.degradedAfterMs === null && this.latency.slow(m.id, at, o.phases.totalMs)) o.degraded = true;
+    this.metrics.observeCheck(m, o);
     await this.batcher.add(o);
     this.afterObservation(o);
   }
 
   private afterObservation(o: Observation): void {
-    const changes = this.detector.observe(o);
+    this.recordChanges(this.detector.observe(o));
+  }
+
+  /** The crowd-report level of a service (from the crowd-report intake); changes follow as for probes. */
+  setCrowdLevel(serviceId: string, level: CrowdLevel, at: number): void {
+    this.recordChanges(this.detector.setCrowd(serviceId, level, at));
+  }
+
+  crowdLevel(serviceId: string): CrowdLevel {
+    return this.detector.crowdLevel(serviceId);
+  }
+
+  crowdWeight(serviceId: string): CrowdWeight {
+    return this.detector.crowdWeight(serviceId);
+  }
+
+  /** Stores status changes in order, then hands them to the incident engine. */
+  private recordChanges(changes: StatusChange[]): void {
     if (changes.length === 0) return;
     this.changeChain = this.changeChain.then(async () => {
       for (const c of changes) {
         await this.store.recordComponentStatus({ componentId: c.componentId, status: c.to, at: c.at, reason: c.reason });
+        this.notify.kick();
         this.log.info({ component: c.componentId, from: c.from, to: c.to, reason: c.reason }, 'component status changed');
         this.opts.onStatusChange?.(c);
+        // Not awaited: the engine may call back (maintenance → detector → here), which would wait on itself.
+        this.incidents.onStatusChange(c).catch((err) => this.log.error({ err, component: c.componentId }, 'incident engine could not follow a status change'));
       }
       this.schedulePublish();
     }).catch((err) => this.log.error({ err }, 'could not record status change'));
+  }
+
+  /** A service's crowd-report level changed: detection weighs it (services with reports.weight 0 are shown only). */
+  private onCrowdReportLevel(c: LevelChange): void {
+    if ((this.reports.service(c.serviceId)?.weight ?? 0) > 0) this.setCrowdLevel(c.serviceId, c.to, c.at);
   }
 
   /** Coalesces bursts of changes into one re-render. */
@@ -128,7 +247,20 @@ export class Vigie {
   }
 
   async snapshot(): Promise<Snapshot> {
-    const [model, changes] = await Promise.all([this.store.pageModel(), this.store.statusChanges({ limit: 30 })]);
+    const now = this.clock.now();
+    const [model, changes, incidents, maintenances, bars, vendors] = await Promise.all([
+      this.store.pageModel(),
+      this.store.statusChanges({ limit: 30 }),
+      this.incidents.incidents({ limit: 100 }),
+      this.incidents.maintenances({ limit: 50 }),
+      // The page's 90-day bars (day rollups); the page still renders without them.
+      uptimeBars(this.store.db, { componentIds: this.entities.components.map((c) => c.id) }, { now }).catch((err) => {
+        this.log.warn({ err }, 'uptime bars unavailable');
+        return undefined;
+      }),
+      this.vendorStatuses(),
+    ]);
+    const regions = this.regionViews();
     const names = new Map(model.services.flatMap((s) => s.components.map((c) => [c.id, { service: s.name, component: c.name }] as const)));
     const byId = new Map(this.entities.components.map((c) => [c.id, c]));
     return buildSnapshot({
@@ -152,7 +284,10 @@ export class Vigie {
           createdAt: c.createdAt,
           updatedAt: c.updatedAt,
           position: j,
+          ...(regions.has(c.id) ? { regions: regions.get(c.id)! } : {}),
+          ...(bars?.has(c.id) ? { bars: bars.get(c.id)! } : {}),
         })),
+        ...(vendors.has(s.id) ? { vendor: vendors.get(s.id)! } : {}),
       })),
       changes: changes
         .filter((c) => names.has(c.componentId))
@@ -165,31 +300,100 @@ export class Vigie {
           at: c.at,
           reason: c.reason,
         })),
+      incidents: incidents.map(snapshotIncident),
+      maintenances: maintenances.map(snapshotIncident),
     });
   }
 
   async publish(): Promise<void> {
-    this.web.publish(await this.snapshot());
+    await this.web.publish(await this.snapshot());
+  }
+
+  /** Per-region health of each component's own monitors, for components probed from several regions. */
+  private regionViews(): Map<string, SnapshotRegion[]> {
+    const rank = { up: 0, degraded: 1, down: 2 } as const;
+    const out = new Map<string, Map<string, SnapshotRegion['health']>>();
+    for (const m of this.entities.monitors) {
+      const h = this.detector.monitorState(m.id).health;
+      const byRegion = out.get(m.componentId) ?? new Map<string, SnapshotRegion['health']>();
+      const prev = byRegion.get(m.region);
+      byRegion.set(m.region, prev === undefined || rank[h] > rank[prev] ? h : prev);
+      out.set(m.componentId, byRegion);
+    }
+    return new Map([...out].filter(([, r]) => r.size > 1).map(([id, r]) => [id, [...r].map(([name, health]) => ({ name, health }))]));
+  }
+
+  /** The latest reading of each polled vendor page. */
+  private async vendorStatuses(): Promise<Map<string, SnapshotVendor>> {
+    const ids = this.config.services.filter((s) => s.vendor).map((s) => s.id);
+    const out = new Map<string, SnapshotVendor>();
+    await Promise.all(
+      ids.map(async (id) => {
+        const v = await latestVendorSnapshot(this.store.db, id).catch(() => null);
+        if (v) out.set(id, { url: v.url, at: v.lastSeenAt, reachable: v.reachable, saysOperational: v.saysOperational, indicator: v.indicator, description: v.description });
+      }),
+    );
+    return out;
   }
 
   /** Graceful stop: no new checks, running ones aborted, every pending write finished, then close. */
   async stop(): Promise<void> {
     await this.scheduler.stop();
+    await this.vendor.stop();
+    await this.storageJob.stop();
     await this.batcher.flush();
     await this.changeChain;
+    await this.incidents.stop();
     clearTimeout(this.publishTimer);
+    clearInterval(this.refreshTimer);
     await this.web.close();
+    await this.reports.stop();
+    await this.notify.stop();
     await this.store.close();
     this.log.info('vigie stopped');
   }
 }
 
+function componentInfos(config: VigieConfig): ComponentInfo[] {
+  return config.services.flatMap((s) => s.components.map((c) => ({ id: `${s.id}/${c.id}`, serviceId: s.id, name: c.name, serviceName: s.name })));
+}
+
+function snapshotIncident(v: IncidentView): SnapshotIncident {
+  return {
+    id: v.id,
+    kind: v.kind,
+    name: v.name,
+    status: v.status,
+    impact: v.impact,
+    createdAt: v.createdAt,
+    updatedAt: v.updatedAt,
+    monitoringAt: v.monitoringAt,
+    resolvedAt: v.resolvedAt,
+    startedAt: v.startedAt,
+    scheduledFor: v.scheduledFor,
+    scheduledUntil: v.scheduledUntil,
+    postmortemBody: v.postmortemBody,
+    componentIds: v.components.map((c) => c.componentId),
+    updates: v.updates.map((u) => ({ id: u.id, status: u.status, body: u.body, at: u.at, createdAt: u.createdAt, affected: u.affected })),
+    observedStart: v.observedStart,
+    vendorAcknowledgedAt: v.vendorAckAt,
+    silentVendor: v.silentVendorAt !== null,
+    serviceId: v.serviceId,
+    cause: v.cause,
+    componentStatuses: Object.fromEntries(v.components.map((c) => [c.componentId, c.status])),
+    figures: {
+      timeToDetectMs: v.figures.timeToDetectMs,
+      acknowledgementLagMs: v.figures.acknowledgementLagMs,
+      timeToResolveMs: v.figures.timeToResolveMs,
+      peakAffectedShare: v.figures.peakAffectedShare,
+      peakAffectedDetail: v.figures.peakAffectedDetail,
+      vendorAcknowledgementText: v.figures.vendorAcknowledgementText,
+    },
+  };
+}
+
 function hostKey(m: MonitorEntity): string {
-  try {
-    return new URL(m.target.url).host;
-  } catch {
-    return m.id;
-  }
+  return targetHost(m) ?? m.id;
 }
 
 export const createVigie = (opts: VigieOptions) => Vigie.create(opts);

@@ -28,6 +28,7 @@ program
       config: loaded.config,
       logger: log,
       ...(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : {}),
+      ...(process.env.VIGIE_ADMIN_TOKEN ? { adminToken: process.env.VIGIE_ADMIN_TOKEN } : {}),
       ...(o.port !== undefined ? { port: o.port } : {}),
     });
     onShutdown(() => vigie.stop());
@@ -37,16 +38,30 @@ program
 
 program
   .command('check')
-  .description('run one HTTP probe and print its result with per-phase timings (exit 0 when it passes, 1 when it fails)')
-  .argument('<url>', 'http:// or https:// URL')
+  .description('run one probe and print its result with per-phase timings (exit 0 when it passes, 1 when it fails, 2 for bad input)')
+  .argument('<url>', 'http(s)://host/path, tcp://host:port, tls://host:port, dns://[resolver]/name?type=A, ws(s)://host/path, icmp://host or ping://host')
   .option('-t, --timeout <duration>', 'give up after this long', '10s')
   .option('-X, --method <method>', 'HTTP method', 'GET')
   .option('-e, --expect <codes>', 'expected status codes, comma-separated', '200')
   .option('--degraded-after <duration>', 'slower than this counts as degraded')
   .option('-H, --header <header...>', 'extra request header, "Name: value"', [])
+  .option('--no-follow', 'do not follow HTTP redirects')
+  .option('-k, --insecure', 'accept any TLS certificate (its expiry is still shown)')
   .option('--json', 'print the result as one JSON object')
   .action(async (url: string, o) => {
     process.exitCode = await checkCommand(url, o);
+  });
+
+const notify = program.command('notify').description('notifications');
+notify
+  .command('test')
+  .description('send a test message through one configured channel and print what the receiver answered')
+  .argument('<channel>', 'a channel name from notify.channels')
+  .option('-c, --config <file>', 'config file', 'vigie.yaml')
+  .option('--to <address>', 'for an email channel: send to this address instead of its "to"')
+  .action(async (channel: string, o: { config: string; to?: string }) => {
+    const { notifyTestCommand } = await import('./cli/notify.js');
+    process.exitCode = await notifyTestCommand(channel, o);
   });
 
 const config = program.command('config').description('work with config files');
@@ -58,6 +73,9 @@ config
     const loaded = await loadConfigFile(file);
     if (!loaded.ok) return configFailed(loaded.errors.map(formatConfigError));
     const c = loaded.config;
+    const { formatProblem, prepareChannels } = await import('./notify/registry.js');
+    const channelProblems = prepareChannels(c.notify.channels).problems;
+    if (channelProblems.length > 0) return configFailed(channelProblems.map((p) => `${file}: ${formatProblem(p)}`));
     const components = c.services.reduce((n, s) => n + s.components.length, 0);
     const monitors = c.services.reduce((n, s) => n + s.components.reduce((m, x) => m + x.monitors.length, 0), 0);
     process.stdout.write(`${file}: OK (${c.services.length} services, ${components} components, ${monitors} monitors)\n`);
@@ -74,6 +92,63 @@ program
   .action(async (o: { scenario: string; speed: number; port: number; exitAtEnd?: boolean; logLevel: string }) => {
     const { runDemo } = await import('./demo/demo.js');
     await runDemo({ scenario: o.scenario, speed: o.speed, port: o.port, exitAtEnd: o.exitAtEnd ?? false, logger: makeLogger(o.logLevel) });
+  });
+
+program
+  .command('replay')
+  .description('run a scenario in simulated time through detection, incidents and vendor status; print its figures and check its expectations (exit 1 if one fails)')
+  .argument('<scenario>', 'correlated-evening, unacknowledged-us, dependency-failure, silent-vendor, or a path to a scenario file')
+  .option('--json', 'print one JSON object')
+  .option('--interval <duration>', 'scenario time between checks of each monitor', '30s')
+  .action(async (scenario: string, o: { json?: boolean; interval: string }) => {
+    const { parseDuration } = await import('./core/duration.js');
+    const interval = parseDuration(o.interval);
+    if (interval === undefined || interval <= 0) throw new UsageError(`--interval: "${o.interval}" is not a duration (examples: 15s, 30s, 1m)`);
+    const { replayCommand } = await import('./replay/command.js');
+    process.exitCode = await replayCommand(scenario, { json: o.json ?? false, interval });
+  });
+
+program
+  .command('detect')
+  .description('score a "timestamp,value" CSV series with the crowd-report detector; writes timestamp,value,anomaly_score (0..1) to stdout')
+  .requiredOption('-i, --input <file>', 'CSV file, or - for standard input')
+  .option('--direction <side>', 'which side is unusual: up, down or both', 'both')
+  .option('--weeks <n>', 'weeks of history for the hour-of-week baseline', (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1 || n > 52) throw new InvalidArgumentError(`must be a whole number from 1 to 52 (got "${v}")`);
+    return n;
+  })
+  .action(async (o: { input: string; direction: string; weeks?: number }) => {
+    const { detectCommand } = await import('./cli/detect.js');
+    process.exitCode = await detectCommand(o);
+  });
+
+const token = program.command('token').description('admin API tokens: stored hashed, the token itself printed once (VIGIE_ADMIN_TOKEN is accepted too)');
+token
+  .command('create')
+  .description('create a token and print it once on stdout')
+  .requiredOption('-n, --name <name>', 'who or what uses it (unique)')
+  .option('-c, --config <file>', 'config file whose store keeps the token', 'vigie.yaml')
+  .action(async (o: { name: string; config: string }) => {
+    const { tokenCreate } = await import('./cli/token.js');
+    process.exitCode = await tokenCreate(o);
+  });
+token
+  .command('list')
+  .description('list tokens (names and dates, never the tokens)')
+  .option('-c, --config <file>', 'config file', 'vigie.yaml')
+  .action(async (o: { config: string }) => {
+    const { tokenList } = await import('./cli/token.js');
+    process.exitCode = await tokenList(o);
+  });
+token
+  .command('revoke')
+  .description('revoke a token by name')
+  .argument('<name>', 'the token’s name')
+  .option('-c, --config <file>', 'config file', 'vigie.yaml')
+  .action(async (name: string, o: { config: string }) => {
+    const { tokenRevoke } = await import('./cli/token.js');
+    process.exitCode = await tokenRevoke({ name, config: o.config });
   });
 
 function parsePort(v: string): number {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatConfigError, loadConfigFile, parseConfigText, type ConfigError, type LoadResult } from '../src/config/load.js';
-import { toEntities, type VigieConfig } from '../src/config/schema.js';
+import { configSchema, type HttpMonitorConfig, type HttpTarget, toEntities, type VigieConfig } from '../src/config/schema.js';
 
 // This file runs from dist/test/, the fixtures stay in test/ and examples/.
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -103,22 +103,22 @@ test('examples/vigie.yaml parses, with and without its optional environment vari
   const e = toEntities(plain);
   assert.ok(e.monitors.length >= 4);
   assert.deepEqual(e.components.find((c) => c.id === 'acme-chat/payments')?.dependsOn, ['acme-chat/api', 'globex-pay/checkout']);
-  assert.equal(e.monitors.find((m) => m.id === 'acme-chat/api/health')?.target.headers.Authorization, 'Bearer none');
+  assert.equal((e.monitors.find((m) => m.id === 'acme-chat/api/health')?.target as HttpTarget | undefined)?.headers.Authorization, 'Bearer none');
 
   const withEnv = ok(await loadConfigFile(file, { VIGIE_PORT: '9999', ACME_TOKEN: 'abc' }));
   assert.equal(withEnv.site.port, 9999);
-  assert.equal(toEntities(withEnv).monitors.find((m) => m.id === 'acme-chat/api/health')?.target.headers.Authorization, 'Bearer abc');
+  assert.equal((toEntities(withEnv).monitors.find((m) => m.id === 'acme-chat/api/health')?.target as HttpTarget | undefined)?.headers.Authorization, 'Bearer abc');
 });
 
 test('an empty file, or one of only comments, is valid and all defaults', () => {
   for (const text of ['', '\n\n', '# nothing here yet\n', '---\n']) {
     const cfg = ok(parseConfigText(text, 'vigie.yaml', noEnv));
-    assert.deepEqual(cfg, {
-      site: { title: 'Vigie', host: '127.0.0.1', port: 8080 },
-      store: { path: './data/vigie.db' },
-      defaults: { interval: 60_000, timeout: 10_000, failures_to_down: 2, successes_to_up: 2 },
-      services: [],
-    });
+    // Exactly what the schema gives for an empty map, whatever sections features add.
+    assert.deepEqual(cfg, configSchema.parse({}));
+    assert.deepEqual(cfg.site, { title: 'Vigie', host: '127.0.0.1', port: 8080 });
+    assert.equal(cfg.store.path, './data/vigie.db');
+    assert.deepEqual(cfg.defaults, { interval: 60_000, timeout: 10_000, failures_to_down: 2, successes_to_up: 2 });
+    assert.deepEqual(cfg.services, []);
   }
 });
 
@@ -235,7 +235,7 @@ test('type mistakes say what was expected and what was found', () => {
   // A number as a header value is sent as its text.
   const ok = parseConfigText(monitorFile('            url: https://shop.example.com/', '            headers:', '              X-Retries: 3'), 'vigie.yaml', noEnv);
   assert.ok(ok.ok);
-  assert.equal(ok.config.services[0]?.components[0]?.monitors[0]?.headers['X-Retries'], '3');
+  assert.equal((ok.config.services[0]?.components[0]?.monitors[0] as HttpMonitorConfig | undefined)?.headers['X-Retries'], '3');
 });
 
 test('links must be http(s), and dependency loops are named', () => {
@@ -346,7 +346,7 @@ const headerFile = (value: string) =>
     '            headers:', //                        10
     `              Authorization: ${value}`, //        11
   );
-const authHeader = (cfg: VigieConfig) => cfg.services[0]!.components[0]!.monitors[0]!.headers.Authorization;
+const authHeader = (cfg: VigieConfig) => (cfg.services[0]!.components[0]!.monitors[0] as HttpMonitorConfig).headers.Authorization;
 
 test('${VAR} is taken from the environment', () => {
   assert.equal(authHeader(ok(parseConfigText(headerFile('Bearer ${SHOP_TOKEN}'), 'vigie.yaml', { SHOP_TOKEN: 'tok-1' }))), 'Bearer tok-1');
@@ -416,7 +416,7 @@ test('a malformed reference is an error', () => {
 
 test('keys are never interpolated', () => {
   const cfg = ok(parseConfigText(headerFile('x').replace('Authorization', '${H}'), 'vigie.yaml', noEnv));
-  assert.deepEqual(cfg.services[0]!.components[0]!.monitors[0]!.headers, { '${H}': 'x' });
+  assert.deepEqual((cfg.services[0]!.components[0]!.monitors[0] as HttpMonitorConfig).headers, { '${H}': 'x' });
 });
 
 // --- ordering, anchors, odd input -----------------------------------------------------------------
@@ -468,7 +468,7 @@ test('anchors and << merges work, and errors inside them point at the anchored t
   const text = (interval: string) => monitorFile().replace('          - name: home\n', '') + base.join('\n').replace('INTERVAL', interval) + '\n';
   const cfg = ok(parseConfigText(text('45s'), 'vigie.yaml', noEnv));
   const mons = cfg.services[0]!.components[0]!.monitors;
-  assert.deepEqual(mons.map((m) => [m.name, m.url, m.interval]), [
+  assert.deepEqual((mons as HttpMonitorConfig[]).map((m) => [m.name, m.url, m.interval]), [
     ['home', 'https://shop.example.com/', 45_000],
     ['about', 'https://shop.example.com/', 45_000],
   ]);
@@ -500,7 +500,7 @@ test('many monitors merging one anchored base are not mistaken for an alias bomb
   for (let i = 1; i < 300; i++) text += yaml('          - <<: *base', `            name: m${i}`);
   const mons = ok(parseConfigText(text, 'vigie.yaml', noEnv)).services[0]!.components[0]!.monitors;
   assert.equal(mons.length, 300);
-  assert.deepEqual(mons[299]!.headers, { A: 'b', C: 'd' });
+  assert.deepEqual((mons[299] as HttpMonitorConfig).headers, { A: 'b', C: 'd' });
 });
 
 test('an unreadable file is a line-0 error naming the problem, not an exception', async () => {

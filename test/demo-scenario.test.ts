@@ -223,7 +223,7 @@ describe('scenario to Vigie config', () => {
     assert.equal(cfg.defaults.interval, 30_000);
     assert.equal(cfg.defaults.timeout, 10_000);
     const web = cfg.services.find((x) => x.id === 'chatgpt')!.components.find((c) => c.id === 'web')!;
-    assert.deepEqual(web.monitors.map((m) => [m.name, m.region, m.url]), s.regions.map((r) => [r, r, url('chatgpt', 'web', r)]));
+    assert.deepEqual(web.monitors.map((m) => [m.name, m.region, m.type === 'http' ? m.url : undefined]), s.regions.map((r) => [r, r, url('chatgpt', 'web', r)]));
     const entities = toEntities(cfg);
     const components = s.services.reduce((n, x) => n + x.components.length, 0);
     assert.equal(entities.monitors.length, components * s.regions.length);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { sql } from 'kysely';
 import pg from 'pg';
-import type { ComponentEntity, Entities, MonitorEntity, ServiceEntity } from '../src/config/schema.js';
+import type { ComponentEntity, Entities, HttpTarget, MonitorEntity, ServiceEntity } from '../src/config/schema.js';
 import type { Observation } from '../src/core/observation.js';
 import { migrateToLatest } from '../src/store/migrations.js';
 import { CorruptRowError, ERROR_MESSAGE_MAX } from '../src/store/rows.js';
@@ -22,7 +22,7 @@ function service(id: string, position: number, extra: Partial<ServiceEntity> = {
 function component(serviceId: string, id: string, position: number, extra: Partial<ComponentEntity> = {}): ComponentEntity {
   return { id: `${serviceId}/${id}`, serviceId, name: id, description: null, groupName: null, dependsOn: [], position, ...extra };
 }
-function monitor(componentId: string, name: string, extra: Partial<MonitorEntity> = {}): MonitorEntity {
+function monitor(componentId: string, name: string, extra: Partial<Extract<MonitorEntity, { kind: 'http' }>> = {}): MonitorEntity {
   return {
     id: `${componentId}/${name}`,
     componentId,
@@ -83,7 +83,11 @@ forEachEngine('migrations run twice safely', async (env) => {
   const second = await env.open();
   assert.deepEqual(await migrateToLatest(second.db, second.engine), []);
   const applied = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(second.db);
-  assert.deepEqual(applied.rows.map((r) => r.name), ['0001_initial']);
+  // Each migration once, in order; the list grows as features add theirs.
+  const names = applied.rows.map((r) => r.name);
+  assert.equal(names[0], '0001_initial');
+  assert.deepEqual(names, [...new Set(names)].sort());
+  assert.ok(names.every((n) => /^\d{4}_[a-z0-9_]+$/.test(n)), names.join(', '));
   assert.deepEqual((await second.activeMonitors()).map((m) => m.id), baseEntities().monitors.map((m) => m.id));
   assert.deepEqual(await second.syncEntities(baseEntities(), T0 + 1), emptyReport);
 
@@ -104,7 +108,7 @@ forEachEngine('syncEntities adds, changes, archives, restores and is idempotent'
   assert.deepEqual(await store.syncEntities(e, T0 + 1), emptyReport, 'same entities twice: nothing to report');
   // Header order in the config does not make a change.
   const reordered = baseEntities();
-  reordered.monitors[0]!.target.headers = { 'x-a': '1', 'x-b': '2' };
+  (reordered.monitors[0]!.target as HttpTarget).headers = { 'x-a': '1', 'x-b': '2' };
   assert.deepEqual(await store.syncEntities(reordered, T0 + 2), emptyReport);
 
   // Monitors come back whole, in config order.

@@ -2,6 +2,7 @@
 // Keys are snake_case, as people write YAML; strict objects so a misspelt key is an error, not a silent default.
 import { z } from 'zod';
 import { parseDuration } from '../core/duration.js';
+import { type KindAndTarget, monitorSchemas, toKindAndTarget } from './monitors.js';
 import { findCycle } from '../core/graph.js';
 
 const SLUG = /^[a-z0-9][a-z0-9_-]*$/;
@@ -21,25 +22,11 @@ const statusCode = z.number().int().min(100).max(599);
 // Links shown on the page: http(s) only, so a config cannot smuggle javascript: into an href.
 const webUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
 
-export const httpMonitorSchema = z.strictObject({
-  name: slug,
-  type: z.literal('http').default('http'),
-  url: webUrl,
-  method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']).default('GET'),
-  // YAML reads `X-Retries: 3` as a number; a header value is text either way.
-  headers: z.record(z.string(), z.union([z.string(), z.number()]).transform(String)).default({}),
-  body: z.string().optional(),
-  expected_status: z.union([statusCode, z.array(statusCode).min(1)]).default([200]).transform((v) => (Array.isArray(v) ? v : [v])),
-  interval: duration.optional(),
-  timeout: duration.optional(),
-  /** Slower than this and the check counts as degraded, not failed. */
-  degraded_after: duration.optional(),
-  /** Where the check runs from; one label per monitor for now. */
-  region: slug.default('local'),
-});
-export type HttpMonitorConfig = z.output<typeof httpMonitorSchema>;
-export const monitorSchema = httpMonitorSchema;
-export type MonitorConfig = HttpMonitorConfig;
+// The monitor section lives in monitors.ts: one schema per probe kind, chosen by `type` (http when left out).
+const monitorKinds = monitorSchemas({ duration, webUrl });
+export const httpMonitorSchema = monitorKinds.http;
+export const monitorSchema = monitorKinds.monitor;
+export type { HttpMonitorConfig, MonitorConfig } from './monitors.js';
 
 export const componentSchema = z.strictObject({
   id: slug,
@@ -52,14 +39,157 @@ export const componentSchema = z.strictObject({
 });
 export type ComponentConfig = z.output<typeof componentSchema>;
 
+/** The service's official status page, polled beside our own checks (src/signals/vendor). */
+export const vendorSchema = z.strictObject({
+  /** statuspage: /api/v2/summary.json; incidentio: the widget API; instatus: /summary.json or /v2/components.json; feed: Atom or RSS. */
+  kind: z.enum(['statuspage', 'incidentio', 'instatus', 'feed']),
+  url: webUrl,
+  interval: duration.default(120_000),
+  timeout: duration.optional(),
+});
+export type VendorConfig = z.output<typeof vendorSchema>;
+
+// Detection and incidents (src/detect, src/incidents): grace periods, holds, the silent-vendor
+// threshold, and how much crowd reports weigh (ignore: recorded only; confirm: with crowd reports
+// "detected", one failed check is enough to call a monitor down; decisive: as confirm, and
+// "detected" alone puts the service's components in partial outage).
+export const crowdWeight = z.enum(['ignore', 'confirm', 'decisive']);
+export const detectionSchema = z.strictObject({
+  /** An outage must last this long before an incident opens (brief blips open nothing). */
+  incident_grace: duration.default(2 * 60_000),
+  /** After recovery, everything must stay operational this long before the incident resolves by itself. */
+  resolve_hold: duration.default(15 * 60_000),
+  /** Observed outage while the vendor's status page stays green this long: the silent-vendor flag. */
+  silent_vendor_after: duration.default(30 * 60_000),
+  /** A maintenance stays in "verifying" this long after its window before it completes. */
+  maintenance_verify: duration.default(5 * 60_000),
+  crowd_weight: crowdWeight.default('confirm'),
+});
+export type DetectionConfig = z.output<typeof detectionSchema>;
+export const serviceDetectionSchema = z.strictObject({ crowd_weight: crowdWeight.optional() });
+
+// Crowd reports (src/signals/reports): per service, the problem categories offered and how much
+// evidence a level needs; globally, the reporter-hash secret, proxy trust, limits and proof of work.
+export const DEFAULT_REPORT_CATEGORIES = ['website', 'app', 'login', 'api', 'slow', 'errors'];
+export const serviceReportsSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  categories: z.array(slug).min(1).max(20).default(DEFAULT_REPORT_CATEGORIES),
+  /** 0..1: 1 is the default evidence; lower needs proportionally more; 0 shows reports but never passes the level to detection. */
+  weight: z.number().min(0).max(1).default(1),
+  /** Counted reports in the window before "problems detected" (half for "possible problems"). */
+  min_reports: z.number().int().min(1).default(10),
+  window: duration.default(3 * 60_000),
+  hold: duration.default(45_000),
+  cool: duration.default(5 * 60_000),
+});
+export type ServiceReportsConfig = z.output<typeof serviceReportsSchema>;
+export const reportsSchema = z.strictObject({
+  /** Secret for reporter hashes, proofs and form tokens (use ${ENV}); random per process when unset (dedup then restarts with it). */
+  salt: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Take the client address from the last X-Forwarded-For entry. Only behind a proxy you run. */
+  trust_proxy: z.boolean().default(false),
+  /** One counted report per reporter per service per this long. */
+  dedup_window: duration.default(10 * 60_000),
+  per_reporter_per_minute: z.number().int().min(1).default(10),
+  per_prefix_per_minute: z.number().int().min(1).default(60),
+  /** Counted reports one /24 (IPv4) or /48 (IPv6) may add to a service per dedup window. */
+  prefix_cap: z.number().int().min(1).default(3),
+  /** Leading zero bits of the API's hashcash (16: ~65,000 SHA-256 per report). 0 checks only the signed challenge. */
+  pow_difficulty: z.number().int().min(0).max(28).default(16),
+  comment_max: z.number().int().min(0).max(2000).default(280),
+  /** Bearer token for the comment moderation API (use ${ENV}); moderation is off when unset. */
+  moderator_token: z.string().min(16, 'must be at least 16 characters').optional(),
+});
+export type ReportsConfig = z.output<typeof reportsSchema>;
+
 export const serviceSchema = z.strictObject({
   id: slug,
   name: z.string().min(1),
   description: z.string().optional(),
   url: webUrl.optional(),
+  vendor: vendorSchema.optional(),
+  detection: serviceDetectionSchema.optional(),
+  reports: serviceReportsSchema.prefault({}),
   components: z.array(componentSchema).min(1),
 });
 export type ServiceConfig = z.output<typeof serviceSchema>;
+
+// Notifications (src/notify): channels, operator alert rules, public subscriptions, delivery.
+// Each channel's own fields are checked by its channel module when Vigie starts, so one malformed
+// channel is reported by name and field and disabled while the others keep working.
+const RATE = /^(\d+(?:\.\d+)?)\s*\/\s*(s|m|h|second|minute|hour)$/;
+export const rateLimit = z.string().transform((v, ctx) => {
+  const m = RATE.exec(v.trim());
+  const per = m ? ({ s: 1000, second: 1000, m: 60_000, minute: 60_000, h: 3_600_000, hour: 3_600_000 } as Record<string, number>)[m[2]!]! : 0;
+  if (!m || !(Number(m[1]) > 0)) {
+    ctx.addIssue({ code: 'custom', message: `"${v}" is not a rate (examples: 5/s, 30/m, 100/h)` });
+    return z.NEVER;
+  }
+  return { count: Number(m[1]), perMs: per };
+});
+export const notifyChannelSchema = z.looseObject({ type: z.string().min(1), rate_limit: rateLimit.optional() });
+export const notifyRuleSchema = z.strictObject({
+  name: slug,
+  channels: z.array(slug).min(1),
+  /** "service/component", "service/*" or "service"; empty = every component. */
+  components: z.array(z.string().min(1)).default([]),
+  statuses: z.array(z.enum(['operational', 'degraded_performance', 'partial_outage', 'major_outage', 'under_maintenance'])).min(1).default(['partial_outage', 'major_outage']),
+  events: z.array(z.enum(['component', 'incident', 'maintenance'])).min(1).default(['component', 'incident']),
+  /** While an alert stays open, say it again this often. */
+  reminder_every: duration.optional(),
+  /** Send a "resolved" message when the component leaves the alerting statuses. */
+  resolved: z.boolean().default(true),
+  /** No component alerts while the component is under maintenance. */
+  quiet_during_maintenance: z.boolean().default(true),
+});
+export const notifySchema = z
+  .strictObject({
+    /** Signs webhooks and subscription links; write it as ${VIGIE_NOTIFY_SECRET}. */
+    secret: z.string().min(16, 'must be at least 16 characters').optional(),
+    locale: z.enum(['en', 'fr']).default('en'),
+    channels: z.record(slug, notifyChannelSchema).default({}),
+    rules: z.array(notifyRuleSchema).default([]),
+    subscriptions: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        /** The e-mail channel whose SMTP server sends subscriber mail; no e-mail subscriptions without it. */
+        email_channel: slug.optional(),
+        webhooks: z.boolean().default(true),
+        /** Accept subscriber webhooks on loopback and private addresses (tests, intranets). */
+        allow_private_webhooks: z.boolean().default(false),
+        webhook_rate_limit: rateLimit.optional(),
+        email_rate_limit: rateLimit.optional(),
+      })
+      .prefault({}),
+    delivery: z
+      .strictObject({
+        poll: duration.default(1000),
+        timeout: duration.default(10_000),
+        backoff_min: duration.default(1000),
+        backoff_max: duration.default(300_000),
+        /** Past this age an undelivered message is dead: kept, shown in the admin API, retried only by hand. */
+        dead_after: duration.default(86_400_000),
+        /** How long a claimed delivery stays reserved to its worker; a crashed worker's come back after it. */
+        lease: duration.default(60_000),
+        concurrency: z.number().int().min(1).max(1024).default(16),
+        batch: z.number().int().min(1).max(5000).default(200),
+        retention: duration.default(30 * 86_400_000),
+      })
+      .prefault({}),
+  })
+  .superRefine((n, ctx) => {
+    n.rules.forEach((r, ri) => {
+      if (n.rules.findIndex((o) => o.name === r.name) !== ri) ctx.addIssue({ code: 'custom', path: ['rules', ri, 'name'], message: `duplicate rule name "${r.name}"` });
+      r.channels.forEach((c, ci) => {
+        if (!(c in n.channels)) ctx.addIssue({ code: 'custom', path: ['rules', ri, 'channels', ci], message: `unknown channel "${c}" (channels: ${Object.keys(n.channels).join(', ') || 'none'})` });
+      });
+    });
+    const ec = n.subscriptions.email_channel;
+    if (ec !== undefined && n.channels[ec]?.type !== 'email')
+      ctx.addIssue({ code: 'custom', path: ['subscriptions', 'email_channel'], message: `"${ec}" is not an email channel` });
+  });
+export type NotifyConfig = z.output<typeof notifySchema>;
+export type NotifyRuleConfig = z.output<typeof notifyRuleSchema>;
 
 export const configSchema = z
   .strictObject({
@@ -77,6 +207,15 @@ export const configSchema = z
         /** SQLite file; ignored when DATABASE_URL or url is set. */
         path: z.string().default('./data/vigie.db'),
         url: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+        /** How long raw observations and each rollup resolution are kept (src/store/retention.ts). */
+        retention: z
+          .strictObject({
+            raw: duration.default(7 * 86_400_000).refine((ms) => ms >= 3_600_000, 'must be at least 1h (the rollup job reads raw rows first)'),
+            per_minute: duration.default(2 * 86_400_000).refine((ms) => ms >= 3_600_000, 'must be at least 1h'),
+            per_hour: duration.default(90 * 86_400_000).refine((ms) => ms >= 90 * 86_400_000, 'must be at least 90d'),
+            per_day: duration.default(400 * 86_400_000).refine((ms) => ms >= 90 * 86_400_000, 'must be at least 90d (the 90-day bars)'),
+          })
+          .prefault({}),
       })
       .prefault({}),
     defaults: z
@@ -90,6 +229,9 @@ export const configSchema = z
       })
       .prefault({}),
     services: z.array(serviceSchema).default([]),
+    notify: notifySchema.prefault({}),
+    detection: detectionSchema.prefault({}),
+    reports: reportsSchema.prefault({}),
   })
   .superRefine((cfg, ctx) => {
     // Cross-references: ids unique where they must be, dependencies that resolve.
@@ -153,23 +295,16 @@ export interface ComponentEntity {
   dependsOn: string[]; // full ids
   position: number;
 }
-export interface MonitorEntity {
+/** A monitor with its kind and that kind's target (see monitors.ts for each target's shape). */
+export type MonitorEntity = KindAndTarget & {
   id: string; // service/component/monitor
   componentId: string;
-  kind: 'http';
   region: string;
   intervalMs: number;
   timeoutMs: number;
   degradedAfterMs: number | null;
-  target: HttpTarget;
-}
-export interface HttpTarget {
-  url: string;
-  method: string;
-  headers: Record<string, string>;
-  body?: string;
-  expectedStatus: number[];
-}
+};
+export type { DnsTarget, HeartbeatTarget, HttpTarget, IcmpTarget, LlmTarget, TcpTarget, TlsTarget, WebSocketTarget } from './monitors.js';
 
 export interface Entities {
   services: ServiceEntity[];
@@ -193,15 +328,15 @@ export function toEntities(cfg: VigieConfig): Entities {
         position: ci,
       });
       for (const m of c.monitors) {
+        const intervalMs = m.interval ?? cfg.defaults.interval;
         out.monitors.push({
           id: `${cid}/${m.name}`,
           componentId: cid,
-          kind: m.type,
+          ...toKindAndTarget(m, intervalMs),
           region: m.region,
-          intervalMs: m.interval ?? cfg.defaults.interval,
+          intervalMs,
           timeoutMs: m.timeout ?? cfg.defaults.timeout,
           degradedAfterMs: m.degraded_after ?? null,
-          target: { url: m.url, method: m.method, headers: m.headers, ...(m.body !== undefined ? { body: m.body } : {}), expectedStatus: m.expected_status },
         });
       }
     });

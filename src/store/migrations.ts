@@ -105,6 +105,266 @@ function migrations(engine: Engine): Record<string, Migration> {
           await db.schema.dropTable(t).ifExists().execute();
       },
     },
+    // Storage (rollups and retention, src/store/rollups.ts): one table per resolution, keyed by
+    // (monitor, bucket) so the 90-day bars read one short index range per monitor; on SQLite
+    // WITHOUT ROWID, so that key is the table itself and no second copy of it is stored.
+    '0002_rollups': {
+      async up(db) {
+        for (const table of ['rollups_minute', 'rollups_hour', 'rollups_day']) {
+          let t = db.schema
+            .createTable(table)
+            .ifNotExists()
+            .addColumn('monitor_id', 'text', (c) => c.notNull())
+            .addColumn('bucket', 'bigint', (c) => c.notNull())
+            .addColumn('count', 'integer', (c) => c.notNull())
+            .addColumn('ok_count', 'integer', (c) => c.notNull())
+            .addColumn('degraded_count', 'integer', (c) => c.notNull())
+            .addColumn('latency_sum_ms', 'double precision', (c) => c.notNull())
+            .addColumn('latency_min_ms', 'double precision')
+            .addColumn('latency_max_ms', 'double precision');
+          for (let i = 0; i < 12; i++) t = t.addColumn(`h${i}`, 'integer', (c) => c.notNull().defaultTo(0));
+          t = t.addPrimaryKeyConstraint(`${table}_pk`, ['monitor_id', 'bucket']);
+          if (engine === 'sqlite') t = t.modifyEnd(sql`without rowid`);
+          await t.execute();
+        }
+        await db.schema
+          .createTable('rollup_progress')
+          .ifNotExists()
+          .addColumn('name', 'text', (c) => c.primaryKey())
+          .addColumn('done_id', 'bigint', (c) => c.notNull())
+          .addColumn('seen_max_id', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute();
+      },
+      async down(db) {
+        for (const t of ['rollup_progress', 'rollups_day', 'rollups_hour', 'rollups_minute']) await db.schema.dropTable(t).ifExists().execute();
+      },
+    },
+    // Incidents and scheduled maintenance (one table, as Statuspage), their updates and components; admin API tokens.
+    '0003_incidents': {
+      async up(db) {
+        await db.schema
+          .createTable('incidents')
+          .ifNotExists()
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('kind', 'text', (c) => c.notNull().check(sql`kind in ('incident', 'maintenance')`))
+          .addColumn('service_id', 'text')
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('impact', 'text', (c) => c.notNull().check(sql`impact in ('none', 'minor', 'major', 'critical')`))
+          .addColumn('cause', 'text', (c) => c.notNull().defaultTo('unknown'))
+          .addColumn('origin', 'text', (c) => c.notNull().check(sql`origin in ('auto', 'manual')`))
+          .addColumn('human', 'smallint', (c) => c.notNull().defaultTo(0).check(sql`human in (0, 1)`))
+          .addColumn('observed_start', 'bigint')
+          .addColumn('fault_start', 'bigint')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .addColumn('monitoring_at', 'bigint')
+          .addColumn('resolved_at', 'bigint')
+          .addColumn('postmortem_body', 'text')
+          .addColumn('postmortem_published_at', 'bigint')
+          .addColumn('scheduled_for', 'bigint')
+          .addColumn('scheduled_until', 'bigint')
+          .addColumn('auto_transitions', 'smallint', (c) => c.notNull().defaultTo(0).check(sql`auto_transitions in (0, 1)`))
+          .addColumn('started_at', 'bigint')
+          .addColumn('vendor_ack_at', 'bigint')
+          .addColumn('vendor_ack_source', 'text')
+          .addColumn('vendor_ack_text', 'text')
+          .addColumn('silent_vendor_at', 'bigint')
+          .addColumn('peak_share', 'double precision')
+          .addColumn('peak_detail', 'text')
+          .execute();
+        await db.schema.createIndex('incidents_kind_status_idx').ifNotExists().on('incidents').columns(['kind', 'status']).execute();
+        await db.schema.createIndex('incidents_created_idx').ifNotExists().on('incidents').column('created_at').execute();
+
+        await db.schema
+          .createTable('incident_components')
+          .ifNotExists()
+          .addColumn('incident_id', 'text', (c) => c.notNull().references('incidents.id').onDelete('cascade'))
+          .addColumn('component_id', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull().check(sql`status in (${statusList})`))
+          .addColumn('added_at', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('incident_components_pk', ['incident_id', 'component_id'])
+          .execute();
+        await db.schema.createIndex('incident_components_component_idx').ifNotExists().on('incident_components').column('component_id').execute();
+
+        await identity(db, 'incident_updates')
+          .addColumn('public_id', 'text', (c) => c.notNull().unique())
+          .addColumn('incident_id', 'text', (c) => c.notNull().references('incidents.id').onDelete('cascade'))
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('body', 'text', (c) => c.notNull())
+          .addColumn('affected', 'text', (c) => c.notNull().defaultTo('[]'))
+          .addColumn('at', 'bigint', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('author', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('incident_updates_incident_idx').ifNotExists().on('incident_updates').columns(['incident_id', 'at']).execute();
+
+        await db.schema
+          .createTable('api_tokens')
+          .ifNotExists()
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('name', 'text', (c) => c.notNull().unique())
+          .addColumn('hash', 'text', (c) => c.notNull().unique())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('last_used_at', 'bigint')
+          .addColumn('revoked_at', 'bigint')
+          .execute();
+      },
+      async down(db) {
+        for (const t of ['api_tokens', 'incident_updates', 'incident_components', 'incidents']) await db.schema.dropTable(t).ifExists().execute();
+      },
+    },
+    // Notify (src/store/outbox.ts, src/store/subscriptions.ts): the outbox of events written with
+    // the change that causes them, one delivery per target with its retry state, public
+    // subscriptions, and the open alerts of the operator rules.
+    '0007_notify': {
+      async up(db) {
+        await identity(db, 'notify_events')
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('subject', 'text', (c) => c.notNull())
+          .addColumn('component_ids', 'text', (c) => c.notNull().defaultTo('[]'))
+          .addColumn('payload', 'text', (c) => c.notNull())
+          .addColumn('at', 'bigint', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('expanded_at', 'bigint')
+          .execute();
+        await db.schema.createIndex('notify_events_pending_idx').ifNotExists().on('notify_events').columns(['expanded_at', 'id']).execute();
+
+        await identity(db, 'notify_deliveries')
+          .addColumn('event_id', 'bigint')
+          .addColumn('target', 'text', (c) => c.notNull())
+          .addColumn('action', 'text', (c) => c.notNull())
+          .addColumn('order_key', 'text', (c) => c.notNull())
+          .addColumn('idempotency_key', 'text', (c) => c.notNull().unique())
+          .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('pending', 'sending', 'delivered', 'dead', 'skipped')`))
+          .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('next_attempt_at', 'bigint', (c) => c.notNull())
+          .addColumn('lease_until', 'bigint')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .addColumn('delivered_at', 'bigint')
+          .addColumn('last_error', 'text')
+          .addColumn('last_status', 'integer')
+          .addColumn('response', 'text')
+          .addColumn('context', 'text', (c) => c.notNull().defaultTo('{}'))
+          .execute();
+        await db.schema.createIndex('notify_deliveries_due_idx').ifNotExists().on('notify_deliveries').columns(['status', 'next_attempt_at']).execute();
+        await db.schema.createIndex('notify_deliveries_order_idx').ifNotExists().on('notify_deliveries').columns(['order_key', 'id']).execute();
+        await db.schema.createIndex('notify_deliveries_event_idx').ifNotExists().on('notify_deliveries').column('event_id').execute();
+
+        await identity(db, 'notify_subscriptions')
+          .addColumn('kind', 'text', (c) => c.notNull().check(sql`kind in ('email', 'webhook')`))
+          .addColumn('address', 'text', (c) => c.notNull())
+          .addColumn('component_ids', 'text', (c) => c.notNull().defaultTo('[]'))
+          .addColumn('locale', 'text', (c) => c.notNull().defaultTo('en'))
+          .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('pending', 'active', 'unsubscribed')`))
+          .addColumn('secret', 'text')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .addColumn('confirmed_at', 'bigint')
+          .addColumn('unsubscribed_at', 'bigint')
+          .addUniqueConstraint('notify_subscriptions_kind_address_uq', ['kind', 'address'])
+          .execute();
+        await db.schema.createIndex('notify_subscriptions_status_idx').ifNotExists().on('notify_subscriptions').column('status').execute();
+
+        await db.schema
+          .createTable('notify_rule_state')
+          .ifNotExists()
+          .addColumn('rule', 'text', (c) => c.notNull())
+          .addColumn('component_id', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('opened_at', 'bigint', (c) => c.notNull())
+          .addColumn('last_sent_at', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('notify_rule_state_pk', ['rule', 'component_id'])
+          .execute();
+      },
+      async down(db) {
+        for (const t of ['notify_rule_state', 'notify_subscriptions', 'notify_deliveries', 'notify_events']) await db.schema.dropTable(t).ifExists().execute();
+      },
+    },
+    // Vendor status (src/store/vendor.ts): readings of official status pages, their incidents and updates.
+    '0004_vendor': {
+      async up(db) {
+        await identity(db, 'vendor_snapshots')
+          .addColumn('service_id', 'text', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('url', 'text', (c) => c.notNull())
+          .addColumn('first_seen_at', 'bigint', (c) => c.notNull())
+          .addColumn('last_seen_at', 'bigint', (c) => c.notNull())
+          .addColumn('polls', 'integer', (c) => c.notNull())
+          .addColumn('reachable', 'smallint', (c) => c.notNull().check(sql`reachable in (0, 1)`))
+          .addColumn('error', 'text')
+          .addColumn('says_operational', 'smallint', (c) => c.check(sql`says_operational in (0, 1)`))
+          .addColumn('indicator', 'text')
+          .addColumn('description', 'text')
+          .addColumn('components', 'text', (c) => c.notNull().defaultTo('[]'))
+          .addColumn('incidents', 'text', (c) => c.notNull().defaultTo('[]'))
+          .addColumn('digest', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('vendor_snapshots_service_idx').ifNotExists().on('vendor_snapshots').columns(['service_id', 'first_seen_at']).execute();
+
+        await identity(db, 'vendor_incidents')
+          .addColumn('service_id', 'text', (c) => c.notNull())
+          .addColumn('vendor_id', 'text', (c) => c.notNull())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('impact', 'text')
+          .addColumn('maintenance', 'smallint', (c) => c.notNull().defaultTo(0).check(sql`maintenance in (0, 1)`))
+          .addColumn('url', 'text')
+          .addColumn('created_at', 'bigint')
+          .addColumn('updated_at', 'bigint')
+          .addColumn('first_seen_at', 'bigint', (c) => c.notNull())
+          .addColumn('last_seen_at', 'bigint', (c) => c.notNull())
+          .addColumn('closed_seen_at', 'bigint')
+          .addUniqueConstraint('vendor_incidents_service_vendor_uq', ['service_id', 'vendor_id'])
+          .execute();
+
+        await identity(db, 'vendor_incident_updates')
+          .addColumn('service_id', 'text', (c) => c.notNull())
+          .addColumn('vendor_incident_id', 'text', (c) => c.notNull())
+          .addColumn('update_id', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('body', 'text', (c) => c.notNull())
+          .addColumn('published_at', 'bigint')
+          .addColumn('seen_at', 'bigint', (c) => c.notNull())
+          .addUniqueConstraint('vendor_incident_updates_uq', ['service_id', 'vendor_incident_id', 'update_id'])
+          .execute();
+      },
+      async down(db) {
+        for (const t of ['vendor_incident_updates', 'vendor_incidents', 'vendor_snapshots']) await db.schema.dropTable(t).ifExists().execute();
+      },
+    },
+    // Crowd reports (src/store/reports.ts): one row per accepted report (reporter and prefix are
+    // salted hashes, never addresses), and rejections counted by service, minute and reason.
+    '0005_reports': {
+      async up(db) {
+        await identity(db, 'reports')
+          .addColumn('service_id', 'text', (c) => c.notNull())
+          .addColumn('category', 'text', (c) => c.notNull())
+          .addColumn('at', 'bigint', (c) => c.notNull())
+          .addColumn('region', 'text')
+          .addColumn('reporter', 'text', (c) => c.notNull())
+          .addColumn('prefix', 'text', (c) => c.notNull())
+          .addColumn('counted', 'smallint', (c) => c.notNull().check(sql`counted in (0, 1)`))
+          .addColumn('source', 'text', (c) => c.notNull())
+          .addColumn('comment', 'text')
+          .addColumn('comment_status', 'text', (c) => c.check(sql`comment_status in ('pending', 'approved', 'rejected')`))
+          .execute();
+        await db.schema.createIndex('reports_service_at_idx').ifNotExists().on('reports').columns(['service_id', 'at']).execute();
+        await db.schema.createIndex('reports_at_idx').ifNotExists().on('reports').column('at').execute();
+        await identity(db, 'report_rejections')
+          .addColumn('service_id', 'text', (c) => c.notNull())
+          .addColumn('minute', 'bigint', (c) => c.notNull())
+          .addColumn('reason', 'text', (c) => c.notNull())
+          .addColumn('count', 'integer', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('report_rejections_service_idx').ifNotExists().on('report_rejections').columns(['service_id', 'minute']).execute();
+      },
+      async down(db) {
+        for (const t of ['report_rejections', 'reports']) await db.schema.dropTable(t).ifExists().execute();
+      },
+    },
   };
 }
 

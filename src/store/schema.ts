@@ -77,10 +77,283 @@ export interface ComponentStatusChangeTable {
   reason: string;
 }
 
+/**
+ * Observations rolled up per minute, hour or day (one table each, same shape; see store/rollups.ts).
+ * Latency figures cover successful checks only; h0…h11 count them per fixed latency bucket.
+ */
+export interface RollupTable {
+  monitor_id: string;
+  /** Start of the minute, hour or UTC day, epoch ms. */
+  bucket: number;
+  count: number;
+  ok_count: number;
+  degraded_count: number;
+  latency_sum_ms: number;
+  latency_min_ms: number | null;
+  latency_max_ms: number | null;
+  h0: number; h1: number; h2: number; h3: number; h4: number; h5: number;
+  h6: number; h7: number; h8: number; h9: number; h10: number; h11: number;
+}
+
+/** How far the rollup job got: observations with id <= done_id are in the rollups. */
+export interface RollupProgressTable {
+  name: string;
+  done_id: number;
+  /** Highest observation id seen at the previous run (PostgreSQL: ids below it have committed). */
+  seen_max_id: number;
+  updated_at: number;
+}
+
+/** Incidents and scheduled maintenances (kind), as in Statuspage: one record, two lifecycles. */
+export interface IncidentTable {
+  /** Public id, 12 characters. */
+  id: string;
+  kind: string;
+  /** The service an automatic incident groups its components under; null for cross-service ones. */
+  service_id: string | null;
+  name: string;
+  status: string;
+  impact: string;
+  cause: string;
+  /** "auto" (opened by Vigie) or "manual" (opened through the admin API). */
+  origin: string;
+  /** 1 once a human has written to it: Vigie then never changes what a human wrote. */
+  human: number;
+  observed_start: number | null;
+  fault_start: number | null;
+  created_at: number;
+  updated_at: number;
+  monitoring_at: number | null;
+  resolved_at: number | null;
+  postmortem_body: string | null;
+  postmortem_published_at: number | null;
+  scheduled_for: number | null;
+  scheduled_until: number | null;
+  /** Maintenance moves on the clock by itself when 1. */
+  auto_transitions: number;
+  started_at: number | null;
+  vendor_ack_at: number | null;
+  vendor_ack_source: string | null;
+  vendor_ack_text: string | null;
+  silent_vendor_at: number | null;
+  /** Share (0..1) of regions failing at the worst, and its wording ("3 of 3 regions"). */
+  peak_share: number | null;
+  peak_detail: string | null;
+}
+
+export interface IncidentComponentTable {
+  incident_id: string;
+  component_id: string;
+  /** The component's latest status as the incident knows it. */
+  status: string;
+  added_at: number;
+}
+
+export interface IncidentUpdateTable {
+  id: Generated<number>;
+  public_id: string;
+  incident_id: string;
+  status: string;
+  /** Markdown as written; rendered (sanitized) when shown. */
+  body: string;
+  /** JSON array of {componentId, oldStatus, newStatus}. */
+  affected: string;
+  /** When it says it happened (display_at). */
+  at: number;
+  created_at: number;
+  author: string;
+}
+
+export interface ApiTokenTable {
+  id: string;
+  name: string;
+  /** sha256 of the token, hex. The token itself is never stored. */
+  hash: string;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+/** Notify (0007_notify): what happened, written in the same transaction as the change (the outbox). */
+export interface NotifyEventTable {
+  id: Generated<number>;
+  /** component_status, incident, maintenance, reminder */
+  kind: string;
+  /** What order is kept by: "component:<id>" or "incident:<id>". */
+  subject: string;
+  /** JSON array of the component ids concerned. */
+  component_ids: string;
+  /** JSON: everything needed to render the messages, so they do not depend on later config. */
+  payload: string;
+  at: number;
+  created_at: number;
+  /** When the worker turned it into deliveries; null until then. */
+  expanded_at: number | null;
+}
+
+/** One message to one target (an operator channel or a subscriber), with its retry state. */
+export interface NotifyDeliveryTable {
+  id: Generated<number>;
+  event_id: number | null;
+  /** "channel:<name>" or "sub:<id>" */
+  target: string;
+  /** trigger, update, resolve, reminder, notice, confirm, test */
+  action: string;
+  /** Deliveries with the same key go out in id order: target + subject. */
+  order_key: string;
+  /** Sent with the delivery so a receiver can drop duplicates; unique. */
+  idempotency_key: string;
+  /** pending, sending, delivered, dead, skipped */
+  status: string;
+  attempts: number;
+  next_attempt_at: number;
+  lease_until: number | null;
+  created_at: number;
+  updated_at: number;
+  delivered_at: number | null;
+  last_error: string | null;
+  last_status: number | null;
+  /** Start of what the receiver answered last. */
+  response: string | null;
+  /** JSON: extra rendering context (rule, reminder figures, confirm link data). */
+  context: string;
+}
+
+export interface NotifySubscriptionTable {
+  id: Generated<number>;
+  /** email or webhook */
+  kind: string;
+  /** The e-mail address or webhook URL. Never shown publicly. */
+  address: string;
+  /** JSON array of component ids; [] = the whole page. */
+  component_ids: string;
+  locale: string;
+  /** pending (e-mail not confirmed yet), active, unsubscribed */
+  status: string;
+  /** Webhook signing secret, given to the subscriber once. */
+  secret: string | null;
+  created_at: number;
+  updated_at: number;
+  confirmed_at: number | null;
+  unsubscribed_at: number | null;
+}
+
+/** Operator alert rules: per rule and component, whether an alert is open and when it last spoke. */
+export interface NotifyRuleStateTable {
+  rule: string;
+  component_id: string;
+  status: string;
+  opened_at: number;
+  last_sent_at: number;
+}
+
+/** Vendor status (0004_vendor, src/store/vendor.ts): what an official status page said, one row per distinct reading. */
+export interface VendorSnapshotTable {
+  id: Generated<number>;
+  service_id: string;
+  /** statuspage, incidentio, instatus or feed */
+  kind: string;
+  url: string;
+  /** The first and latest poll that read exactly this; polls counts them. */
+  first_seen_at: number;
+  last_seen_at: number;
+  polls: number;
+  reachable: number;
+  /** "vendor page unreachable: …" or "malformed: …"; null when the page was read. */
+  error: string | null;
+  /** 1 all well, 0 not, null unknown (unreachable or malformed). */
+  says_operational: number | null;
+  indicator: string | null;
+  description: string | null;
+  /** JSON array of {name, status, group?}. */
+  components: string;
+  /** JSON array of the incidents the page showed, with their updates. */
+  incidents: string;
+  /** sha256 of the reading, to tell a change from a repeat. */
+  digest: string;
+}
+
+/** Each vendor incident once, when we first saw it and what it last said. */
+export interface VendorIncidentTable {
+  id: Generated<number>;
+  service_id: string;
+  vendor_id: string;
+  name: string;
+  status: string;
+  impact: string | null;
+  maintenance: number;
+  url: string | null;
+  /** The vendor's own dates, when it gives them. */
+  created_at: number | null;
+  updated_at: number | null;
+  first_seen_at: number;
+  last_seen_at: number;
+  /** When we first saw it closed (resolved, completed, or gone from the page). */
+  closed_seen_at: number | null;
+}
+
+/** Each update of a vendor incident as the vendor published it. */
+export interface VendorIncidentUpdateTable {
+  id: Generated<number>;
+  service_id: string;
+  vendor_incident_id: string;
+  update_id: string;
+  status: string;
+  body: string;
+  published_at: number | null;
+  seen_at: number;
+}
+
+/** One accepted crowd report (src/store/reports.ts). */
+export interface ReportTable {
+  id: Generated<number>;
+  service_id: string;
+  category: string;
+  at: number;
+  region: string | null;
+  /** Salted hash of address + user agent (hex, 128 bits); never the address. */
+  reporter: string;
+  /** Salted hash of the /24 or /48 network prefix (hex, 64 bits). */
+  prefix: string;
+  /** 1 when it counts toward the signal; 0 when its prefix had reached its cap. */
+  counted: number;
+  /** "api" or "form". */
+  source: string;
+  comment: string | null;
+  /** pending, approved or rejected; null without a comment. */
+  comment_status: string | null;
+}
+
+export interface ReportRejectionTable {
+  id: Generated<number>;
+  service_id: string;
+  /** Epoch minute. */
+  minute: number;
+  reason: string;
+  count: number;
+}
+
 export interface Database {
+  rollups_minute: RollupTable;
+  rollups_hour: RollupTable;
+  rollups_day: RollupTable;
+  rollup_progress: RollupProgressTable;
   services: ServiceTable;
   components: ComponentTable;
   monitors: MonitorTable;
   observations: ObservationTable;
   component_status_changes: ComponentStatusChangeTable;
+  incidents: IncidentTable;
+  incident_components: IncidentComponentTable;
+  incident_updates: IncidentUpdateTable;
+  api_tokens: ApiTokenTable;
+  notify_events: NotifyEventTable;
+  notify_deliveries: NotifyDeliveryTable;
+  notify_subscriptions: NotifySubscriptionTable;
+  notify_rule_state: NotifyRuleStateTable;
+  vendor_snapshots: VendorSnapshotTable;
+  vendor_incidents: VendorIncidentTable;
+  vendor_incident_updates: VendorIncidentUpdateTable;
+  reports: ReportTable;
+  report_rejections: ReportRejectionTable;
 }

@@ -5,6 +5,7 @@ import type { Observation } from '../core/observation.js';
 import { isComponentStatus, type ComponentStatus } from '../core/status.js';
 import { openDatabase, type Engine, type StoreOptions } from './db.js';
 import { migrateToLatest } from './migrations.js';
+import { enqueueComponentStatus } from './outbox.js';
 import { observationRow, toMonitor, toObservation, toStatus, toStringList } from './rows.js';
 import type { Database } from './schema.js';
 import { syncEntities, type SyncReport } from './sync.js';
@@ -144,6 +145,8 @@ export class Store {
           .set({ status: c.status, status_since: c.at, updated_at: Math.max(row.updated_at, c.at) })
           .where('id', '=', c.componentId)
           .execute();
+        // The notification outbox row, in this same transaction: no change without its notification.
+        await enqueueComponentStatus(trx, { componentId: c.componentId, from, to: c.status, at: c.at, reason: c.reason });
       });
     });
   }
