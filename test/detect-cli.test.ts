@@ -1,31 +1,14 @@
 // `vigie detect` as people run it: a subprocess reading messy CSV from a file or stdin.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { parseTimestamp, parseValue } from '../src/cli/detect.js';
+import { runCli } from './helpers/cli.js';
 
-const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
-
-function run(args: string[], stdin?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(killer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(stdin ?? '');
-  });
-}
+const run = (args: string[], stdin?: string) => runCli(args, stdin === undefined ? {} : { stdin });
 
 const ts = (s: string) => parseTimestamp(Buffer.from(s), 0, s.length);
 

@@ -1,28 +1,12 @@
 // `vigie check` with the other schemes, as a subprocess: the scheme picks the kind, the exit code
 // says pass (0) / fail (1), and the output names the failure kind.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { startDns, startTcp, startWebSocket } from './helpers/servers.js';
+import { runCli } from './helpers/cli.js';
 
-const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
-
-function vigie(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, VIGIE_DEBUG: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(killer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const vigie = (args: string[]) => runCli(args);
 
 test('tcp:// passes on a listening port; tls:// to a silent port fails as timeout', async (t) => {
   const srv = await startTcp(() => {});

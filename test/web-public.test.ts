@@ -10,7 +10,7 @@ import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import Parser from 'rss-parser';
 import { request } from 'undici';
-import { fromAcceptLanguage } from '../src/web/i18n/index.js';
+import { fromAcceptLanguage } from '../src/i18n/index.js';
 import { pickEncoding } from '../src/web/server.js';
 import { badgeSvg } from '../src/web/routes/badges.js';
 import { startSite } from './web-helpers.js';

@@ -74,18 +74,6 @@ export function canMove(kind: IncidentKind, from: AnyIncidentStatus, to: AnyInci
   return true;
 }
 
-export const INCIDENT_STATUS_LABEL: Record<AnyIncidentStatus, string> = {
-  investigating: 'Investigating',
-  identified: 'Identified',
-  monitoring: 'Monitoring',
-  resolved: 'Resolved',
-  postmortem: 'Postmortem',
-  scheduled: 'Scheduled',
-  in_progress: 'In progress',
-  verifying: 'Verifying',
-  completed: 'Completed',
-};
-
 /** A refused incident or maintenance operation: unknown id, invalid input, or not allowed in its status. */
 export class IncidentError extends Error {
   constructor(

@@ -1,51 +1,14 @@
 // Wording, in English and French. One function turns an outbox event (plus the delivery's action)
 // into a Message; channels only lay that message out for their platform.
 import { formatDuration } from '../core/duration.js';
+import { MESSAGES } from '../i18n/index.js';
 import type { ComponentStatus } from '../core/status.js';
 import type { ComponentStatusPayload, IncidentPayload, NotifyEvent } from '../store/outbox.js';
 import type { Locale, Message, MessageAction, PageInfo, Severity } from './types.js';
 
-const STATUS: Record<Locale, Record<ComponentStatus, string>> = {
-  en: {
-    operational: 'Operational',
-    degraded_performance: 'Degraded Performance',
-    partial_outage: 'Partial Outage',
-    major_outage: 'Major Outage',
-    under_maintenance: 'Under Maintenance',
-  },
-  fr: {
-    operational: 'Opérationnel',
-    degraded_performance: 'Performances dégradées',
-    partial_outage: 'Panne partielle',
-    major_outage: 'Panne majeure',
-    under_maintenance: 'En maintenance',
-  },
-};
-
-const INCIDENT_STATUS: Record<Locale, Record<string, string>> = {
-  en: {
-    investigating: 'Investigating',
-    identified: 'Identified',
-    monitoring: 'Monitoring',
-    resolved: 'Resolved',
-    postmortem: 'Postmortem',
-    scheduled: 'Scheduled',
-    in_progress: 'In progress',
-    verifying: 'Verifying',
-    completed: 'Completed',
-  },
-  fr: {
-    investigating: 'Enquête en cours',
-    identified: 'Cause identifiée',
-    monitoring: 'Sous surveillance',
-    resolved: 'Résolu',
-    postmortem: 'Analyse post-incident',
-    scheduled: 'Planifiée',
-    in_progress: 'En cours',
-    verifying: 'Vérification',
-    completed: 'Terminée',
-  },
-};
+// Status names come from the page's own translations, so a message and the page never disagree.
+const STATUS = { en: MESSAGES.en.status, fr: MESSAGES.fr.status } satisfies Record<Locale, Record<ComponentStatus, string>>;
+const INCIDENT_STATUS: Record<Locale, Record<string, string>> = { en: MESSAGES.en.incidentStatus, fr: MESSAGES.fr.incidentStatus };
 
 const T = {
   en: {

@@ -5,7 +5,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { Logger } from 'pino';
-import { DEFAULT_LANG, type Lang, LANGS, fromAcceptLanguage, fromCookie, isLang } from './i18n/index.js';
+import { DEFAULT_LANG, type Lang, LANGS, fromAcceptLanguage, fromCookie, isLang } from '../i18n/index.js';
 import { type Prepared, PreparedSet, etagFor, matchesEtag, prepare } from './prepared.js';
 import { LANG_PATHS, NOT_FOUND, RenderCache, type Resource, buildResources, langKey, stateKey } from './routes/pages.js';
 import { SseHub } from './routes/sse.js';

@@ -1,7 +1,7 @@
 // Shields-style SVG badges ("flat"): status of the page, a service or a component, and 90-day uptime.
 // Made at publish time like everything public; the text is XML-escaped, widths from Verdana 11px metrics.
 import type { ComponentStatus, Indicator } from '../../core/status.js';
-import { MESSAGES } from '../i18n/index.js';
+import { MESSAGES } from '../../i18n/index.js';
 import type { Snapshot, SnapshotBars } from '../snapshot.js';
 
 const COLORS = { green: '#4c1', yellow: '#dfb317', orange: '#fe7d37', red: '#e05d44', blue: '#007ec6', grey: '#9f9f9f' } as const;

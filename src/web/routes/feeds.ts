@@ -1,7 +1,7 @@
 // /history.atom and /history.rss: incidents and maintenance, newest change first, each entry with its
 // updates as HTML (Markdown rendered in safe mode, then XML-escaped into the feed). Prepared at publish
 // time per language; nothing in them depends on "now", so unchanged history keeps its ETag.
-import { type Lang, MESSAGES, dateTime } from '../i18n/index.js';
+import { type Lang, MESSAGES, dateTime } from '../../i18n/index.js';
 import { renderMarkdown } from '../markdown.js';
 import type { Snapshot, SnapshotIncident } from '../snapshot.js';
 

@@ -3,7 +3,7 @@
 // and serves them by key; nothing here runs per request.
 import { createHash } from 'node:crypto';
 import { render } from 'preact-render-to-string';
-import { type Lang, LANGS } from '../i18n/index.js';
+import { type Lang, LANGS } from '../../i18n/index.js';
 import type { Snapshot } from '../snapshot.js';
 import { v2Components, v2Incidents, v2Maintenances, v2Page, v2Status, v2Summary } from '../statuspage-v2.js';
 import { HistoryPage, IncidentPage, NotFoundPage } from '../views/incident.js';

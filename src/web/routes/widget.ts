@@ -4,7 +4,7 @@
 //   fetches nothing (no CORS, no third party); text goes in with textContent, never as HTML.
 // - /widget?lang=fr: a tiny page for an <iframe> (frame-ancestors *).
 import { createHash } from 'node:crypto';
-import { type Lang, LANGS, MESSAGES } from '../i18n/index.js';
+import { type Lang, LANGS, MESSAGES } from '../../i18n/index.js';
 import type { Snapshot } from '../snapshot.js';
 import { xmlEscape } from './feeds.js';
 

@@ -2,7 +2,7 @@
 // Nothing here depends on "now", so a page's bytes (and their compression) change only with the incident.
 import type { ComponentStatus } from '../../core/status.js';
 import type { Snapshot, SnapshotIncident } from '../snapshot.js';
-import { type Lang, MESSAGES, duration, percent } from '../i18n/index.js';
+import { type Lang, MESSAGES, duration, percent } from '../../i18n/index.js';
 import { renderMarkdown } from '../markdown.js';
 import { Layout } from './layout.js';
 import { History, Time, Updates, componentNames, incidentStart } from './parts.js';

@@ -2,7 +2,7 @@
 // and the one inline script (live updates). Preact escapes every interpolated value.
 import { createHash } from 'node:crypto';
 import type { ComponentChildren } from 'preact';
-import { type Lang, LANGS, MESSAGES } from '../i18n/index.js';
+import { type Lang, LANGS, MESSAGES } from '../../i18n/index.js';
 import { CSS } from './style.js';
 
 /**

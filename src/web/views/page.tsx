@@ -2,7 +2,7 @@
 // every interpolated value, so names from config, probes, people and vendors cannot inject markup.
 import type { SnapshotComponent } from '../snapshot.js';
 import type { Snapshot } from '../snapshot.js';
-import { type Lang, MESSAGES, dateTime, timeOnly } from '../i18n/index.js';
+import { type Lang, MESSAGES, dateTime, timeOnly } from '../../i18n/index.js';
 import { Layout } from './layout.js';
 import { History, IncidentCard, Time, UptimeBars, componentNames, incidentStart, isOpen, silentVendor, DAY_MS } from './parts.js';
 

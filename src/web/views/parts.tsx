@@ -1,6 +1,6 @@
 // Pieces shared by the status page, the history page and the incident pages.
 import { isOutage } from '../../core/status.js';
-import { type Lang, MESSAGES, dateTime, day, duration, month, percent } from '../i18n/index.js';
+import { type Lang, MESSAGES, dateTime, day, duration, month, percent } from '../../i18n/index.js';
 import { renderMarkdown } from '../markdown.js';
 import type { Snapshot, SnapshotComponent, SnapshotIncident, SnapshotService } from '../snapshot.js';
 

@@ -1,6 +1,6 @@
 // English messages for the public page, feeds, badges and widget. fr.ts has the same keys (checked by the type).
-import type { ComponentStatus, Indicator } from '../../core/status.js';
-import type { AnyIncidentStatus, Cause, Impact } from '../../core/incident.js';
+import type { ComponentStatus, Indicator } from '../core/status.js';
+import type { AnyIncidentStatus, Cause, Impact } from '../core/incident.js';
 
 export const en = {
   lang: 'en',
