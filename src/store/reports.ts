@@ -1,20 +1,10 @@
 // Crowd reports in the store: group-committed inserts, the aggregates the signal learns from, the
 // keys that rebuild dedup after a restart, rejections by reason, and comment moderation.
-import { sql, type Kysely } from 'kysely';
-import type { Database } from './schema.js';
+import { type Insertable, type Kysely, sql } from 'kysely';
+import type { Database, ReportTable } from './schema.js';
 
-export interface ReportRow {
-  service_id: string;
-  category: string;
-  at: number;
-  region: string | null;
-  reporter: string;
-  prefix: string;
-  counted: number;
-  source: string;
-  comment: string | null;
-  comment_status: string | null;
-}
+/** A report as written: the table's columns less the generated id. */
+export type ReportRow = Omit<Insertable<ReportTable>, 'id'>;
 
 export type CommentStatus = 'pending' | 'approved' | 'rejected';
 
