@@ -52,7 +52,8 @@ export function statuspageSummaryAt(scenario: Scenario, serviceId: string, t: nu
     const latest = i.statements.at(-1)!;
     return {
       id: i.id,
-      name: `${service.name}: ${first.body ?? 'we are investigating an issue'}`.slice(0, 120),
+      // A short title, as vendors write them; the statements themselves are the updates' bodies.
+      name: `Problems with ${service.name}`,
       status: latest.status,
       created_at: iso(first.at),
       updated_at: iso(latest.at),
