@@ -4,7 +4,9 @@
 //
 //   node dist/bench/detect-signal.js [--quick] [--seeds N]
 import { Gate } from '../src/signals/reports/gate.js';
-import { DEFAULT_LEVEL_SETTINGS, type CrowdLevel, ServiceSignal } from '../src/signals/reports/signal.js';
+import { DEFAULT_LEVEL_SETTINGS, ServiceSignal } from '../src/signals/reports/signal.js';
+import { feedTrace as run, usualReports as usual } from '../src/signals/reports/traces.js';
+import { seededRandom as rng } from '../src/core/random.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -13,48 +15,6 @@ const SEEDS = si >= 0 ? Number(args[si + 1]) : quick ? 3 : 20;
 const MIN = 60_000;
 const DAY = 86_400_000;
 const T0 = Date.UTC(2024, 0, 1);
-
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-function poisson(r: () => number, lambda: number): number {
-  const l = Math.exp(-lambda);
-  let k = 0;
-  let p = 1;
-  do {
-    k++;
-    p *= r();
-  } while (p > l);
-  return k - 1;
-}
-function usual(t: number): number {
-  const hour = ((t % DAY) / 3_600_000) % 24;
-  const dow = (Math.floor(t / DAY) + 4) % 7;
-  const daily = 4 + 16 * (0.5 - 0.5 * Math.cos((2 * Math.PI * (hour - 6)) / 24));
-  return daily * (dow === 0 || dow === 6 ? 0.7 : 1);
-}
-function run(sig: ServiceSignal, r: () => number, from: number, to: number, rate: (t: number) => number, extra?: (m: number) => void) {
-  const changes: { at: number; to: CrowdLevel }[] = [];
-  for (let m = from; m < to; m += MIN) {
-    extra?.(m);
-    const n = poisson(r, rate(m + MIN / 2));
-    const times = Array.from({ length: n }, () => m + r() * MIN).sort((a, b) => a - b);
-    let i = 0;
-    for (let tick = m + 15_000; tick <= m + MIN; tick += 15_000) {
-      while (i < times.length && times[i]! < tick) sig.add('website', times[i++]!);
-      const c = sig.evaluate(tick);
-      if (c) changes.push({ at: tick, to: c.to });
-    }
-  }
-  return changes;
-}
 
 const latencies: number[] = [];
 let missed = 0;

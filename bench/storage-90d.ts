@@ -25,6 +25,7 @@ import type { Observation } from '../src/core/observation.js';
 import type { Engine } from '../src/store/db.js';
 import { openStore, type Store } from '../src/store/index.js';
 import { applyRetention, databaseSize, DEFAULT_RETENTION } from '../src/store/retention.js';
+import { seededRandom as rng } from '../src/core/random.js';
 import { addRollups, LATENCY_BOUNDS_MS, runRollups, uptimeBars, type Rollup } from '../src/store/rollups.js';
 import { arg, flag } from './lib/proc.js';
 
@@ -33,10 +34,6 @@ const HOUR = 3_600_000;
 const INTERVAL = 30_000;
 
 /** Deterministic checks: ~0.3 % failures, one bad hour a week per monitor, latency ~ 20-400 ms. */
-function rng(seed: number) {
-  let s = seed >>> 0 || 1;
-  return () => ((s = Math.imul(s ^ (s >>> 15), 2246822507) ^ Math.imul(s ^ (s >>> 13), 3266489909)), (s >>> 0) / 2 ** 32);
-}
 
 function check(monitorIndex: number, at: number, r: () => number): { ok: boolean; degraded: boolean; totalMs: number } {
   const badHour = Math.floor(at / HOUR) % 168 === monitorIndex % 168;

@@ -18,10 +18,9 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { request } from 'undici';
 import { arg, flag, percentile } from './lib/proc.js';
-import { freePort } from './lib/target.js';
+import { freePort, NGINX, spawnNginx } from './lib/target.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p));
 const DAY = 86_400_000;
 
 // ---- the Vigie under test (child process) ----------------------------------------------------
@@ -154,26 +153,18 @@ async function main(): Promise<void> {
     let nginxUrl: string | undefined;
     if (NGINX) {
       const port = await freePort();
-      const conf = `worker_processes 1;
-daemon off;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 8192; }
-http {
-  access_log off; sendfile on; tcp_nopush on; keepalive_requests 1000000; keepalive_timeout 60; gzip_static on; gzip_vary on;
+      const nginx = await spawnNginx(
+        dir,
+        `  sendfile on; tcp_nopush on; keepalive_requests 1000000; keepalive_timeout 60; gzip_static on; gzip_vary on;
   open_file_cache max=100; etag on;
   types { text/html html; application/json json; }
-  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi; uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
   server {
     listen 127.0.0.1:${port} backlog=4096;
     root ${dir}/www;
     location = / { try_files /index.html =404; }
     location = /api/v2/summary.json { try_files /summary.json =404; }
-  }
-}
-`;
-      await writeFile(join(dir, 'nginx.conf'), conf);
-      const nginx = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], { stdio: 'ignore' });
+  }`,
+      );
       children.push(nginx);
       nginxUrl = `http://127.0.0.1:${port}`;
       for (let i = 0; i < 100; i++) {

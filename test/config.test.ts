@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { seededRandom as rng } from '../src/core/random.js';
 import { formatConfigError, loadConfigFile, parseConfigText, type ConfigError, type LoadResult } from '../src/config/load.js';
 import { configSchema, type HttpMonitorConfig, type HttpTarget, toEntities, type VigieConfig } from '../src/config/schema.js';
 
@@ -527,16 +528,6 @@ test('formatConfigError', () => {
 });
 
 // --- never throw ----------------------------------------------------------------------------------
-
-/** mulberry32: a small seeded generator, so a failing case can be replayed. */
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function assertWellFormed(r: LoadResult, input: string) {
   if (r.ok) {

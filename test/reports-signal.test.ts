@@ -7,62 +7,13 @@ import { Gate } from '../src/signals/reports/gate.js';
 import { networkPrefix } from '../src/signals/reports/identity.js';
 import { LatencyWatch } from '../src/signals/reports/latency.js';
 import { DEFAULT_LEVEL_SETTINGS, type CrowdLevel, ServiceSignal } from '../src/signals/reports/signal.js';
+import { feedTrace as run, gauss, poisson, usualReports as usual } from '../src/signals/reports/traces.js';
+import { seededRandom as rng } from '../src/core/random.js';
 
 const MIN = 60_000;
 const DAY = 86_400_000;
 // A Monday, 00:00 UTC.
 const T0 = Date.UTC(2024, 0, 1);
-
-export function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export function poisson(r: () => number, lambda: number): number {
-  if (lambda > 60) return Math.max(0, Math.round(lambda + Math.sqrt(lambda) * gauss(r)));
-  const l = Math.exp(-lambda);
-  let k = 0;
-  let p = 1;
-  do {
-    k++;
-    p *= r();
-  } while (p > l);
-  return k - 1;
-}
-
-function gauss(r: () => number): number {
-  return Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.cos(2 * Math.PI * r());
-}
-
-/** Usual reports per minute: 4 at night, about 20 in the evening, 30 % less at weekends. */
-export function usual(t: number): number {
-  const hour = ((t % DAY) / 3_600_000) % 24;
-  const dow = (Math.floor(t / DAY) + 4) % 7; // 0 = Sunday (1970-01-01 was a Thursday)
-  const daily = 4 + 16 * (0.5 - 0.5 * Math.cos((2 * Math.PI * (hour - 6)) / 24));
-  return daily * (dow === 0 || dow === 6 ? 0.7 : 1);
-}
-
-/** Feeds minutes [from, to) of a trace into the signal, evaluating every 15 s; returns the level changes. */
-export function run(sig: ServiceSignal, r: () => number, from: number, to: number, rate: (t: number) => number) {
-  const changes: { at: number; to: CrowdLevel }[] = [];
-  for (let m = from; m < to; m += MIN) {
-    const n = poisson(r, rate(m + MIN / 2));
-    const times = Array.from({ length: n }, () => m + r() * MIN).sort((a, b) => a - b);
-    let i = 0;
-    for (let tick = m + 15_000; tick <= m + MIN; tick += 15_000) {
-      while (i < times.length && times[i]! < tick) sig.add('website', times[i++]!);
-      const c = sig.evaluate(tick);
-      if (c) changes.push({ at: tick, to: c.to });
-    }
-  }
-  return changes;
-}
 
 function trained(seed: number, weeks = 4) {
   const r = rng(seed);

@@ -26,7 +26,7 @@ export async function freePort(): Promise<number> {
   });
 }
 
-const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p));
+export const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p));
 
 async function waitListening(port: number, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -54,6 +54,25 @@ function stopper(child: ChildProcess, dir: string) {
 }
 
 /** Starts a target answering 200 "ok" on `count` ports of 127.0.0.1. */
+/** Starts an unprivileged nginx in `dir` (pid, logs and temp paths there) with `http` inside its http block. */
+export async function spawnNginx(dir: string, http: string): Promise<ChildProcess> {
+  if (!NGINX) throw new Error('nginx is not installed');
+  const conf = `worker_processes 1;
+daemon off;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 8192; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
+${http}
+}
+`;
+  await writeFile(join(dir, 'nginx.conf'), conf);
+  return spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], { stdio: 'ignore' });
+}
+
 export async function startTarget(count: number, prefer: 'nginx' | 'node' = 'nginx'): Promise<Target> {
   const dir = await mkdtemp(join(tmpdir(), 'vigie-bench-target-'));
   const ports: number[] = [];
@@ -65,24 +84,14 @@ export async function startTarget(count: number, prefer: 'nginx' | 'node' = 'ngi
   let kind: Target['kind'];
   if (prefer === 'nginx' && NGINX) {
     kind = 'nginx';
-    const conf = `worker_processes 1;
-daemon off;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 8192; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
-  keepalive_timeout 5;
+    child = await spawnNginx(
+      dir,
+      `  keepalive_timeout 5;
   server {
 ${ports.map((p) => `    listen 127.0.0.1:${p} backlog=4096;`).join('\n')}
     location / { default_type text/plain; return 200 "ok\\n"; }
-  }
-}
-`;
-    await writeFile(join(dir, 'nginx.conf'), conf);
-    child = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], { stdio: 'ignore' });
+  }`,
+    );
   } else {
     kind = 'node';
     const src = `const http = require('node:http');

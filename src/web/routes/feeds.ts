@@ -43,11 +43,14 @@ function links(s: Snapshot) {
   };
 }
 
-export function atomFeed(s: Snapshot, lang: Lang): string {
-  const m = MESSAGES[lang];
-  const l = links(s);
+/** What both feed formats are built from: wording, links, entries and the latest update. */
+function feedParts(s: Snapshot, lang: Lang) {
   const list = entries(s);
-  const updated = Math.max(s.updatedAt, ...list.map((i) => i.updatedAt), 0);
+  return { m: MESSAGES[lang], l: links(s), list, updated: Math.max(s.updatedAt, ...list.map((i) => i.updatedAt), 0) };
+}
+
+export function atomFeed(s: Snapshot, lang: Lang): string {
+  const { m, l, list, updated } = feedParts(s, lang);
   const out: string[] = [
     '<?xml version="1.0" encoding="utf-8"?>',
     `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${lang}">`,
@@ -80,10 +83,7 @@ export function atomFeed(s: Snapshot, lang: Lang): string {
 }
 
 export function rssFeed(s: Snapshot, lang: Lang): string {
-  const m = MESSAGES[lang];
-  const l = links(s);
-  const list = entries(s);
-  const updated = Math.max(s.updatedAt, ...list.map((i) => i.updatedAt), 0);
+  const { m, l, list, updated } = feedParts(s, lang);
   const out: string[] = [
     '<?xml version="1.0" encoding="utf-8"?>',
     '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom">',
