@@ -4,12 +4,12 @@
 //
 // How the 90 days are written (259 M checks are too many to insert raw in a bench run):
 //  - the last `raw + 1` days are written raw, as production writes them: Store.recordObservations
-//    in batches, the rollup job (runRollups) every simulated hour, retention (applyRetention) every
-//    simulated day, so raw rows past the retention time are deleted in batches and their day and
-//    hour rollups stay;
+//    in batches of five simulated minutes, and the storage job (StorageJob.runOnce on a manual
+//    clock) after each batch: rollups, compaction of finished hours into chunks, retention, so raw
+//    history past the retention time is deleted and its day and hour rollups stay;
 //  - the days before that exist only as rollups: for each simulated hour, the same per-minute sums
 //    the rollup job would have computed from raw rows are made in JS from the same check generator
-//    and added with the rollup job's own addRollups, into the hour and day tables. Their minute
+//    and added with the rollup job's own addRollups, into the hour blocks and day rows. Their minute
 //    rollups are not written: retention (2 days) would have deleted them long before the end.
 // So the final database holds what production would hold on day 90, reached by a shorter path.
 //
@@ -24,9 +24,11 @@ import type { Entities } from '../src/config/schema.js';
 import type { Observation } from '../src/core/observation.js';
 import type { Engine } from '../src/store/db.js';
 import { openStore, type Store } from '../src/store/index.js';
-import { applyRetention, databaseSize, DEFAULT_RETENTION } from '../src/store/retention.js';
+import { databaseSize, DEFAULT_RETENTION } from '../src/store/retention.js';
+import { StorageJob } from '../src/store/storage-job.js';
+import { ManualClock } from '../src/core/time.js';
 import { seededRandom as rng } from '../src/core/random.js';
-import { addRollups, LATENCY_BOUNDS_MS, runRollups, uptimeBars, type Rollup } from '../src/store/rollups.js';
+import { addRollups, LATENCY_BOUNDS_MS, uptimeBars, type Rollup } from '../src/store/rollups.js';
 import { arg, flag } from './lib/proc.js';
 
 const DAY = 86_400_000;
@@ -110,6 +112,16 @@ async function openEngine(engine: Engine): Promise<{ store: Store; size: () => P
   };
 }
 
+/** MB per table (indexes and TOAST included), largest first. */
+async function tableSizes(store: Store): Promise<Record<string, number>> {
+  const q =
+    store.engine === 'sqlite'
+      ? sql<{ name: string; bytes: number }>`select coalesce(m.tbl_name, d.name) as name, sum(d.pgsize) as bytes from dbstat d left join sqlite_master m on m.name = d.name group by 1`
+      : sql<{ name: string; bytes: number }>`select c.relname as name, pg_total_relation_size(c.oid) as bytes from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'public' and c.relkind = 'r'`;
+  const rows = (await q.execute(store.db).catch(() => ({ rows: [] }))).rows;
+  return Object.fromEntries(rows.sort((a, b) => Number(b.bytes) - Number(a.bytes)).slice(0, 6).map((r) => [r.name, Math.round(Number(r.bytes) / 2 ** 20 * 10) / 10]));
+}
+
 async function runEngine(engine: Engine, monitors: number, days: number, rawDays: number) {
   const t0 = performance.now();
   const { store, size, drop } = await openEngine(engine);
@@ -153,8 +165,10 @@ async function runEngine(engine: Engine, monitors: number, days: number, rawDays
     }
     const histSeconds = (performance.now() - tHist) / 1000;
 
-    // Phase 2: the last rawDays + 1 days raw, through recordObservations, the rollup job and retention.
+    // Phase 2: the last rawDays + 1 days raw, through recordObservations and the storage job.
     const tRaw = performance.now();
+    const clock = new ManualClock(rawFrom);
+    const job = new StorageJob({ store, clock, policy });
     const BATCH_MS = 5 * 60_000; // five simulated minutes per write: 10,000 rows for 1,000 monitors
     const gens = ids.map((_, i) => rng(i * 104729 + 1));
     for (let t = rawFrom; t < now; t += BATCH_MS) {
@@ -174,18 +188,18 @@ async function runEngine(engine: Engine, monitors: number, days: number, rawDays
       await store.recordObservations(batch);
       rawMs += performance.now() - w;
       rawWritten += batch.length;
-      const next = t + BATCH_MS;
-      if (next % HOUR === 0) await runRollups(store.db, store.engine, { upTo: 'all', now: next });
-      if (next % DAY === 0) await applyRetention(store.db, policy, { now: next, maxBatches: 10_000 });
+      clock.advanceTo(t + BATCH_MS);
+      await job.runOnce();
     }
-    await runRollups(store.db, store.engine, { upTo: 'all', now });
-    await applyRetention(store.db, policy, { now, maxBatches: 10_000 });
+    await job.runOnce(); // PostgreSQL's rollups go up to what the previous run saw: one more run takes the last batch
     const rawSeconds = (performance.now() - tRaw) / 1000;
 
-    const count = async (t: 'observations' | 'rollups_minute' | 'rollups_hour' | 'rollups_day') =>
+    const count = async (t: 'observations' | 'observation_chunks' | 'rollup_blocks' | 'rollups_day') =>
       Number((await store.db.selectFrom(t).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst())?.n ?? 0);
-    const rows = { observations: await count('observations'), rollups_minute: await count('rollups_minute'), rollups_hour: await count('rollups_hour'), rollups_day: await count('rollups_day') };
+    const rows = { observations: await count('observations'), observation_chunks: await count('observation_chunks'), rollup_blocks: await count('rollup_blocks'), rollups_day: await count('rollups_day') };
+    const chunked = await store.db.selectFrom('observation_chunks').select((eb) => eb.fn.sum<number>('count').as('n')).executeTakeFirst();
     const bytes = await size();
+    const tables = await tableSizes(store);
 
     // Reads: the 90-day bars of every monitor, and of every component; warm, median of 7.
     const time = async (fn: () => Promise<unknown>) => {
@@ -208,6 +222,8 @@ async function runEngine(engine: Engine, monitors: number, days: number, rawDays
       bars_all_monitors_90d_ms: Math.round(barsMs * 10) / 10,
       bars_all_components_90d_ms: Math.round(compBarsMs * 10) / 10,
       rows,
+      table_mb: tables,
+      raw_observations_kept: rows.observations + Number(chunked?.n ?? 0),
       checks_simulated: rollupOnly + rawWritten,
       checks_written_raw: rawWritten,
       checks_rollup_only: rollupOnly,
@@ -237,7 +253,8 @@ async function main() {
   for (const r of results)
     console.log(
       `  ${r.engine.padEnd(8)} disk ${r.disk_mb} MB [< 500]; 90-day bars of all ${monitors} monitors ${r.bars_all_monitors_90d_ms} ms [< 100], of all components ${r.bars_all_components_90d_ms} ms\n` +
-        `           rows: raw ${r.rows.observations}, minute ${r.rows.rollups_minute}, hour ${r.rows.rollups_hour}, day ${r.rows.rollups_day}; raw inserts ${r.raw_insert_rows_per_s}/s; took ${r.total_s} s`,
+        `           by table (MB): ${Object.entries(r.table_mb).map(([k, v]) => `${k} ${v}`).join(', ')}\n` +
+        `           raw observations kept ${r.raw_observations_kept} (rows ${r.rows.observations}, chunks ${r.rows.observation_chunks}); rollup blocks ${r.rows.rollup_blocks}, day rows ${r.rows.rollups_day}; raw inserts ${r.raw_insert_rows_per_s}/s; took ${r.total_s} s`,
     );
   console.log(`  ${pass ? 'PASS' : 'FAIL'}`);
 }

@@ -174,10 +174,10 @@ forEachEngine('retention: old raw rows go once rolled up, in batches; rollups pa
   const bounded = await pruneObservations(store.db, DAY0 + 3 * DAY_MS, { batch: 1, maxBatches: 1 });
   assert.deepEqual([bounded.deleted, bounded.more], [1, true]);
 
-  // Rollups: minute rows older than a day go; hour and day rows stay.
+  // Rollups: minute blocks that ended more than a day ago go (hours 0 and 1 of day 0); hour and day rollups stay.
   const now = DAY0 + 2 * DAY_MS;
   const run = await applyRetention(store.db, { rawMs: 7 * DAY_MS, minuteMs: DAY_MS, hourMs: 90 * DAY_MS, dayMs: 400 * DAY_MS }, { now });
-  assert.equal(run.rollups.minute, 3);
+  assert.equal(run.rollups.minute, 2);
   assert.equal(run.rollups.hour, 0);
   assert.equal((await rollupSeries(store.db, 'acme/api/us', 'minute', 0, now + DAY_MS)).length, 2);
   assert.equal((await rollupSeries(store.db, 'acme/api/us', 'day', 0, now + DAY_MS)).length, 3);
@@ -188,10 +188,20 @@ forEachEngine('retention: old raw rows go once rolled up, in batches; rollups pa
 
 forEachEngine('storage job: runs on the clock, rolls up and applies retention', async (env) => {
   const store = await setup(env.open);
-  const clock = new ManualClock(DAY0 + 8 * DAY_MS);
+  // Raw history goes by whole hours: an hour after the eighth day began, day 1 is all past 7 days.
+  const clock = new ManualClock(DAY0 + 8 * DAY_MS + 3_600_000);
   await store.recordObservations(fixture());
   const runs: number[] = [];
-  const job = new StorageJob({ store, clock, policy: { rawMs: 7 * DAY_MS, minuteMs: DAY_MS, hourMs: 90 * DAY_MS, dayMs: 400 * DAY_MS }, onRun: (r) => runs.push(r.rollup.observations) });
+  const compacted: number[] = [];
+  const job = new StorageJob({
+    store,
+    clock,
+    policy: { rawMs: 7 * DAY_MS, minuteMs: DAY_MS, hourMs: 90 * DAY_MS, dayMs: 400 * DAY_MS },
+    onRun: (r) => {
+      runs.push(r.rollup.observations);
+      compacted.push(r.compaction.observations);
+    },
+  });
   job.start();
   try {
     for (let i = 0; i < 3; i++) {
@@ -199,6 +209,7 @@ forEachEngine('storage job: runs on the clock, rolls up and applies retention', 
       await job.runOnce(); // joins the run the timer started
     }
     assert.equal(runs.reduce((a, b) => a + b, 0), 8);
+    assert.equal(compacted.reduce((a, b) => a + b, 0), 8, 'every row was compacted into chunks before retention deleted them');
     // Eight days later, all raw rows are past 7 days and rolled up: gone; the bars remain.
     assert.equal((await store.recentObservations('acme/api/us', 10)).length, 0);
     const bars = await uptimeBars(store.db, { monitorIds: ['acme/api/us'] }, { now: clock.now() });

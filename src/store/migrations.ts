@@ -4,6 +4,8 @@
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { COMPONENT_STATUSES } from '../core/status.js';
 import type { Engine } from './db.js';
+import { blockStart, encodeBlock, type BlockResolution } from './rollup-blocks.js';
+import type { Rollup } from './rollup-values.js';
 
 const statusList = sql.join(COMPONENT_STATUSES.map((s) => sql.lit(s)));
 
@@ -365,7 +367,86 @@ function migrations(engine: Engine): Record<string, Migration> {
         for (const t of ['report_rejections', 'reports']) await db.schema.dropTable(t).ifExists().execute();
       },
     },
+    // Compact storage (src/store/chunks.ts, src/store/rollup-blocks.ts): raw observations of past
+    // hours as one chunk per monitor-hour, minute and hour rollups as one block per monitor-hour
+    // and monitor-day. Existing minute and hour rollup rows are converted, then their tables dropped.
+    '0008_compact_storage': {
+      async up(db) {
+        const blob = engine === 'postgres' ? 'bytea' : 'blob';
+        await db.schema
+          .createTable('observation_chunks')
+          .ifNotExists()
+          .addColumn('monitor_id', 'text', (c) => c.notNull())
+          .addColumn('hour', 'bigint', (c) => c.notNull())
+          .addColumn('first_id', 'bigint', (c) => c.notNull())
+          .addColumn('count', 'integer', (c) => c.notNull())
+          .addColumn('first_at', 'bigint', (c) => c.notNull())
+          .addColumn('last_at', 'bigint', (c) => c.notNull())
+          .addColumn('data', blob, (c) => c.notNull())
+          .addPrimaryKeyConstraint('observation_chunks_pk', ['monitor_id', 'hour', 'first_id'])
+          .execute();
+        await db.schema
+          .createTable('rollup_blocks')
+          .ifNotExists()
+          .addColumn('monitor_id', 'text', (c) => c.notNull())
+          .addColumn('resolution', 'text', (c) => c.notNull().check(sql`resolution in ('minute', 'hour')`))
+          .addColumn('start', 'bigint', (c) => c.notNull())
+          .addColumn('data', blob, (c) => c.notNull())
+          .addPrimaryKeyConstraint('rollup_blocks_pk', ['monitor_id', 'resolution', 'start'])
+          .execute();
+        const tables = new Set((await db.introspection.getTables()).map((t) => t.name));
+        for (const res of ['minute', 'hour'] as const) {
+          const table = `rollups_${res}`;
+          if (!tables.has(table)) continue; // converted and dropped by an earlier, interrupted run
+          await convertRollupRows(db, table, res);
+          await db.schema.dropTable(table).ifExists().execute();
+        }
+      },
+      async down(db) {
+        for (const t of ['rollup_blocks', 'observation_chunks']) await db.schema.dropTable(t).ifExists().execute();
+      },
+    },
   };
+}
+
+/** Old one-row-per-bucket rollups into blocks, a page of rows at a time in key order; idempotent. */
+async function convertRollupRows(db: Kysely<any>, table: string, res: BlockResolution): Promise<void> {
+  let pending: Rollup[] = [];
+  const flush = async () => {
+    if (pending.length === 0) return;
+    const start = blockStart(pending[0]!.bucket, res);
+    const values = { monitor_id: pending[0]!.monitorId, resolution: res, start, data: encodeBlock(start, res, pending) };
+    pending = [];
+    await db.insertInto('rollup_blocks').values(values).onConflict((oc) => oc.columns(['monitor_id', 'resolution', 'start']).doUpdateSet({ data: values.data })).execute();
+  };
+  let after: { monitor_id: string; bucket: number } | undefined;
+  for (;;) {
+    let q = db.selectFrom(table).selectAll().orderBy('monitor_id').orderBy('bucket').limit(10_000);
+    if (after) {
+      const a = after;
+      q = q.where((eb) => eb.or([eb('monitor_id', '>', a.monitor_id), eb.and([eb('monitor_id', '=', a.monitor_id), eb('bucket', '>', a.bucket)])]));
+    }
+    const rows: Record<string, any>[] = await q.execute();
+    for (const r of rows) {
+      const rollup: Rollup = {
+        monitorId: String(r.monitor_id),
+        bucket: Number(r.bucket),
+        count: Number(r.count),
+        okCount: Number(r.ok_count),
+        degradedCount: Number(r.degraded_count),
+        latencySumMs: Number(r.latency_sum_ms),
+        latencyMinMs: r.latency_min_ms === null ? null : Number(r.latency_min_ms),
+        latencyMaxMs: r.latency_max_ms === null ? null : Number(r.latency_max_ms),
+        histogram: Array.from({ length: 12 }, (_, i) => Number(r[`h${i}`] ?? 0)),
+      };
+      const head = pending[0];
+      if (head && (head.monitorId !== rollup.monitorId || blockStart(head.bucket, res) !== blockStart(rollup.bucket, res))) await flush();
+      pending.push(rollup);
+    }
+    if (rows.length < 10_000) break;
+    after = { monitor_id: String(rows.at(-1)!.monitor_id), bucket: Number(rows.at(-1)!.bucket) };
+  }
+  await flush();
 }
 
 export class InCodeMigrationProvider implements MigrationProvider {

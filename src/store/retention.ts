@@ -1,8 +1,11 @@
-// Retention: raw observations are deleted once older than their retention time and rolled up;
-// rollups are deleted per resolution once older than theirs. Deletes go in bounded batches (a few
-// thousand rows per statement, short transactions) so a large backlog never holds a long lock.
+// Retention: raw observations (rows and chunks) are deleted once older than their retention time
+// and rolled up; rollups are deleted per resolution once older than theirs. Deletes go in bounded
+// batches (a few thousand rows per statement, short transactions) so a large backlog never holds a
+// long lock.
 import { sql, type Kysely } from 'kysely';
-import { rollupProgress, ROLLUP_TABLES, type Resolution } from './rollups.js';
+import { CHUNK_MS } from './chunks.js';
+import { BLOCK_MS } from './rollup-blocks.js';
+import { rollupProgress, type Resolution } from './rollups.js';
 import type { Database } from './schema.js';
 
 export interface RetentionPolicy {
@@ -17,7 +20,10 @@ export const DAY = 86_400_000;
 export const DEFAULT_RETENTION: RetentionPolicy = { rawMs: 7 * DAY, minuteMs: 2 * DAY, hourMs: 90 * DAY, dayMs: 400 * DAY };
 
 export interface RetentionRun {
+  /** Raw rows deleted (those not compacted into chunks, e.g. with a retention under an hour). */
   observations: number;
+  chunks: number;
+  /** Day rows, minute and hour blocks deleted. */
   rollups: Record<Resolution, number>;
   /** True when it stopped at maxBatches with more left to delete. */
   more: boolean;
@@ -72,36 +78,42 @@ export async function pruneObservations(db: Kysely<Database>, cutoff: number, op
 }
 
 /**
- * Deletes rollups with buckets older than the cutoff. The key is (monitor, bucket), so this goes
- * monitor by monitor (every monitor ever known, archived too), a group of them per statement, each
- * an index range.
+ * Runs one delete per group of monitors (every monitor ever known, archived too): the tables are
+ * keyed by monitor first, so each statement is a handful of index ranges.
  */
-export async function pruneRollups(db: Kysely<Database>, resolution: Resolution, cutoff: number, opts: { group?: number } = {}): Promise<number> {
-  const group = opts.group ?? 200;
+async function perMonitorGroup(db: Kysely<Database>, del: (ids: string[]) => Promise<{ numDeletedRows: bigint }>, group = 200): Promise<number> {
   const ids = (await db.selectFrom('monitors').select('id').orderBy('id').execute()).map((r) => r.id);
-  const table = ROLLUP_TABLES[resolution];
   let deleted = 0;
   for (let i = 0; i < ids.length; i += group) {
-    const r = await db
-      .deleteFrom(table)
-      .where('monitor_id', 'in', ids.slice(i, i + group))
-      .where('bucket', '<', cutoff)
-      .executeTakeFirst();
-    deleted += Number(r.numDeletedRows);
+    deleted += Number((await del(ids.slice(i, i + group))).numDeletedRows);
     await new Promise((res) => setImmediate(res));
   }
   return deleted;
 }
 
+/** Deletes the observation chunks of hours that ended before the cutoff. */
+export function pruneChunks(db: Kysely<Database>, cutoff: number): Promise<number> {
+  return perMonitorGroup(db, (ids) => db.deleteFrom('observation_chunks').where('monitor_id', 'in', ids).where('hour', '<=', cutoff - CHUNK_MS).executeTakeFirst());
+}
+
+/** Deletes rollups older than the cutoff; a minute or hour block straddling it stays whole until it has all passed. */
+export function pruneRollups(db: Kysely<Database>, resolution: Resolution, cutoff: number): Promise<number> {
+  if (resolution === 'day') return perMonitorGroup(db, (ids) => db.deleteFrom('rollups_day').where('monitor_id', 'in', ids).where('bucket', '<', cutoff).executeTakeFirst());
+  return perMonitorGroup(db, (ids) =>
+    db.deleteFrom('rollup_blocks').where('monitor_id', 'in', ids).where('resolution', '=', resolution).where('start', '<=', cutoff - BLOCK_MS[resolution]).executeTakeFirst(),
+  );
+}
+
 export async function applyRetention(db: Kysely<Database>, policy: RetentionPolicy, opts: RetentionOptions): Promise<RetentionRun> {
   const raw = await pruneObservations(db, opts.now - policy.rawMs, opts);
+  const chunks = await pruneChunks(db, opts.now - policy.rawMs);
   const rollups: Record<Resolution, number> = { minute: 0, hour: 0, day: 0 };
   if (opts.rollups ?? true) {
     rollups.minute = await pruneRollups(db, 'minute', opts.now - policy.minuteMs);
     rollups.hour = await pruneRollups(db, 'hour', opts.now - policy.hourMs);
     rollups.day = await pruneRollups(db, 'day', opts.now - policy.dayMs);
   }
-  return { observations: raw.deleted, rollups, more: raw.more };
+  return { observations: raw.deleted, chunks, rollups, more: raw.more };
 }
 
 /** Bytes the database takes: file pages for SQLite (the main file; WAL not included), pg_database_size for PostgreSQL. */

@@ -1,9 +1,10 @@
 // Rollups: raw observations summed per minute, hour and UTC day, so history outlives the raw rows
-// (kept only for the retention time, see retention.ts) and the 90-day bars read a few rows.
+// (kept only for the retention time, see retention.ts) and the 90-day bars read a few rows. Day
+// rollups are rows of `rollups_day`; minute and hour rollups are blocks (rollup-blocks.ts).
 //
 // The job walks observations by id, not by time: a check's row is written after it ends, so rows
 // arrive slightly out of `at` order, and an id watermark counts each row exactly once however late
-// it came. Each batch is one transaction that adds the batch's sums into the three tables and moves
+// it came. Each batch is one transaction that adds the batch's sums into the three resolutions and moves
 // the watermark (rollup_progress), so a crash at any point leaves either the whole batch counted or
 // none of it: the job is idempotent and resumes where it stopped.
 //
@@ -13,33 +14,13 @@
 // serialises writers, so there it may go up to the current highest id.
 import { PostgresAdapter, sql, type Kysely, type Transaction } from 'kysely';
 import type { Engine } from './db.js';
+import { addToBlocks, blockSeries } from './rollup-blocks.js';
+import { DAY_MS, LATENCY_BOUNDS_MS, mergeInto, RESOLUTION_MS, RESOLUTIONS, type Resolution, type Rollup } from './rollup-values.js';
 import type { Database, RollupTable } from './schema.js';
 
-export const RESOLUTIONS = ['minute', 'hour', 'day'] as const;
-export type Resolution = (typeof RESOLUTIONS)[number];
-export const RESOLUTION_MS: Record<Resolution, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
-export const ROLLUP_TABLES = { minute: 'rollups_minute', hour: 'rollups_hour', day: 'rollups_day' } as const;
-export const DAY_MS = RESOLUTION_MS.day;
-
-/** Upper bounds (ms, inclusive) of the latency buckets h0…h10; h11 is everything slower. */
-export const LATENCY_BOUNDS_MS = [25, 50, 100, 200, 300, 500, 750, 1000, 2000, 5000, 10_000] as const;
+export { DAY_MS, LATENCY_BOUNDS_MS, RESOLUTION_MS, RESOLUTIONS, latencyQuantile, mergeInto, mergeRollup, type Resolution, type Rollup } from './rollup-values.js';
 const H = Array.from({ length: LATENCY_BOUNDS_MS.length + 1 }, (_, i) => `h${i}` as const);
 type HCol = (typeof H)[number];
-
-/** One rollup row as the code sees it. */
-export interface Rollup {
-  monitorId: string;
-  bucket: number;
-  count: number;
-  okCount: number;
-  degradedCount: number;
-  /** Latency of successful checks only (a timeout's duration says nothing about speed). */
-  latencySumMs: number;
-  latencyMinMs: number | null;
-  latencyMaxMs: number | null;
-  /** Successful checks per latency bucket (LATENCY_BOUNDS_MS, then slower). */
-  histogram: number[];
-}
 
 const PROGRESS = 'observations';
 /** Observation ids per transaction: bounds the work and the lock time of one step. */
@@ -162,41 +143,17 @@ async function rollupRange(trx: Transaction<Database>, engine: Engine, from: num
   return minutes.reduce((n, r) => n + r.count, 0);
 }
 
-/** Adds per-minute sums into the minute, hour and day tables (one call = part of one transaction). */
+/** Adds per-minute sums into the minute, hour and day rollups (one call = part of one transaction). */
 export async function addRollups(trx: Kysely<Database> | Transaction<Database>, engine: Engine, minutes: Rollup[], resolutions: readonly Resolution[] = RESOLUTIONS): Promise<void> {
   for (const res of resolutions) {
     const merged = res === 'minute' ? minutes : mergeInto(minutes, RESOLUTION_MS[res]);
-    await upsertAdd(trx, engine, ROLLUP_TABLES[res], merged);
+    if (res === 'day') await upsertAdd(trx, engine, merged);
+    else await addToBlocks(trx, res, merged);
   }
 }
 
-/** Folds rollups into coarser buckets of `ms`. */
-export function mergeInto(list: Rollup[], ms: number): Rollup[] {
-  const out = new Map<string, Rollup>();
-  for (const r of list) {
-    const bucket = r.bucket - (r.bucket % ms);
-    const key = `${r.monitorId}\u0000${bucket}`;
-    const cur = out.get(key);
-    if (!cur) out.set(key, { ...r, bucket, histogram: [...r.histogram] });
-    else mergeRollup(cur, r);
-  }
-  return [...out.values()];
-}
-
-export function mergeRollup(into: Rollup, r: Rollup): void {
-  into.count += r.count;
-  into.okCount += r.okCount;
-  into.degradedCount += r.degradedCount;
-  into.latencySumMs += r.latencySumMs;
-  into.latencyMinMs = minN(into.latencyMinMs, r.latencyMinMs);
-  into.latencyMaxMs = maxN(into.latencyMaxMs, r.latencyMaxMs);
-  for (let i = 0; i < into.histogram.length; i++) into.histogram[i]! += r.histogram[i] ?? 0;
-}
-
-const minN = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.min(a, b));
-const maxN = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.max(a, b));
-
-async function upsertAdd(trx: Kysely<Database> | Transaction<Database>, engine: Engine, table: (typeof ROLLUP_TABLES)[Resolution], list: Rollup[]): Promise<void> {
+async function upsertAdd(trx: Kysely<Database> | Transaction<Database>, engine: Engine, list: Rollup[]): Promise<void> {
+  const table = 'rollups_day';
   const least = engine === 'postgres' ? 'least' : 'min';
   const greatest = engine === 'postgres' ? 'greatest' : 'max';
   // coalesce: min(NULL, x) is NULL in SQLite, and least() ignores NULLs in PostgreSQL; both read as "the other one".
@@ -253,8 +210,9 @@ function fromRow(r: RollupTable): Rollup {
 
 /** One monitor's rollups at a resolution, oldest first, for buckets in [from, to). */
 export async function rollupSeries(db: Kysely<Database>, monitorId: string, resolution: Resolution, from: number, to: number): Promise<Rollup[]> {
+  if (resolution !== 'day') return blockSeries(db, monitorId, resolution, from, to);
   const rows = await db
-    .selectFrom(ROLLUP_TABLES[resolution])
+    .selectFrom('rollups_day')
     .selectAll()
     .where('monitor_id', '=', monitorId)
     .where('bucket', '>=', from)
@@ -262,29 +220,6 @@ export async function rollupSeries(db: Kysely<Database>, monitorId: string, reso
     .orderBy('bucket')
     .execute();
   return rows.map(fromRow);
-}
-
-/**
- * The latency under which a fraction q of successful checks fell, read from the histogram with
- * linear interpolation inside the bucket (as Prometheus's histogram_quantile does); null without data.
- * The last bucket has no upper bound: its answer is the rollup's max.
- */
-export function latencyQuantile(r: Pick<Rollup, 'histogram' | 'latencyMinMs' | 'latencyMaxMs'>, q: number): number | null {
-  const total = r.histogram.reduce((a, b) => a + b, 0);
-  if (total === 0) return null;
-  const rank = q * total;
-  let seen = 0;
-  for (let i = 0; i < r.histogram.length; i++) {
-    const n = r.histogram[i]!;
-    if (seen + n >= rank && n > 0) {
-      const lo = Math.max(i === 0 ? 0 : LATENCY_BOUNDS_MS[i - 1]!, r.latencyMinMs ?? 0);
-      const hi = Math.min(i < LATENCY_BOUNDS_MS.length ? LATENCY_BOUNDS_MS[i]! : Infinity, r.latencyMaxMs ?? Infinity);
-      if (!Number.isFinite(hi)) return r.latencyMaxMs;
-      return lo + (hi - lo) * ((rank - seen) / n);
-    }
-    seen += n;
-  }
-  return r.latencyMaxMs;
 }
 
 export interface DayBar {

@@ -78,7 +78,35 @@ export interface ComponentStatusChangeTable {
 }
 
 /**
- * Observations rolled up per minute, hour or day (one table each, same shape; see store/rollups.ts).
+ * One monitor's raw observations of one hour, compacted (0008_compact_storage, store/chunks.ts).
+ * Several chunks may share an hour when late rows came after it was compacted.
+ */
+export interface ObservationChunkTable {
+  monitor_id: string;
+  /** Start of the hour, epoch ms. */
+  hour: number;
+  /** Smallest observation id in the chunk: with the two above, the key. */
+  first_id: number;
+  count: number;
+  first_at: number;
+  last_at: number;
+  /** Deflated column-wise observations. */
+  data: Buffer;
+}
+
+/** Minute rollups of one hour, or hour rollups of one UTC day, for one monitor (store/rollup-blocks.ts). */
+export interface RollupBlockTable {
+  monitor_id: string;
+  /** "minute" or "hour". */
+  resolution: string;
+  /** Start of the hour or day the block covers, epoch ms. */
+  start: number;
+  /** Deflated column-wise rollups. */
+  data: Buffer;
+}
+
+/**
+ * Observations rolled up per UTC day (store/rollups.ts); minute and hour rollups are blocks.
  * Latency figures cover successful checks only; h0…h11 count them per fixed latency bucket.
  */
 export interface RollupTable {
@@ -334,9 +362,9 @@ export interface ReportRejectionTable {
 }
 
 export interface Database {
-  rollups_minute: RollupTable;
-  rollups_hour: RollupTable;
   rollups_day: RollupTable;
+  rollup_blocks: RollupBlockTable;
+  observation_chunks: ObservationChunkTable;
   rollup_progress: RollupProgressTable;
   services: ServiceTable;
   components: ComponentTable;

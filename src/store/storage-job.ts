@@ -1,8 +1,10 @@
-// The storage job on the clock: every minute it rolls up what was written since its last run, then
-// deletes raw observations past their retention; rollups past theirs are pruned once an hour.
+// The storage job on the clock: every minute it rolls up what was written since its last run,
+// compacts the raw rows of finished hours into chunks, then deletes raw observations past their
+// retention; rollups past theirs are pruned once an hour.
 // Each run is bounded (batches per run) and the rollup's watermark is in the database, so a crash
 // or a restart loses nothing and counts nothing twice.
 import type { Clock, TimerHandle } from '../core/time.js';
+import { compactObservations, type CompactRun } from './chunks.js';
 import { runRollups, type RollupRun } from './rollups.js';
 import { applyRetention, type RetentionPolicy, type RetentionRun } from './retention.js';
 import type { Store } from './store.js';
@@ -15,7 +17,7 @@ export interface StorageJobOptions {
   everyMs?: number;
   /** Clock ms between rollup-table prunes. Default one hour. */
   rollupPruneEveryMs?: number;
-  onRun?: (r: { rollup: RollupRun; retention: RetentionRun }) => void;
+  onRun?: (r: { rollup: RollupRun; compaction: CompactRun; retention: RetentionRun }) => void;
   onError?: (err: unknown) => void;
 }
 
@@ -61,9 +63,10 @@ export class StorageJob {
     if (store.closed) return;
     const now = clock.now();
     const rollup = await runRollups(store.db, store.engine, { now, maxBatches: 50 });
+    const compaction = await compactObservations(store.db, { now, maxBatches: 20 });
     const pruneRollups = now - this.lastRollupPrune >= (this.opts.rollupPruneEveryMs ?? 3_600_000);
     const retention = await applyRetention(store.db, policy, { now, rollups: pruneRollups });
     if (pruneRollups) this.lastRollupPrune = now;
-    this.opts.onRun?.({ rollup, retention });
+    this.opts.onRun?.({ rollup, compaction, retention });
   }
 }

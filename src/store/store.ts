@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Entities, MonitorEntity } from '../config/schema.js';
 import type { Observation } from '../core/observation.js';
 import { isComponentStatus, type ComponentStatus } from '../core/status.js';
+import { chunkHoursNewestFirst, CHUNK_MS } from './chunks.js';
 import { openDatabase, type Engine, type StoreOptions } from './db.js';
 import { migrateToLatest } from './migrations.js';
 import { enqueueComponentStatus } from './outbox.js';
@@ -107,7 +108,7 @@ export class Store {
     });
   }
 
-  /** The monitor's latest observations, newest first. */
+  /** The monitor's latest observations, newest first: recent rows, then compacted hours as far as needed. */
   recentObservations(monitorId: string, limit: number): Promise<Observation[]> {
     return this.track(async () => {
       const rows = await this.db
@@ -118,7 +119,15 @@ export class Store {
         .orderBy('id', 'desc')
         .limit(positiveInt(limit, 'limit'))
         .execute();
-      return rows.map(toObservation);
+      const out = rows.map(toObservation);
+      // Rows and chunks overlap in time only by late checks; an hour older than the limit-th
+      // observation so far cannot hold anything newer, so the walk stops there.
+      for await (const { hour, observations } of chunkHoursNewestFirst(this.db, monitorId)) {
+        if (out.length >= limit && out[limit - 1]!.at >= hour + CHUNK_MS) break;
+        out.push(...observations);
+        out.sort((a, b) => b.at - a.at);
+      }
+      return out.slice(0, limit);
     });
   }
 
