@@ -11,6 +11,7 @@ import { authenticator } from './web/auth.js';
 import { ADMIN_PREFIX, adminApi } from './web/routes/admin-api.js';
 import { runCheck } from './probes/registry.js';
 import { BeatBook } from './probes/heartbeat.js';
+import { heartbeatStore, loadBeats } from './store/heartbeats.js';
 import { targetHost } from './config/monitors.js';
 import { pushRoutes } from './web/routes/push.js';
 import { Scheduler } from './schedule/scheduler.js';
@@ -87,7 +88,7 @@ export class Vigie {
     this.config = opts.config;
     this.entities = toEntities(opts.config);
     this.clock = opts.clock ?? systemClock;
-    this.beats = new BeatBook(this.clock);
+    this.beats = new BeatBook(this.clock, heartbeatStore(store.db));
     this.log = opts.logger ?? pino({ level: 'silent' });
     this.detector = new Detector({ failuresToDown: opts.config.defaults.failures_to_down, successesToUp: opts.config.defaults.successes_to_up });
     this.batcher = new ObservationBatcher({ write: (batch) => this.store.recordObservations(batch) });
@@ -155,6 +156,7 @@ export class Vigie {
     await this.publish();
     this.refreshTimer = setInterval(() => this.schedulePublish(), 60_000);
     this.refreshTimer.unref();
+    this.beats.restore(await loadBeats(this.store.db));
     this.scheduler.start();
     this.storageJob.start();
     this.reports.start();

@@ -2,17 +2,18 @@
 // blobs' codecs, and the migration that converts the old one-row-per-bucket rollups.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Entities, MonitorEntity } from '../src/config/schema.js';
 import type { Observation } from '../src/core/observation.js';
 import { BlobError, ByteWriter } from '../src/store/bytes.js';
 import { CHUNK_MS, compactObservations, decodeObservations, encodeObservations } from '../src/store/chunks.js';
-import { migrator } from '../src/store/migrations.js';
+import { openDatabase } from '../src/store/db.js';
+import { migrateToLatest, migrator } from '../src/store/migrations.js';
 import { applyRetention } from '../src/store/retention.js';
 import { decodeBlock, encodeBlock } from '../src/store/rollup-blocks.js';
 import { rollupSeries, runRollups, type Rollup } from '../src/store/rollups.js';
 import { CorruptRowError } from '../src/store/rows.js';
-import { openStore, type Store } from '../src/store/store.js';
+import type { Store } from '../src/store/store.js';
 import { forEachEngine } from './helpers/engines.js';
 
 const H0 = Date.UTC(2025, 2, 3, 10); // an hour start
@@ -166,49 +167,37 @@ forEachEngine('a corrupt chunk is an error naming its row', async (env) => {
 });
 
 forEachEngine('migration 0008 converts minute and hour rollup rows into blocks', async (env) => {
-  // A database as the previous release left it: migrated up to 0007, with rollup rows.
-  const store = await env.open();
-  await sql`drop table rollup_blocks`.execute(store.db);
-  await sql`drop table observation_chunks`.execute(store.db);
-  await sql`delete from kysely_migration where name = '0008_compact_storage'`.execute(store.db);
-  for (const table of ['rollups_minute', 'rollups_hour']) {
-    let t = store.db.schema
-      .createTable(table)
-      .addColumn('monitor_id', 'text', (c) => c.notNull())
-      .addColumn('bucket', 'bigint', (c) => c.notNull())
-      .addColumn('count', 'integer', (c) => c.notNull())
-      .addColumn('ok_count', 'integer', (c) => c.notNull())
-      .addColumn('degraded_count', 'integer', (c) => c.notNull())
-      .addColumn('latency_sum_ms', 'double precision', (c) => c.notNull())
-      .addColumn('latency_min_ms', 'double precision')
-      .addColumn('latency_max_ms', 'double precision');
-    for (let i = 0; i < 12; i++) t = t.addColumn(`h${i}`, 'integer', (c) => c.notNull().defaultTo(0));
-    await t.execute();
-  }
-  const row = (monitor_id: string, bucket: number, count: number) => ({ monitor_id, bucket, count, ok_count: count, degraded_count: 0, latency_sum_ms: 10 * count, latency_min_ms: 10, latency_max_ms: 10, h0: count });
-  const db = store.db as unknown as Kysely<any>; // the old tables are not in today's schema
-  await db.insertInto('rollups_minute').values([row('x/y/a', H0, 2), row('x/y/a', H0 + 60_000, 1), row('x/y/a', H0 + HOUR, 2), row('x/y/b', H0, 2)]).execute();
-  await db.insertInto('rollups_hour').values([row('x/y/a', H0, 3), row('x/y/a', H0 - 86_400_000, 4)]).execute();
+  // A database as the previous release left it: the real migrations up to 0007, with rollup rows.
+  const { engine, db } = openDatabase(env.options);
+  try {
+    const old = await migrator(db, engine).migrateTo('0007_notify');
+    assert.equal(old.error, undefined);
+    const row = (monitor_id: string, bucket: number, count: number) => ({ monitor_id, bucket, count, ok_count: count, degraded_count: 0, latency_sum_ms: 10 * count, latency_min_ms: 10, latency_max_ms: 10, h0: count });
+    const untyped = db as unknown as Kysely<any>; // the old tables are not in today's schema
+    await untyped.insertInto('rollups_minute').values([row('x/y/a', H0, 2), row('x/y/a', H0 + 60_000, 1), row('x/y/a', H0 + HOUR, 2), row('x/y/b', H0, 2)]).execute();
+    await untyped.insertInto('rollups_hour').values([row('x/y/a', H0, 3), row('x/y/a', H0 - 86_400_000, 4)]).execute();
 
-  const { error, results } = await migrator(store.db, store.engine).migrateToLatest();
-  assert.equal(error, undefined);
-  assert.deepEqual(results?.map((r) => r.migrationName), ['0008_compact_storage']);
-  const blocks = await store.db.selectFrom('rollup_blocks').select(['monitor_id', 'resolution', 'start']).orderBy('resolution').orderBy('monitor_id').orderBy('start').execute();
-  const dayOf = (t: number) => t - (t % 86_400_000);
-  assert.deepEqual(blocks, [
-    { monitor_id: 'x/y/a', resolution: 'hour', start: dayOf(H0) - 86_400_000 },
-    { monitor_id: 'x/y/a', resolution: 'hour', start: dayOf(H0) },
-    { monitor_id: 'x/y/a', resolution: 'minute', start: H0 },
-    { monitor_id: 'x/y/a', resolution: 'minute', start: H0 + HOUR },
-    { monitor_id: 'x/y/b', resolution: 'minute', start: H0 },
-  ]);
-  const minutes = await rollupSeries(store.db, 'x/y/a', 'minute', H0, H0 + 2 * HOUR);
-  assert.deepEqual(minutes.map((m) => [m.bucket, m.count, m.latencySumMs, m.histogram[0]]), [[H0, 2, 20, 2], [H0 + 60_000, 1, 10, 1], [H0 + HOUR, 2, 20, 2]]);
-  const tables = (await store.db.introspection.getTables()).map((t) => t.name);
-  assert.ok(!tables.includes('rollups_minute') && !tables.includes('rollups_hour'), 'old tables dropped');
-  // Reopening runs nothing more.
-  const again = await openStore(env.options);
-  await again.close();
+    const { error, results } = await migrator(db, engine).migrateToLatest();
+    assert.equal(error, undefined);
+    assert.equal(results?.[0]?.migrationName, '0008_compact_storage');
+    const blocks = await db.selectFrom('rollup_blocks').select(['monitor_id', 'resolution', 'start']).orderBy('resolution').orderBy('monitor_id').orderBy('start').execute();
+    const dayOf = (t: number) => t - (t % 86_400_000);
+    assert.deepEqual(blocks, [
+      { monitor_id: 'x/y/a', resolution: 'hour', start: dayOf(H0) - 86_400_000 },
+      { monitor_id: 'x/y/a', resolution: 'hour', start: dayOf(H0) },
+      { monitor_id: 'x/y/a', resolution: 'minute', start: H0 },
+      { monitor_id: 'x/y/a', resolution: 'minute', start: H0 + HOUR },
+      { monitor_id: 'x/y/b', resolution: 'minute', start: H0 },
+    ]);
+    const minutes = await rollupSeries(db, 'x/y/a', 'minute', H0, H0 + 2 * HOUR);
+    assert.deepEqual(minutes.map((m) => [m.bucket, m.count, m.latencySumMs, m.histogram[0]]), [[H0, 2, 20, 2], [H0 + 60_000, 1, 10, 1], [H0 + HOUR, 2, 20, 2]]);
+    const tables = (await db.introspection.getTables()).map((t) => t.name);
+    assert.ok(!tables.includes('rollups_minute') && !tables.includes('rollups_hour'), 'old tables dropped');
+  } finally {
+    await db.destroy();
+  }
+  // The store opens on it and has nothing left to migrate.
+  assert.deepEqual(await migrateToLatest((await env.open()).db, engine), []);
 });
 
 function toTenMicros(o: Observation): Observation {

@@ -166,4 +166,15 @@ test('a running Vigie checks tcp and heartbeat monitors; jobs beat through /api/
   const unknown = await request(`${base}/api/push/not-a-configured-token`);
   assert.equal(unknown.statusCode, 404);
   await unknown.body.dump();
+
+  // A restart remembers the last beat: the job still reported down, though the new process is well
+  // within the 1h period since it started.
+  await vigie.stop();
+  const restartedAt = Date.now();
+  const again = await createVigie({ config: r.config });
+  t.after(() => again.stop());
+  await again.start();
+  const first = await waitFor('a heartbeat check after the restart', async () => (await again.store.recentObservations('acme/api/backup', 5)).find((o) => o.at >= restartedAt));
+  assert.equal(first.ok, false, JSON.stringify(first));
+  assert.match(first.error?.message ?? '', /reported down .*: disk full$/);
 });

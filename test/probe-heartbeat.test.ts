@@ -20,14 +20,14 @@ test('heartbeat: fails only once period + grace pass without a beat; counts from
   const missed = await heartbeatProbe(target, ctx);
   assert.equal(missed.error?.kind, 'timeout');
   assert.match(missed.error?.message ?? '', /^no beat since Vigie started 6m ago; expected one every 5m \+ 1m grace$/);
-  beats.beat(target.token);
+  await beats.beat(target.token);
   clock.advance(3 * 60_000);
   const fresh = await heartbeatProbe(target, ctx);
   assert.equal(fresh.ok, true);
   assert.equal(fresh.details?.sinceLastBeatMs, 180_000);
   clock.advance(4 * 60_000);
   assert.match((await heartbeatProbe(target, ctx)).error?.message ?? '', /^no beat for 7m; expected one every 5m \+ 1m grace$/);
-  beats.beat(target.token, 'disk full');
+  await beats.beat(target.token, 'disk full');
   const down = await heartbeatProbe(target, ctx);
   assert.equal(down.error?.kind, 'assertion');
   assert.match(down.error?.message ?? '', /reported down .*: disk full$/);
@@ -56,4 +56,20 @@ test('push route: known tokens beat by GET or POST, with status=down; unknown on
   assert.equal((await app.inject({ method: 'GET', url: `/api/push/${target.token}?status=maybe` })).statusCode, 400);
   assert.equal((await app.inject({ method: 'GET', url: '/api/push/bad!' })).statusCode, 400);
   assert.equal(beats.last('someone-elses-token'), undefined);
+});
+
+test('beats are saved before they count, and restored without going back in time', async () => {
+  const clock = new ManualClock(T0);
+  const saved: [string, number][] = [];
+  const beats = new BeatBook(clock, { save: async (token, b) => void saved.push([token, b.at]) });
+  await beats.beat(target.token);
+  assert.deepEqual(saved, [[target.token, T0]]);
+  clock.advance(1000);
+  await beats.beat(target.token);
+  beats.restore(new Map([[target.token, { at: T0 }], ['other-token-1', { at: T0 - 5, down: 'x' }]]));
+  assert.deepEqual(beats.last(target.token), { at: T0 + 1000 }, 'an older saved beat does not replace a newer one');
+  assert.deepEqual(beats.last('other-token-1'), { at: T0 - 5, down: 'x' });
+  const failing = new BeatBook(clock, { save: async () => Promise.reject(new Error('disk gone')) });
+  await assert.rejects(failing.beat(target.token), /disk gone/);
+  assert.equal(failing.last(target.token), undefined, 'a beat that was not saved does not count');
 });

@@ -7,6 +7,7 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import type { ComponentEntity, Entities, HttpTarget, MonitorEntity, ServiceEntity } from '../src/config/schema.js';
 import type { Observation } from '../src/core/observation.js';
+import { heartbeatStore, loadBeats } from '../src/store/heartbeats.js';
 import { migrateToLatest } from '../src/store/migrations.js';
 import { CorruptRowError, ERROR_MESSAGE_MAX } from '../src/store/rows.js';
 import { openStore, StoreClosedError, type Store } from '../src/store/store.js';
@@ -469,4 +470,16 @@ describe('openStore', () => {
   it('refuses a url that is not postgres://', async () => {
     await assert.rejects(openStore({ url: 'mysql://x@localhost/db', path: ':memory:' }), /postgres:\/\//);
   });
+});
+
+forEachEngine('heartbeats: the last beat per token survives a reopen and never goes back in time', async (env) => {
+  const store = await env.open();
+  const beats = heartbeatStore(store.db);
+  await beats.save('nightly-backup', { at: T0 + 2000, down: 'disk full' });
+  await beats.save('nightly-backup', { at: T0 + 1000 }); // a late, older save
+  await beats.save('hourly-sync', { at: T0 });
+  const reopened = await env.open();
+  assert.deepEqual(await loadBeats(reopened.db), new Map([['nightly-backup', { at: T0 + 2000, down: 'disk full' }], ['hourly-sync', { at: T0 }]]));
+  await beats.save('nightly-backup', { at: T0 + 3000 });
+  assert.deepEqual((await loadBeats(reopened.db)).get('nightly-backup'), { at: T0 + 3000 });
 });

@@ -3,8 +3,9 @@
 // interval like any other, fails when the last beat is older than period + grace:
 //   no beat in time            -> 'timeout' ("no beat for 7m 10s; expected one every 5m + 1m grace")
 //   the job pushed status=down -> 'assertion' with its message
-// A token with no beat yet counts from when this process started listening, so a restart gives
-// every job a full period + grace before its monitor fails. Beats are kept in memory only.
+// A token with no beat yet counts from when this process started listening. Beats are saved as they
+// come (src/store/heartbeats.ts) and restored at start, so a restart does not give a daily job a
+// fresh day before a missed beat is noticed.
 import { formatDuration } from '../core/duration.js';
 import { type Clock, systemClock } from '../core/time.js';
 import type { HeartbeatTarget } from '../config/schema.js';
@@ -17,19 +18,35 @@ export interface Beat {
   down?: string;
 }
 
+/** Where beats are kept across restarts. */
+export interface BeatStore {
+  save(token: string, beat: Beat): Promise<void>;
+}
+
 /** The last beat per token, in clock time. Only tokens the route accepts get here, so it stays small. */
 export class BeatBook implements BeatSource {
   private beats = new Map<string, Beat>();
   readonly since: number;
 
-  constructor(private clock: Clock = systemClock) {
+  constructor(
+    private clock: Clock = systemClock,
+    private store?: BeatStore,
+  ) {
     this.since = clock.now();
   }
 
-  beat(token: string, down?: string): Beat {
+  /** Records a beat; resolves once it is saved, so the job's 200 means it will survive a restart. */
+  async beat(token: string, down?: string): Promise<Beat> {
     const b: Beat = { at: this.clock.now(), ...(down !== undefined ? { down } : {}) };
-    this.beats.set(token, b);
+    await this.store?.save(token, b);
+    // Beats of one token may be saved out of order; the book keeps the latest.
+    if ((this.beats.get(token)?.at ?? -Infinity) <= b.at) this.beats.set(token, b);
     return b;
+  }
+
+  /** Beats saved by an earlier run; a newer beat already in the book wins. */
+  restore(saved: ReadonlyMap<string, Beat>): void {
+    for (const [token, b] of saved) if ((this.beats.get(token)?.at ?? -Infinity) < b.at) this.beats.set(token, b);
   }
 
   last(token: string): Beat | undefined {

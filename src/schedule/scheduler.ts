@@ -59,7 +59,8 @@ export class Scheduler<M extends Schedulable> {
   private inFlight = new Map<string, Promise<void>>();
   private perHost = new Map<string, number>();
   private abort = sharedAbort();
-  private stopped = false;
+  /** Nothing runs before start(): the app loads monitors first, then restores state, then starts. */
+  private stopped = true;
   private readonly maxConcurrent: number;
   private readonly maxPerHost: number;
 

@@ -6,6 +6,8 @@ import { COMPONENT_STATUSES } from '../core/status.js';
 import type { Engine } from './db.js';
 import { blockStart, encodeBlock, type BlockResolution } from './rollup-blocks.js';
 import type { Rollup } from './rollup-values.js';
+import { rollupFromRow } from './rollups.js';
+import type { RollupTable } from './schema.js';
 
 const statusList = sql.join(COMPONENT_STATUSES.map((s) => sql.lit(s)));
 
@@ -406,6 +408,21 @@ function migrations(engine: Engine): Record<string, Migration> {
         for (const t of ['rollup_blocks', 'observation_chunks']) await db.schema.dropTable(t).ifExists().execute();
       },
     },
+    // Heartbeats (src/store/heartbeats.ts): the last beat per push token, kept across restarts.
+    '0009_heartbeats': {
+      async up(db) {
+        await db.schema
+          .createTable('heartbeats')
+          .ifNotExists()
+          .addColumn('token', 'text', (c) => c.primaryKey())
+          .addColumn('at', 'bigint', (c) => c.notNull())
+          .addColumn('down', 'text')
+          .execute();
+      },
+      async down(db) {
+        await db.schema.dropTable('heartbeats').ifExists().execute();
+      },
+    },
   };
 }
 
@@ -426,19 +443,9 @@ async function convertRollupRows(db: Kysely<any>, table: string, res: BlockResol
       const a = after;
       q = q.where((eb) => eb.or([eb('monitor_id', '>', a.monitor_id), eb.and([eb('monitor_id', '=', a.monitor_id), eb('bucket', '>', a.bucket)])]));
     }
-    const rows: Record<string, any>[] = await q.execute();
+    const rows = await q.execute();
     for (const r of rows) {
-      const rollup: Rollup = {
-        monitorId: String(r.monitor_id),
-        bucket: Number(r.bucket),
-        count: Number(r.count),
-        okCount: Number(r.ok_count),
-        degradedCount: Number(r.degraded_count),
-        latencySumMs: Number(r.latency_sum_ms),
-        latencyMinMs: r.latency_min_ms === null ? null : Number(r.latency_min_ms),
-        latencyMaxMs: r.latency_max_ms === null ? null : Number(r.latency_max_ms),
-        histogram: Array.from({ length: 12 }, (_, i) => Number(r[`h${i}`] ?? 0)),
-      };
+      const rollup = rollupFromRow(r as RollupTable);
       const head = pending[0];
       if (head && (head.monitorId !== rollup.monitorId || blockStart(head.bucket, res) !== blockStart(rollup.bucket, res))) await flush();
       pending.push(rollup);

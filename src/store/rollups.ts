@@ -194,7 +194,8 @@ function toRow(r: Rollup): RollupTable {
   return row as unknown as RollupTable;
 }
 
-function fromRow(r: RollupTable): Rollup {
+/** A row of rollups_day (or of the per-bucket tables before 0008, same columns) as a Rollup. */
+export function rollupFromRow(r: RollupTable): Rollup {
   return {
     monitorId: r.monitor_id,
     bucket: r.bucket,
@@ -219,7 +220,7 @@ export async function rollupSeries(db: Kysely<Database>, monitorId: string, reso
     .where('bucket', '<', to)
     .orderBy('bucket')
     .execute();
-  return rows.map(fromRow);
+  return rows.map(rollupFromRow);
 }
 
 export interface DayBar {

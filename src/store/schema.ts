@@ -361,10 +361,19 @@ export interface ReportRejectionTable {
   count: number;
 }
 
+/** Heartbeat monitors: each push token's last beat (store/heartbeats.ts). */
+export interface HeartbeatTable {
+  token: string;
+  at: number;
+  /** The job's message when it reported itself down; null for a good beat. */
+  down: string | null;
+}
+
 export interface Database {
   rollups_day: RollupTable;
   rollup_blocks: RollupBlockTable;
   observation_chunks: ObservationChunkTable;
+  heartbeats: HeartbeatTable;
   rollup_progress: RollupProgressTable;
   services: ServiceTable;
   components: ComponentTable;

@@ -25,7 +25,7 @@ export const pushRoutes: FastifyPluginAsync<PushRouteOptions> = async (app, o) =
       const { token } = req.params;
       if (!o.knows(token)) return reply.code(404).send({ ok: false, error: 'unknown push token' });
       const down = req.query.status === 'down' ? req.query.msg?.trim() || 'reported down' : undefined;
-      const beat = o.beats.beat(token, down);
+      const beat = await o.beats.beat(token, down);
       return { ok: true, at: new Date(beat.at).toISOString(), status: down === undefined ? 'up' : 'down' };
     },
   });
