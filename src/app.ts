@@ -126,7 +126,7 @@ export class Vigie {
     this.storageJob = new StorageJob({
       store,
       clock: this.clock,
-      policy: r ? { rawMs: r.raw, minuteMs: r.per_minute, hourMs: r.per_hour, dayMs: r.per_day } : DEFAULT_RETENTION,
+      policy: r ? { rawMs: r.raw, minuteMs: r.per_minute, hourMs: r.per_hour, dayMs: r.per_day, reportsMs: r.reports, reportCountsMs: r.report_counts } : DEFAULT_RETENTION,
       onError: (err) => this.log.error({ err }, 'rollup or retention run failed'),
     });
     this.reports = new CrowdReports({ store, clock: this.clock, log: this.log, config: opts.config, onLevel: (c) => this.onCrowdReportLevel(c) });

@@ -9,7 +9,7 @@ import { BlobError, ByteWriter } from '../src/store/bytes.js';
 import { CHUNK_MS, compactObservations, decodeObservations, encodeObservations } from '../src/store/chunks.js';
 import { openDatabase } from '../src/store/db.js';
 import { migrateToLatest, migrator } from '../src/store/migrations.js';
-import { applyRetention } from '../src/store/retention.js';
+import { applyRetention, DEFAULT_RETENTION } from '../src/store/retention.js';
 import { decodeBlock, encodeBlock } from '../src/store/rollup-blocks.js';
 import { rollupSeries, runRollups, type Rollup } from '../src/store/rollups.js';
 import { CorruptRowError } from '../src/store/rows.js';
@@ -148,7 +148,7 @@ forEachEngine('compaction: finished, rolled-up hours become chunks; reads are un
   // Retention deletes chunks by whole hours: at 7 days + 1 h 30 min after H0, hour 0 goes, hour 1 stays.
   const hour0 = (await store.db.selectFrom('observation_chunks').select('first_id').where('hour', '=', H0).execute()).length;
   assert.ok(hour0 >= 3, 'hour 0: two monitors, a split by the batch limit, and the late chunk');
-  const ret = await applyRetention(store.db, { rawMs: 7 * 86_400_000, minuteMs: 2 * 86_400_000, hourMs: 90 * 86_400_000, dayMs: 400 * 86_400_000 }, { now: H0 + 7 * 86_400_000 + 90 * 60_000, rollups: false });
+  const ret = await applyRetention(store.db, DEFAULT_RETENTION, { now: H0 + 7 * 86_400_000 + 90 * 60_000, rollups: false });
   assert.equal(ret.chunks, hour0);
   const left = await store.db.selectFrom('observation_chunks').select('hour').distinct().execute();
   assert.deepEqual(left.map((c) => c.hour), [H0 + HOUR]);

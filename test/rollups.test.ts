@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import type { Entities, MonitorEntity } from '../src/config/schema.js';
 import type { Observation } from '../src/core/observation.js';
 import { ManualClock } from '../src/core/time.js';
-import { applyRetention, pruneObservations } from '../src/store/retention.js';
+import { applyRetention, DEFAULT_RETENTION, pruneObservations } from '../src/store/retention.js';
 import { DAY_MS, dayBars, latencyQuantile, mergeInto, rollupProgress, rollupSeries, runRollups, uptimeBars, type Rollup } from '../src/store/rollups.js';
 import { StorageJob } from '../src/store/storage-job.js';
 import type { Store } from '../src/store/store.js';
@@ -176,7 +176,7 @@ forEachEngine('retention: old raw rows go once rolled up, in batches; rollups pa
 
   // Rollups: minute blocks that ended more than a day ago go (hours 0 and 1 of day 0); hour and day rollups stay.
   const now = DAY0 + 2 * DAY_MS;
-  const run = await applyRetention(store.db, { rawMs: 7 * DAY_MS, minuteMs: DAY_MS, hourMs: 90 * DAY_MS, dayMs: 400 * DAY_MS }, { now });
+  const run = await applyRetention(store.db, { ...DEFAULT_RETENTION, minuteMs: DAY_MS }, { now });
   assert.equal(run.rollups.minute, 2);
   assert.equal(run.rollups.hour, 0);
   assert.equal((await rollupSeries(store.db, 'acme/api/us', 'minute', 0, now + DAY_MS)).length, 2);
@@ -196,7 +196,7 @@ forEachEngine('storage job: runs on the clock, rolls up and applies retention', 
   const job = new StorageJob({
     store,
     clock,
-    policy: { rawMs: 7 * DAY_MS, minuteMs: DAY_MS, hourMs: 90 * DAY_MS, dayMs: 400 * DAY_MS },
+    policy: { ...DEFAULT_RETENTION, minuteMs: DAY_MS },
     onRun: (r) => {
       runs.push(r.rollup.observations);
       compacted.push(r.compaction.observations);

@@ -214,6 +214,8 @@ export const configSchema = z
             per_minute: duration.default(2 * 86_400_000).refine((ms) => ms >= 3_600_000, 'must be at least 1h'),
             per_hour: duration.default(90 * 86_400_000).refine((ms) => ms >= 90 * 86_400_000, 'must be at least 90d'),
             per_day: duration.default(400 * 86_400_000).refine((ms) => ms >= 90 * 86_400_000, 'must be at least 90d (the 90-day bars)'),
+            reports: duration.default(7 * 86_400_000).refine((ms) => ms >= 86_400_000, 'must be at least 1d (dedup and moderation read recent reports)'),
+            report_counts: duration.default(42 * 86_400_000).refine((ms) => ms >= 35 * 86_400_000, 'must be at least 35d (the crowd baseline learns from 5 weeks)'),
           })
           .prefault({}),
       })

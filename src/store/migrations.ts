@@ -423,6 +423,27 @@ function migrations(engine: Engine): Record<string, Migration> {
         await db.schema.dropTable('heartbeats').ifExists().execute();
       },
     },
+    // Crowd report counts per minute (src/store/reports.ts), so reports themselves (reporter hashes
+    // included) can be deleted after days while the baseline keeps its weeks. Filled from what is there.
+    '0010_report_minutes': {
+      async up(db) {
+        await db.schema
+          .createTable('report_minutes')
+          .ifNotExists()
+          .addColumn('service_id', 'text', (c) => c.notNull())
+          .addColumn('category', 'text', (c) => c.notNull())
+          .addColumn('minute', 'bigint', (c) => c.notNull())
+          .addColumn('n', 'integer', (c) => c.notNull())
+          .addPrimaryKeyConstraint('report_minutes_pk', ['service_id', 'category', 'minute'])
+          .execute();
+        await sql`insert into report_minutes (service_id, category, minute, n)
+          select service_id, category, (at - (at % 60000)) / 60000, count(*) from reports where counted = 1 group by 1, 2, 3
+          on conflict do nothing`.execute(db);
+      },
+      async down(db) {
+        await db.schema.dropTable('report_minutes').ifExists().execute();
+      },
+    },
   };
 }
 

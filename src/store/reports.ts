@@ -11,11 +11,27 @@ export type CommentStatus = 'pending' | 'approved' | 'rejected';
 /** Rows per INSERT: 10 columns each, well under both engines' bound-parameter limits. */
 const CHUNK = 1000;
 
-/** Inserts the batch in one transaction: all of it is durable when this resolves, or none. */
+/** Inserts the batch and adds its counted reports to the minute counts, in one transaction: all of it is durable when this resolves, or none. */
 export async function insertReports(db: Kysely<Database>, rows: ReportRow[]): Promise<void> {
   if (rows.length === 0) return;
+  const minutes = new Map<string, { service_id: string; category: string; minute: number; n: number }>();
+  for (const r of rows) {
+    if (r.counted !== 1) continue;
+    const minute = Math.floor(r.at / 60_000);
+    const key = `${r.service_id}\u0000${r.category}\u0000${minute}`;
+    const m = minutes.get(key);
+    if (m) m.n++;
+    else minutes.set(key, { service_id: r.service_id, category: r.category, minute, n: 1 });
+  }
   await db.transaction().execute(async (trx) => {
     for (let i = 0; i < rows.length; i += CHUNK) await trx.insertInto('reports').values(rows.slice(i, i + CHUNK)).execute();
+    const counts = [...minutes.values()];
+    for (let i = 0; i < counts.length; i += CHUNK)
+      await trx
+        .insertInto('report_minutes')
+        .values(counts.slice(i, i + CHUNK))
+        .onConflict((oc) => oc.columns(['service_id', 'category', 'minute']).doUpdateSet((eb) => ({ n: sql<number>`${eb.ref('report_minutes.n')} + ${eb.ref('excluded.n')}` })))
+        .execute();
   });
 }
 
@@ -27,16 +43,15 @@ export async function countReports(db: Kysely<Database>, opts: { serviceId?: str
   return Number(r.n);
 }
 
-/** Counted reports per service, category and epoch minute since `since`, oldest first. */
+/** Counted reports per service, category and epoch minute from the minute of `since` on, oldest first. */
 export async function reportMinuteCounts(db: Kysely<Database>, since: number): Promise<{ serviceId: string; category: string; minute: number; n: number }[]> {
-  const minute = sql<number>`(at - (at % 60000)) / 60000`;
   const rows = await db
-    .selectFrom('reports')
-    .select(['service_id', 'category', minute.as('minute'), (eb) => eb.fn.countAll<number>().as('n')])
-    .where('at', '>=', since)
-    .where('counted', '=', 1)
-    .groupBy(['service_id', 'category', minute])
+    .selectFrom('report_minutes')
+    .selectAll()
+    .where('minute', '>=', Math.floor(since / 60_000))
     .orderBy('minute')
+    .orderBy('service_id')
+    .orderBy('category')
     .execute();
   return rows.map((r) => ({ serviceId: r.service_id, category: r.category, minute: Number(r.minute), n: Number(r.n) }));
 }

@@ -14,10 +14,13 @@ export interface RetentionPolicy {
   minuteMs: number;
   hourMs: number;
   dayMs: number;
+  /** Crowd reports themselves, and their per-minute counts (what the baseline learns from). */
+  reportsMs: number;
+  reportCountsMs: number;
 }
 
 export const DAY = 86_400_000;
-export const DEFAULT_RETENTION: RetentionPolicy = { rawMs: 7 * DAY, minuteMs: 2 * DAY, hourMs: 90 * DAY, dayMs: 400 * DAY };
+export const DEFAULT_RETENTION: RetentionPolicy = { rawMs: 7 * DAY, minuteMs: 2 * DAY, hourMs: 90 * DAY, dayMs: 400 * DAY, reportsMs: 7 * DAY, reportCountsMs: 42 * DAY };
 
 export interface RetentionRun {
   /** Raw rows deleted (those not compacted into chunks, e.g. with a retention under an hour). */
@@ -25,6 +28,9 @@ export interface RetentionRun {
   chunks: number;
   /** Day rows, minute and hour blocks deleted. */
   rollups: Record<Resolution, number>;
+  reports: number;
+  /** Report minute counts and rejection counts deleted. */
+  reportCounts: number;
   /** True when it stopped at maxBatches with more left to delete. */
   more: boolean;
 }
@@ -35,36 +41,37 @@ export interface RetentionOptions {
   batch?: number;
   /** Statements per call, per table; the next call continues. */
   maxBatches?: number;
-  /** Also prune rollup tables (heavier: one statement per group of monitors). Default true. */
+  /** Also prune rollups and report counts (heavier: one statement per group of monitors). Default true. */
   rollups?: boolean;
 }
 
 /**
- * Deletes raw observations older than the policy that the rollup job has already counted.
+ * Deletes raw observations older than the cutoff that the rollup job has already counted.
  *
  * Batches take the oldest rows by id (the primary key, so each batch reads `batch` rows and no
  * more, without an index on `at`) and delete those of them that are old enough; ids follow write
  * order, which follows time. A batch with nothing old enough ends the pass.
  */
 export async function pruneObservations(db: Kysely<Database>, cutoff: number, opts: { batch?: number; maxBatches?: number } = {}): Promise<{ deleted: number; more: boolean }> {
+  const doneId = (await rollupProgress(db))?.doneId ?? 0;
+  return pruneOldestById(db, 'observations', cutoff, doneId, opts);
+}
+
+/** Deletes crowd reports (reporter hashes, comments) older than the cutoff; their minute counts stay. */
+export function pruneReports(db: Kysely<Database>, cutoff: number, opts: { batch?: number; maxBatches?: number } = {}): Promise<{ deleted: number; more: boolean }> {
+  return pruneOldestById(db, 'reports', cutoff, Number.MAX_SAFE_INTEGER, opts);
+}
+
+async function pruneOldestById(db: Kysely<Database>, table: 'observations' | 'reports', cutoff: number, maxId: number, opts: { batch?: number; maxBatches?: number }): Promise<{ deleted: number; more: boolean }> {
   const batch = opts.batch ?? 5000;
   const maxBatches = opts.maxBatches ?? 200;
-  const doneId = (await rollupProgress(db))?.doneId ?? 0;
   let deleted = 0;
   for (let i = 0; i < maxBatches; i++) {
     const r = await db
-      .deleteFrom('observations')
+      .deleteFrom(table)
       .where('id', 'in', (eb) =>
         eb
-          .selectFrom(
-            eb
-              .selectFrom('observations')
-              .select(['id', 'at'])
-              .where('id', '<=', doneId)
-              .orderBy('id')
-              .limit(batch)
-              .as('oldest'),
-          )
+          .selectFrom(eb.selectFrom(table).select(['id', 'at']).where('id', '<=', maxId).orderBy('id').limit(batch).as('oldest'))
           .select('oldest.id')
           .where('oldest.at', '<', cutoff),
       )
@@ -107,13 +114,18 @@ export function pruneRollups(db: Kysely<Database>, resolution: Resolution, cutof
 export async function applyRetention(db: Kysely<Database>, policy: RetentionPolicy, opts: RetentionOptions): Promise<RetentionRun> {
   const raw = await pruneObservations(db, opts.now - policy.rawMs, opts);
   const chunks = await pruneChunks(db, opts.now - policy.rawMs);
+  const reports = await pruneReports(db, opts.now - policy.reportsMs, opts);
   const rollups: Record<Resolution, number> = { minute: 0, hour: 0, day: 0 };
+  let reportCounts = 0;
   if (opts.rollups ?? true) {
     rollups.minute = await pruneRollups(db, 'minute', opts.now - policy.minuteMs);
     rollups.hour = await pruneRollups(db, 'hour', opts.now - policy.hourMs);
     rollups.day = await pruneRollups(db, 'day', opts.now - policy.dayMs);
+    const minute = Math.floor((opts.now - policy.reportCountsMs) / 60_000);
+    reportCounts += Number((await db.deleteFrom('report_minutes').where('minute', '<', minute).executeTakeFirst()).numDeletedRows);
+    reportCounts += Number((await db.deleteFrom('report_rejections').where('minute', '<', minute).executeTakeFirst()).numDeletedRows);
   }
-  return { observations: raw.deleted, chunks, rollups, more: raw.more };
+  return { observations: raw.deleted, chunks, rollups, reports: reports.deleted, reportCounts, more: raw.more || reports.more };
 }
 
 /** Bytes the database takes: file pages for SQLite (the main file; WAL not included), pg_database_size for PostgreSQL. */

@@ -352,6 +352,15 @@ export interface ReportTable {
   comment_status: string | null;
 }
 
+/** Counted reports per service, category and epoch minute (0010_report_minutes): what the signal's baseline reads, kept long after the reports themselves. */
+export interface ReportMinuteTable {
+  service_id: string;
+  category: string;
+  /** Epoch minute. */
+  minute: number;
+  n: number;
+}
+
 export interface ReportRejectionTable {
   id: Generated<number>;
   service_id: string;
@@ -374,6 +383,7 @@ export interface Database {
   rollup_blocks: RollupBlockTable;
   observation_chunks: ObservationChunkTable;
   heartbeats: HeartbeatTable;
+  report_minutes: ReportMinuteTable;
   rollup_progress: RollupProgressTable;
   services: ServiceTable;
   components: ComponentTable;
