@@ -1,12 +1,12 @@
 // The storage job on the clock: every minute it rolls up what was written since its last run,
 // compacts the raw rows of finished hours into chunks, then deletes raw observations past their
-// retention; rollups past theirs are pruned once an hour.
+// retention; rollups past theirs are pruned once an hour, when PostgreSQL also gets its VACUUM.
 // Each run is bounded (batches per run) and the rollup's watermark is in the database, so a crash
 // or a restart loses nothing and counts nothing twice.
 import type { Clock, TimerHandle } from '../core/time.js';
 import { compactObservations, type CompactRun } from './chunks.js';
 import { runRollups, type RollupRun } from './rollups.js';
-import { applyRetention, type RetentionPolicy, type RetentionRun } from './retention.js';
+import { applyRetention, reclaimSpace, type RetentionPolicy, type RetentionRun } from './retention.js';
 import type { Store } from './store.js';
 
 export interface StorageJobOptions {
@@ -66,7 +66,10 @@ export class StorageJob {
     const compaction = await compactObservations(store.db, { now, maxBatches: 20 });
     const pruneRollups = now - this.lastRollupPrune >= (this.opts.rollupPruneEveryMs ?? 3_600_000);
     const retention = await applyRetention(store.db, policy, { now, rollups: pruneRollups });
-    if (pruneRollups) this.lastRollupPrune = now;
+    if (pruneRollups) {
+      await reclaimSpace(store.db, store.engine);
+      this.lastRollupPrune = now;
+    }
     this.opts.onRun?.({ rollup, compaction, retention });
   }
 }
