@@ -69,6 +69,19 @@ describe('notify channels against local receivers', () => {
   });
   const last = () => rec.requests[rec.requests.length - 1]!;
 
+  it('http: 4xx refusals are permanent except 408, 425 and 429; 5xx and network errors are not', async () => {
+    const verdict: Record<number, boolean | undefined> = {};
+    for (const status of [400, 401, 404, 408, 410, 425, 429, 500, 503]) {
+      rec.respond = () => ({ status, body: 'x' });
+      const r = await http.post(`${rec.origin}/s`, '{}', {}, 2000);
+      assert.equal(r.ok, false);
+      verdict[status] = r.permanent;
+    }
+    rec.respond = () => undefined;
+    assert.deepEqual(verdict, { 400: true, 401: true, 404: true, 408: undefined, 410: true, 425: undefined, 429: undefined, 500: undefined, 503: undefined });
+    assert.equal((await http.post('http://127.0.0.1:9/', '{}', {}, 2000)).permanent, undefined, 'connection refused is retried');
+  });
+
   it('webhook: JSON body, idempotency key, HMAC-SHA256 signature over timestamp.body that verifies', async () => {
     const ch = channel('webhook', { url: `${rec.origin}/hook`, secret: 'whsec-0123456789abcdef' });
     const r = await ch.def.send(ch.cfg, msg(), ctx('vigie-k1'));
@@ -249,6 +262,10 @@ describe('notify channels against local receivers', () => {
       const bad = await ch.def.send(ch.cfg, m, ctx('vigie-mail3'));
       assert.equal(bad.ok, false);
       assert.equal(bad.status, 451);
+      assert.equal(bad.permanent, undefined, 'a 4xx SMTP reply is worth retrying');
+      smtp.refuse = { code: 550, message: 'no such mailbox' };
+      const gone = await ch.def.send(ch.cfg, m, ctx('vigie-mail4'));
+      assert.deepEqual([gone.status, gone.permanent], [550, true]);
       await ch.def.close?.(ch.cfg);
     } finally {
       await smtp.close();

@@ -128,6 +128,15 @@ forEachEngine('failed deliveries retry, then dead-letter after dead_after; the a
     assert.equal(retried.statusCode, 202);
     await retried.body.dump();
     await waitFor('delivered after retry', async () => (await vigie.notify.status()).deliveries.delivered === 1);
+
+    // A refusal that retrying cannot change (404: wrong URL) dead-letters at the first attempt.
+    rec.respond = () => ({ status: 404, body: 'no such hook' });
+    await set(vigie, 'acme/api', 'operational');
+    const refused = await waitFor('a refused delivery', async () => {
+      const body = (await (await admin('/api/admin/notify/deliveries?status=dead')).body.json()) as { deliveries: Array<{ id: number; attempts: number; last_status: number }> };
+      return body.deliveries.find((x) => x.id !== dead.id);
+    });
+    assert.deepEqual([refused.attempts, refused.last_status], [1, 404], 'not retried');
   } finally {
     await vigie.stop();
     await rec.close();

@@ -43,8 +43,10 @@ export function createHttpClient(opts: { connections?: number } = {}): HttpClien
         if (text.length > KEEP) text = text.slice(0, KEEP);
         const ok = res.statusCode >= 200 && res.statusCode < 300;
         const retryAfterMs = parseRetryAfter(res.headers['retry-after'], Date.now());
+        const permanent = res.statusCode >= 400 && res.statusCode < 500 && ![408, 425, 429].includes(res.statusCode);
         return {
           ok,
+          ...(permanent ? { permanent } : {}),
           status: res.statusCode,
           response: text,
           ...(ok ? {} : { error: `HTTP ${res.statusCode}${text ? `: ${text.slice(0, 200)}` : ''}` }),

@@ -72,6 +72,12 @@ export interface SendResult {
   error?: string;
   /** The receiver asked us to wait (Retry-After). */
   retryAfterMs?: number;
+  /**
+   * The receiver refused this message in a way the same request will meet again (HTTP 4xx but
+   * 408, 425 and 429; SMTP 5xx), as Alertmanager reads them: retrying only delays the dead letter.
+   * The operator can still retry it from the admin API once the channel is fixed.
+   */
+  permanent?: boolean;
 }
 
 export interface ChannelDef<C = any> {

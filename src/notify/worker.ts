@@ -322,7 +322,7 @@ export class NotifyWorker {
     let wait = backoff(c.attempts, d.backoff_min, d.backoff_max);
     if (r.retryAfterMs !== undefined) wait = Math.max(wait, Math.min(r.retryAfterMs, 3_600_000));
     const retryAt = Math.ceil(now + wait);
-    const dead = retryAt - c.createdAt > d.dead_after;
+    const dead = r.permanent === true || retryAt - c.createdAt > d.dead_after;
     await markFailed(this.opts.store.db, c.id, now, {
       error: r.error ?? 'failed',
       ...(r.status !== undefined ? { status: r.status } : {}),
@@ -332,7 +332,7 @@ export class NotifyWorker {
     });
     this.opts.log[dead ? 'error' : 'warn'](
       { delivery: c.id, target: c.target, attempt: c.attempts, status: r.status, error: r.error, retryInMs: dead ? undefined : Math.round(wait) },
-      dead ? 'notification dead-lettered' : 'notification failed; will retry',
+      dead ? (r.permanent ? 'notification refused by the receiver; dead-lettered without retrying' : 'notification dead-lettered') : 'notification failed; will retry',
     );
   }
 

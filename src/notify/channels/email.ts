@@ -79,6 +79,7 @@ export const email: ChannelDef<EmailConfig> = {
       return {
         ok: false,
         ...(e.responseCode ? { status: e.responseCode } : {}),
+        ...(e.responseCode !== undefined && e.responseCode >= 500 ? { permanent: true } : {}),
         ...(e.response ? { response: e.response } : {}),
         error: `${e.code ? `${e.code}: ` : ''}${e.message ?? String(err)}`,
       };
