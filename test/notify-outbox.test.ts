@@ -7,7 +7,7 @@ import { request } from 'undici';
 import { createVigie, type Vigie } from '../src/app.js';
 import { configSchema } from '../src/config/schema.js';
 import { verifyBody } from '../src/notify/signing.js';
-import { isPrivateHost } from '../src/notify/subscriptions.js';
+import { isPrivateHost } from '../src/notify/addresses.js';
 import { backoff, TokenBucket } from '../src/notify/worker.js';
 import { forEachEngine, type TestEngine } from './helpers/engines.js';
 import { mailPart, startRecorder, startSmtp } from './helpers/receivers.js';

@@ -1,6 +1,7 @@
 // Outgoing HTTP for channels: undici with keep-alive, a time limit per request, and only the start
 // of the answer kept (enough to show the operator what the receiver said).
 import { Agent, request } from 'undici';
+import { isPrivateHost, publicOnlyLookup, type Lookup } from './addresses.js';
 import type { SendResult } from './types.js';
 
 export interface HttpClient {
@@ -18,10 +19,25 @@ export function parseRetryAfter(v: string | string[] | undefined, now: number): 
   return Number.isFinite(t) ? Math.max(0, t - now) : undefined;
 }
 
-export function createHttpClient(opts: { connections?: number } = {}): HttpClient {
-  const agent = new Agent({ connections: opts.connections ?? 64, keepAliveTimeout: 10_000, pipelining: 1 });
+export interface HttpClientOptions {
+  connections?: number;
+  /** Refuse private addresses, named or resolved (public webhook subscriptions: see addresses.ts). */
+  publicOnly?: boolean;
+  /** The resolver behind publicOnly (tests give their own; default: the system's). */
+  lookup?: Lookup;
+}
+
+export function createHttpClient(opts: HttpClientOptions = {}): HttpClient {
+  const agent = new Agent({
+    connections: opts.connections ?? 64,
+    keepAliveTimeout: 10_000,
+    pipelining: 1,
+    ...(opts.publicOnly ? { connect: { lookup: publicOnlyLookup(opts.lookup) } } : {}),
+  });
   return {
     async post(url, body, headers, timeoutMs, signal) {
+      // An address written in the URL is never looked up: it is checked here instead.
+      if (opts.publicOnly && isPrivateHost(new URL(url).hostname)) return { ok: false, permanent: true, error: `${new URL(url).hostname} is a private address: public subscriptions may not reach it` };
       const ac = new AbortController();
       const timer = setTimeout(() => ac.abort(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
       const onAbort = () => ac.abort(signal?.reason);
@@ -55,7 +71,7 @@ export function createHttpClient(opts: { connections?: number } = {}): HttpClien
       } catch (err) {
         const reason = ac.signal.aborted && ac.signal.reason instanceof Error ? ac.signal.reason.message : err instanceof Error ? err.message : String(err);
         const code = (err as { code?: string }).code;
-        return { ok: false, error: `${code ? `${code}: ` : ''}${reason}` };
+        return { ok: false, error: `${code ? `${code}: ` : ''}${reason}`, ...(code === 'EPRIVATE' ? { permanent: true } : {}) };
       } finally {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);

@@ -1,11 +1,11 @@
 // Public subscriptions: asking (e-mail: double opt-in; webhook: active at once, with its own signing
 // secret given back once), confirming and unsubscribing through signed links. The answers never say
 // whether an address was already subscribed, and never show any address but the caller's own.
-import { isIP } from 'node:net';
 import type { NotifyConfig } from '../config/schema.js';
 import { insertDeliveries } from '../store/outbox.js';
 import type { Store } from '../store/store.js';
 import { confirmSubscription, getSubscription, unsubscribe, upsertSubscription } from '../store/subscriptions.js';
+import { isPrivateHost } from './addresses.js';
 import { idempotencyKey } from './outbox.js';
 import { randomSecret, verifyToken } from './signing.js';
 
@@ -35,19 +35,6 @@ export type SubscribeResult =
   | { kind: 'webhook'; status: 'active'; id: number; secret: string | null; created: boolean };
 
 const EMAIL = /^[^\s@<>()",;:]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
-
-/** Loopback, private, link-local and unspecified literal hosts: not for public webhook subscriptions. */
-export function isPrivateHost(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  if (h === 'localhost' || h.endsWith('.localhost') || h.endsWith('.local') || h.endsWith('.internal')) return true;
-  const v = isIP(h);
-  if (v === 4) {
-    const [a, b] = h.split('.').map(Number) as [number, number];
-    return a === 127 || a === 10 || a === 0 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254) || (a === 100 && b >= 64 && b <= 127);
-  }
-  if (v === 6) return h === '::1' || h === '::' || h.startsWith('fc') || h.startsWith('fd') || h.startsWith('fe80') || h.startsWith('::ffff:');
-  return false;
-}
 
 export class Subscriptions {
   constructor(

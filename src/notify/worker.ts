@@ -93,6 +93,8 @@ export class NotifyWorker {
   readonly secret: string;
   private config: NotifyConfig;
   private http: HttpClient;
+  /** For subscribers' webhooks: refuses private addresses unless allow_private_webhooks. */
+  private publicHttp: HttpClient;
   private ownsHttp: boolean;
   private buckets = new Map<string, TokenBucket>();
   private running = false;
@@ -106,6 +108,7 @@ export class NotifyWorker {
   constructor(private opts: NotifyWorkerOptions) {
     this.config = opts.config;
     this.http = opts.http ?? createHttpClient({ connections: Math.max(8, opts.config.delivery.concurrency) });
+    this.publicHttp = createHttpClient({ connections: Math.max(8, opts.config.delivery.concurrency), publicOnly: true });
     this.ownsHttp = !opts.http;
     this.secret = opts.config.secret ?? randomSecret();
     if (!opts.config.secret)
@@ -156,6 +159,7 @@ export class NotifyWorker {
     await this.loopDone;
     for (const ch of this.channels.values()) await ch.def.close?.(ch.cfg);
     if (this.ownsHttp) await this.http.close().catch(() => {});
+    await this.publicHttp.close().catch(() => {});
   }
 
   private async loop(): Promise<void> {
@@ -290,7 +294,8 @@ export class NotifyWorker {
         const cfg: WebhookConfig = { type: 'webhook', url: sub.address, secret: sub.secret ?? this.secret, format: 'statuspage', headers: {} };
         rateKey = 'subscribers:webhook';
         rate = this.config.subscriptions.webhook_rate_limit;
-        send = (m) => webhook.send(cfg, m, ctx);
+        const http = this.config.subscriptions.allow_private_webhooks ? this.http : this.publicHttp;
+        send = (m) => webhook.send(cfg, m, { ...ctx, http });
       }
     } else {
       await markSkipped(store.db, c.id, now, `unknown target "${c.target}"`);
