@@ -169,8 +169,7 @@ export interface CompactOptions {
 export async function compactObservations(db: Kysely<Database>, opts: CompactOptions): Promise<CompactRun> {
   const batch = opts.batch ?? 50_000;
   const maxBatches = opts.maxBatches ?? 100;
-  const cutoff = opts.now - (opts.graceMs ?? 5 * 60_000);
-  const before = cutoff - (((cutoff % CHUNK_MS) + CHUNK_MS) % CHUNK_MS);
+  const before = hourOf(opts.now - (opts.graceMs ?? 5 * 60_000));
   const doneId = (await rollupProgress(db))?.doneId ?? 0;
   const run: CompactRun = { observations: 0, chunks: 0, more: false };
   for (let i = 0; i < maxBatches; i++) {
