@@ -4,20 +4,26 @@
 //
 // Vigie runs in a child process started through createVigie (src/app.ts) with a generated config
 // and a SQLite store in a temp dir: probes, scheduler, batched observation writes, detection, the
-// page and the rollup/retention job all run as in production. This process only reads the child's
-// CPU and RSS from /proc every second, and the child reports each check's start lag (planned vs
-// actual start, exactly as exported in vigie_scheduler_start_lag_seconds).
+// page and the rollup/retention job all run as in production, with the heap growth bound that
+// `vigie start` sets (boundHeapGrowth). This process only reads the child's CPU and RSS from /proc
+// every second, and the child reports each check's start lag (planned vs actual start, exactly as
+// exported in vigie_scheduler_start_lag_seconds).
 //
 //   node dist/bench/scheduler-10k.js            full run: 10,000 monitors, 30 s, 300 s
 //   node dist/bench/scheduler-10k.js --quick    1,000 monitors, 30 s interval, 45 s
 //   options: --monitors N --interval-s S --seconds S --ports N --target nginx|node --cpu-prof-dir DIR
+//            --expose-gc (reports memory after a forced GC at the end)
+//            --mem-breakdown (the child prints its memory by kind and V8 space every 5 s, to stderr)
+//            --heap-snapshot DIR (the child writes a heap snapshot once started and one at the end)
 import { fork } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import v8 from 'node:v8';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
-import { createVigie } from '../src/app.js';
+import { boundHeapGrowth, createVigie } from '../src/app.js';
 import { configSchema } from '../src/config/schema.js';
 import { arg, cpuSeconds, flag, percentile, rssBytes } from './lib/proc.js';
 import { startTarget } from './lib/target.js';
@@ -28,6 +34,8 @@ interface Params {
   seconds: number;
   ports: number[];
   dir: string;
+  memBreakdown?: boolean;
+  heapSnapshotDir?: string | undefined;
 }
 
 interface ChildResult {
@@ -44,8 +52,31 @@ interface ChildResult {
 
 // ---- the Vigie process ------------------------------------------------------------------------
 
+const mb = (b: number) => (b / 2 ** 20).toFixed(1);
+
+/** One line of where the child's memory is: process totals, then each V8 heap space's committed size. */
+function memLine(label: string): string {
+  const m = process.memoryUsage();
+  const spaces = v8
+    .getHeapSpaceStatistics()
+    .filter((s) => s.space_size > 0)
+    .map((s) => `${s.space_name.replace(/_space$/, '')} ${mb(s.space_size)}/${mb(s.space_used_size)}`)
+    .join(', ');
+  return `[mem ${label}] rss ${mb(m.rss)} heapTotal ${mb(m.heapTotal)} heapUsed ${mb(m.heapUsed)} external ${mb(m.external)} (arrayBuffers ${mb(m.arrayBuffers)}) | spaces committed/used: ${spaces}`;
+}
+
+function heapSnapshot(dir: string | undefined, name: string): void {
+  if (!dir) return;
+  mkdirSync(dir, { recursive: true });
+  const file = v8.writeHeapSnapshot(join(dir, `${name}.heapsnapshot`));
+  console.error(`heap snapshot: ${file}`);
+}
+
 async function child(p: Params): Promise<void> {
+  // As `vigie start` does: this process stands for a production one.
+  boundHeapGrowth();
   const t0 = Date.now();
+  const memTimer = p.memBreakdown ? setInterval(() => console.error(memLine(`${Math.round((Date.now() - t0) / 1000)} s`)), 5000) : undefined;
   const perComponent = 10;
   const services = [];
   for (let s = 0, i = 0; i < p.monitors; s++) {
@@ -87,15 +118,20 @@ async function child(p: Params): Promise<void> {
     const backlog = (vigie as unknown as { scheduler: { backlog: number } }).scheduler.backlog;
     maxBacklog = Math.max(maxBacklog, backlog);
   }, 250);
+  if (p.memBreakdown) console.error(memLine(`started after ${startupMs} ms`));
+  heapSnapshot(p.heapSnapshotDir, 'started');
   process.send!({ type: 'started', startupMs });
   await new Promise<void>((resolve) => process.on('message', (m: { type: string }) => m.type === 'stop' && resolve()));
   clearInterval(sampler);
+  clearInterval(memTimer);
   const memory = process.memoryUsage();
+  heapSnapshot(p.heapSnapshotDir, 'end');
   const g = (globalThis as { gc?: () => void }).gc;
   if (g) {
     g();
     const after = process.memoryUsage();
-    console.error(`after a forced GC: heapUsed ${(after.heapUsed / 2 ** 20).toFixed(1)} MB, external ${(after.external / 2 ** 20).toFixed(1)} MB, rss ${(after.rss / 2 ** 20).toFixed(1)} MB`);
+    console.error(`after a forced GC: heapUsed ${mb(after.heapUsed)} MB, external ${mb(after.external)} MB, rss ${mb(after.rss)} MB`);
+    if (p.memBreakdown) console.error(memLine('after a forced GC'));
   }
   const checks = (await vigie.metrics.checksTotal.get()).values.reduce((n, v) => n + v.value, 0);
   const failures: Record<string, number> = {};
@@ -119,7 +155,7 @@ async function main(): Promise<void> {
   const portCount = Number(arg('ports') ?? 50);
   const target = await startTarget(portCount, (arg('target') as 'nginx' | 'node' | undefined) ?? 'nginx');
   const dir = await mkdtemp(join(tmpdir(), 'vigie-bench-sched-'));
-  const params: Params = { monitors, intervalS, seconds, ports: target.ports, dir };
+  const params: Params = { monitors, intervalS, seconds, ports: target.ports, dir, memBreakdown: flag('mem-breakdown'), heapSnapshotDir: arg('heap-snapshot') };
   const proc = fork(fileURLToPath(import.meta.url), ['--child'], { env: { ...process.env, VIGIE_BENCH_PARAMS: JSON.stringify(params) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [...(arg('cpu-prof-dir') ? ['--cpu-prof', '--cpu-prof-dir', arg('cpu-prof-dir')!] : []), ...(flag('expose-gc') ? ['--expose-gc'] : [])] });
   const cleanup = async () => {
     if (proc.exitCode === null) await Promise.race([new Promise((r) => proc.once('exit', r)), new Promise((r) => setTimeout(r, 15_000))]);

@@ -23,7 +23,8 @@ program
     const log = makeLogger(o.logLevel);
     const loaded = await loadConfigFile(o.config);
     if (!loaded.ok) return configFailed(loaded.errors.map(formatConfigError));
-    const { createVigie } = await import('./app.js');
+    const { boundHeapGrowth, createVigie } = await import('./app.js');
+    boundHeapGrowth();
     const vigie = await createVigie({
       config: loaded.config,
       logger: log,

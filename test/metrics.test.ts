@@ -141,3 +141,47 @@ test('metrics of two Vigies in one process stay apart', async () => {
   assert.equal(find(tb, 'probe_http_status_code').length, 0);
   assert.equal(find(ta, 'probe_http_status_code', { monitor: 'gone' }).length, 0);
 });
+
+test('per-monitor series follow monitors that come, go, come back and move region, past the first 64', async () => {
+  const metrics = new VigieMetrics({ inFlight: () => 0, monitors: () => 0 }, { processMetrics: false });
+  const mon = (i: number, region = 'eu') => ({ id: `m${i}`, region, kind: 'http' });
+  const check = (m: { id: string; region: string; kind: string }, statusCode: number, totalMs: number) =>
+    metrics.observeCheck(m, { monitorId: m.id, region: m.region, at: 0, ok: statusCode < 400, degraded: false, phases: { connectMs: 1, totalMs }, statusCode, ...(statusCode < 400 ? {} : { error: { kind: 'http_status' as const, message: 'no' } }) });
+  const all = Array.from({ length: 100 }, (_, i) => mon(i));
+  metrics.setMonitors(all);
+  for (const m of all) check(m, 200 + (Number(m.id.slice(1)) % 5), Number(m.id.slice(1)) + 1);
+  let samples = parseExposition(await metrics.metrics()).samples;
+  assert.equal(find(samples, 'probe_success').length, 100);
+  assert.equal(find(samples, 'probe_http_status_code', { monitor: 'm99' })[0]?.value, 204);
+  assert.equal(find(samples, 'probe_duration_seconds', { monitor: 'm99', phase: 'total' })[0]?.value, 0.1);
+
+  // m1 leaves; m2 moves to another region; a new monitor takes m1's place and has no series before its first check.
+  check(mon(1), 503, 3);
+  metrics.setMonitors([mon(0), mon(2, 'us'), ...all.slice(3), mon(100)]);
+  samples = parseExposition(await metrics.metrics()).samples;
+  assert.equal(find(samples, 'probe_success', { monitor: 'm1' }).length, 0);
+  assert.equal(find(samples, 'probe_failures_total', { monitor: 'm1' }).length, 0);
+  assert.deepEqual(find(samples, 'probe_success', { monitor: 'm2' }), [], 'no series under the old region, none yet under the new');
+  assert.equal(find(samples, 'probe_duration_seconds', { monitor: 'm2', phase: 'total' })[0]?.value, 0.003);
+  assert.equal(find(samples, 'probe_success', { monitor: 'm100' }).length, 0);
+  assert.equal(find(samples, 'probe_duration_seconds', { monitor: 'm100' }).length, 0);
+
+  check(mon(100), 200, 7);
+  check(mon(2, 'us'), 200, 4);
+  // A check of a monitor already gone (it was in flight) brings nothing back.
+  check(mon(1), 200, 2);
+  samples = parseExposition(await metrics.metrics()).samples;
+  assert.equal(find(samples, 'probe_success', { monitor: 'm100', region: 'eu' })[0]?.value, 1);
+  assert.equal(find(samples, 'probe_duration_seconds', { monitor: 'm100', phase: 'total' })[0]?.value, 0.007);
+  assert.equal(find(samples, 'probe_success', { monitor: 'm2', region: 'us' })[0]?.value, 1);
+  assert.equal(find(samples, 'probe_success', { monitor: 'm1' }).length, 0);
+  assert.equal(find(samples, 'probe_success', { monitor: 'm0' })[0]?.value, 1, 'the others keep their last check');
+  assert.equal(find(samples, 'probe_success').length, 100);
+  assert.equal(find(samples, 'probe_duration_seconds').length, 500);
+
+  // A monitor that stops being http stops exposing a status code.
+  metrics.setMonitors([{ id: 'm0', region: 'eu', kind: 'tcp' }]);
+  samples = parseExposition(await metrics.metrics()).samples;
+  assert.equal(find(samples, 'probe_http_status_code').length, 0);
+  assert.equal(find(samples, 'probe_success').length, 1);
+});

@@ -10,6 +10,7 @@
 // until response headers parsed) <= totalMs; the rest of totalMs is the body transfer.
 import type { IncomingHttpHeaders } from 'node:http';
 import type net from 'node:net';
+import type { Readable } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import type tls from 'node:tls';
 import { Client, type buildConnector } from 'undici';
@@ -120,22 +121,50 @@ export async function httpOnce(run: Run, req: HttpRequest): Promise<HttpResponse
     }
     stage = 'body';
     run.where = 'reading body (0 bytes received)';
-    const chunks: Buffer[] = [];
-    for await (const chunk of res.body) {
-      const b = chunk as Buffer;
-      bodyBytes += b.length;
-      run.where = `reading body (${bodyBytes} bytes received)`;
-      // Leaving the loop destroys the body stream; the Client is destroyed when the run ends,
-      // taking the socket with it, so an endless body cannot keep us reading.
-      if (bodyBytes > maxBody) fail('body_too_large', `response body exceeds ${maxBody} bytes; stopped reading`);
-      chunks.push(b);
+    const body = await readBody(res.body, maxBody, (b, total) => {
+      bodyBytes = total;
+      run.where = `reading body (${total} bytes received)`;
       req.onChunk?.(b, performance.now() - sentAt);
-    }
-    return { statusCode: res.statusCode, headers: res.headers, body: Buffer.concat(chunks), sentAt };
+    });
+    return { statusCode: res.statusCode, headers: res.headers, body, sentAt };
   } catch (err) {
     if (err instanceof ProbeFailure || run.over) throw err;
     throw new ProbeFailure(classify(err, stage, host, port, bodyBytes));
   }
+}
+
+/**
+ * The body, from 'data' events rather than an async iterator (its promises and end-of-stream
+ * watcher are a few KB per check); `onChunk` hears each chunk kept and the total so far. Past `max`
+ * bytes it fails as body_too_large and destroys the stream, so an endless body stops here; the
+ * Client, destroyed when the run ends, takes the socket with it.
+ */
+function readBody(body: Readable, max: number, onChunk: (chunk: Buffer, total: number) => void): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const settle = (err?: unknown) => {
+      body.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
+      if (err === undefined) resolve(Buffer.concat(chunks, total));
+      else reject(err);
+    };
+    const onData = (b: Buffer) => {
+      total += b.length;
+      try {
+        if (total > max) fail('body_too_large', `response body exceeds ${max} bytes; stopped reading`);
+        chunks.push(b);
+        onChunk(b, total);
+      } catch (err) {
+        settle(err);
+        body.destroy();
+      }
+    };
+    const onEnd = () => settle();
+    const onError = (err: Error) => settle(err);
+    // Destroyed with neither an end nor an error (as the for-await loop's premature close).
+    const onClose = () => settle(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    body.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
+  });
 }
 
 /** Sorts an undici error into a failure kind from the stage it happened in and what it says. */

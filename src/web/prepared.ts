@@ -54,7 +54,9 @@ export async function prepare(body: string | Buffer, contentType: string, cache?
       },
     }),
   ]);
-  return { body: buf, gzip: gz, br, etag, contentType };
+  // zlib hands back a view into its 16 KB output chunk, which stays allocated as long as the view:
+  // exact-size copies keep ~45 MB less alive for the ~4,000 responses of a 10,000-monitor page.
+  return { body: buf, gzip: Buffer.from(gz), br: Buffer.from(br), etag, contentType };
 }
 
 export class PreparedSet {

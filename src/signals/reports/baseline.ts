@@ -105,10 +105,16 @@ export class SeasonalDetector {
     this.clip = o.clip ?? 3;
     this.warmup = o.warmup ?? 20;
     this.z0 = o.z0 ?? 3;
-    this.ring = WEEK_H * (this.weeks + 1);
-    this.hourOf = new Float64Array(this.ring).fill(NaN);
-    this.means = new Float64Array(this.ring);
-    this.spreads = new Float64Array(this.ring);
+    // The oldest hour ever read is `weeks` weeks (at least the 7 days of the hour-of-day median)
+    // before the hour before the open one: a ring one slot longer is enough, and an hour found in it
+    // is the hour asked for (hourOf), so a longer ring would change nothing but the memory: with
+    // one week, as per-monitor latency keeps, 170 slots instead of 336, 40 MB less at 10,000 monitors.
+    // One buffer for the three columns: one allocation per detector, not three.
+    this.ring = WEEK_H * this.weeks + 2;
+    const buf = new ArrayBuffer(this.ring * 3 * Float64Array.BYTES_PER_ELEMENT);
+    this.hourOf = new Float64Array(buf, 0, this.ring).fill(NaN);
+    this.means = new Float64Array(buf, this.ring * 8, this.ring);
+    this.spreads = new Float64Array(buf, this.ring * 16, this.ring);
   }
 
   /** What is expected at time t (epoch ms), from what was seen before. */
