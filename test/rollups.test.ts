@@ -4,7 +4,8 @@ import { describe, it } from 'node:test';
 import type { Entities, MonitorEntity } from '../src/config/schema.js';
 import type { Observation } from '../src/core/observation.js';
 import { ManualClock } from '../src/core/time.js';
-import { applyRetention, DEFAULT_RETENTION, pruneObservations } from '../src/store/retention.js';
+import { compactObservations } from '../src/store/chunks.js';
+import { applyRetention, DEFAULT_RETENTION } from '../src/store/retention.js';
 import { DAY_MS, dayBars, latencyQuantile, mergeInto, rollupProgress, rollupSeries, runRollups, uptimeBars, type Rollup } from '../src/store/rollups.js';
 import { StorageJob } from '../src/store/storage-job.js';
 import type { Store } from '../src/store/store.js';
@@ -156,34 +157,30 @@ forEachEngine('uptimeBars: 90 per-day bars per monitor or component, from the da
   assert.deepEqual(dayBars(comps.get('acme/web')!).map((b) => b.uptime), [null, null, null]);
 });
 
-forEachEngine('retention: old raw rows go once rolled up, in batches; rollups past their time go too', async (env) => {
+forEachEngine('retention: raw history goes by compacted hours once rolled up; rollups past their time go too', async (env) => {
   const store = await setup(env.open);
   await store.recordObservations(fixture());
-  const cutoff = DAY0 + DAY_MS; // day 0's raw rows are old
-  // Nothing is rolled up yet: nothing may be deleted.
-  assert.equal((await pruneObservations(store.db, cutoff)).deleted, 0);
-  await rollAll(store);
-  const r = await pruneObservations(store.db, cutoff, { batch: 2 });
-  assert.equal(r.deleted, 4);
-  assert.equal(r.more, false);
-  assert.equal((await store.recentObservations('acme/api/us', 10)).length, 2);
-  assert.equal((await store.recentObservations('acme/api/eu', 10)).length, 2);
-  // Bounded: one batch of 1 per call.
-  await store.recordObservations([obs('acme/api/us', DAY0 + 2 * DAY_MS, true, 5)]);
-  await rollAll(store);
-  const bounded = await pruneObservations(store.db, DAY0 + 3 * DAY_MS, { batch: 1, maxBatches: 1 });
-  assert.deepEqual([bounded.deleted, bounded.more], [1, true]);
-
-  // Rollups: minute blocks that ended more than a day ago go (hours 0 and 1 of day 0); hour and day rollups stay.
   const now = DAY0 + 2 * DAY_MS;
-  const run = await applyRetention(store.db, { ...DEFAULT_RETENTION, minuteMs: DAY_MS }, { now });
+  // Nothing is rolled up yet: nothing is compacted, so nothing can be deleted.
+  assert.equal((await compactObservations(store.db, { now })).observations, 0);
+  await rollAll(store);
+  assert.equal((await compactObservations(store.db, { now })).observations, 8);
+  // The minute and hour rollups came with the compaction, the same as summed from the rows before.
+  assert.deepEqual((await rollupSeries(store.db, 'acme/api/us', 'minute', DAY0, now)).map((m) => m.count), [2, 1, 1, 2]);
+  assert.deepEqual((await rollupSeries(store.db, 'acme/api/us', 'hour', DAY0, now)).map((h) => h.count), [3, 1, 2]);
+
+  // Raw kept 1 day (by whole hours), minute rollups 1 day: day 0 goes from both; hour and day rollups stay.
+  const run = await applyRetention(store.db, { ...DEFAULT_RETENTION, rawMs: DAY_MS, minuteMs: DAY_MS }, { now });
+  assert.equal(run.chunks, 2, 'the two hours of day 0 that had checks');
   assert.equal(run.rollups.minute, 2);
   assert.equal(run.rollups.hour, 0);
-  assert.equal((await rollupSeries(store.db, 'acme/api/us', 'minute', 0, now + DAY_MS)).length, 2);
-  assert.equal((await rollupSeries(store.db, 'acme/api/us', 'day', 0, now + DAY_MS)).length, 3);
+  assert.equal((await store.recentObservations('acme/api/us', 10)).length, 2);
+  assert.equal((await store.recentObservations('acme/api/eu', 10)).length, 2);
+  assert.equal((await rollupSeries(store.db, 'acme/api/us', 'minute', 0, now + DAY_MS)).length, 1);
+  assert.equal((await rollupSeries(store.db, 'acme/api/us', 'hour', 0, now + DAY_MS)).length, 3);
   // The bars still show the deleted raw day.
   const bars = await uptimeBars(store.db, { monitorIds: ['acme/api/us'] }, { now, days: 3 });
-  assert.deepEqual([...bars.get('acme/api/us')!.count], [4, 2, 1]);
+  assert.deepEqual([...bars.get('acme/api/us')!.count], [4, 2, 0]);
 });
 
 forEachEngine('storage job: runs on the clock, rolls up and applies retention', async (env) => {

@@ -5,15 +5,18 @@
 //
 // `observations` stays the write buffer: checks are inserted there as they finish (cheap, indexed,
 // exact), and readers see both (recentObservations). The compaction moves only rows the rollup job
-// has counted (id <= its watermark) and whose hour ended a grace period ago; a row arriving later
-// for a compacted hour simply makes a second chunk for that hour, which readers merge. Each batch is
-// one transaction that inserts the chunks and deletes their rows, so a crash loses or doubles nothing.
+// has counted into the day rollups (id <= its watermark) and whose hour ended a grace period ago; a
+// row arriving later for a compacted hour simply makes a second chunk for that hour, which readers
+// merge. Each batch is one transaction that inserts the chunks, adds the rows into the minute and
+// hour rollup blocks, and deletes the rows, so a crash loses or doubles nothing.
 //
 // Stored precision: phases in 10 µs units (bytes.ts); everything else exactly.
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import { ERROR_KINDS, type ErrorKind, type Observation } from '../core/observation.js';
 import { BlobError, ByteReader, ByteWriter, fromUnits, toUnits } from './bytes.js';
 import { CorruptRowError, toObservation } from './rows.js';
+import { addToBlocks } from './rollup-blocks.js';
+import { mergeInto, minuteRollups, RESOLUTION_MS } from './rollup-values.js';
 import { rollupProgress } from './rollups.js';
 import type { Database, ObservationChunkTable, ObservationTable } from './schema.js';
 
@@ -160,15 +163,15 @@ export interface CompactOptions {
   now: number;
   /** An hour is compacted this long after it ended, so late checks still find their rows. Default 5 min. */
   graceMs?: number;
-  /** Rows per transaction (default 50,000). */
+  /** Rows per transaction (default 10,000: each batch is a short synchronous stretch on SQLite). */
   batch?: number;
   maxBatches?: number;
 }
 
 /** Moves counted rows of finished hours into chunks, in bounded transactions. */
 export async function compactObservations(db: Kysely<Database>, opts: CompactOptions): Promise<CompactRun> {
-  const batch = opts.batch ?? 50_000;
-  const maxBatches = opts.maxBatches ?? 100;
+  const batch = opts.batch ?? 10_000;
+  const maxBatches = opts.maxBatches ?? 200;
   const before = hourOf(opts.now - (opts.graceMs ?? 5 * 60_000));
   const doneId = (await rollupProgress(db))?.doneId ?? 0;
   const run: CompactRun = { observations: 0, chunks: 0, more: false };
@@ -212,6 +215,9 @@ async function compactBatch(trx: Transaction<Database>, before: number, doneId: 
     data: encodeObservations(g.map(toObservation)),
   }));
   for (let i = 0; i < chunks.length; i += 500) await trx.insertInto('observation_chunks').values(chunks.slice(i, i + 500)).execute();
+  const minutes = minuteRollups(groups.flat().map((r) => ({ monitorId: r.monitor_id, at: r.at, ok: r.ok === 1, degraded: r.degraded === 1, totalMs: r.total_ms })));
+  await addToBlocks(trx, 'minute', minutes);
+  await addToBlocks(trx, 'hour', mergeInto(minutes, RESOLUTION_MS.hour));
   const ids = groups.flat().map((r) => r.id);
   for (let i = 0; i < ids.length; i += 5000) await trx.deleteFrom('observations').where('id', 'in', ids.slice(i, i + 5000)).execute();
   return { observations: ids.length, chunks: chunks.length };

@@ -1,11 +1,11 @@
-// Retention: raw observations (rows and chunks) are deleted once older than their retention time
-// and rolled up; rollups are deleted per resolution once older than theirs. Deletes go in bounded
+// Retention: raw observations (as chunks, once compacted and rolled up) are deleted once older than
+// their retention time; rollups are deleted per resolution once older than theirs. Deletes go in bounded
 // batches (a few thousand rows per statement, short transactions) so a large backlog never holds a
 // long lock.
 import { sql, type Kysely } from 'kysely';
 import { CHUNK_MS } from './chunks.js';
 import { BLOCK_MS } from './rollup-blocks.js';
-import { rollupProgress, type Resolution } from './rollups.js';
+import type { Resolution } from './rollups.js';
 import type { Database } from './schema.js';
 
 export interface RetentionPolicy {
@@ -23,8 +23,7 @@ export const DAY = 86_400_000;
 export const DEFAULT_RETENTION: RetentionPolicy = { rawMs: 7 * DAY, minuteMs: 2 * DAY, hourMs: 90 * DAY, dayMs: 400 * DAY, reportsMs: 7 * DAY, reportCountsMs: 42 * DAY };
 
 export interface RetentionRun {
-  /** Raw rows deleted (those not compacted into chunks, e.g. with a retention under an hour). */
-  observations: number;
+  /** Raw observations leave their rows only as chunks (chunks.ts); chunks past the raw retention go. */
   chunks: number;
   /** Day rows, minute and hour blocks deleted. */
   rollups: Record<Resolution, number>;
@@ -46,23 +45,13 @@ export interface RetentionOptions {
 }
 
 /**
- * Deletes raw observations older than the cutoff that the rollup job has already counted.
- *
+ * Deletes crowd reports (reporter hashes, comments) older than the cutoff; their minute counts stay.
  * Batches take the oldest rows by id (the primary key, so each batch reads `batch` rows and no
- * more, without an index on `at`) and delete those of them that are old enough; ids follow write
- * order, which follows time. A batch with nothing old enough ends the pass.
+ * more) and delete those of them that are old enough; ids follow write order, which follows time.
+ * A batch with nothing old enough ends the pass.
  */
-export async function pruneObservations(db: Kysely<Database>, cutoff: number, opts: { batch?: number; maxBatches?: number } = {}): Promise<{ deleted: number; more: boolean }> {
-  const doneId = (await rollupProgress(db))?.doneId ?? 0;
-  return pruneOldestById(db, 'observations', cutoff, doneId, opts);
-}
-
-/** Deletes crowd reports (reporter hashes, comments) older than the cutoff; their minute counts stay. */
-export function pruneReports(db: Kysely<Database>, cutoff: number, opts: { batch?: number; maxBatches?: number } = {}): Promise<{ deleted: number; more: boolean }> {
-  return pruneOldestById(db, 'reports', cutoff, Number.MAX_SAFE_INTEGER, opts);
-}
-
-async function pruneOldestById(db: Kysely<Database>, table: 'observations' | 'reports', cutoff: number, maxId: number, opts: { batch?: number; maxBatches?: number }): Promise<{ deleted: number; more: boolean }> {
+export async function pruneReports(db: Kysely<Database>, cutoff: number, opts: { batch?: number; maxBatches?: number } = {}): Promise<{ deleted: number; more: boolean }> {
+  const table = 'reports';
   const batch = opts.batch ?? 5000;
   const maxBatches = opts.maxBatches ?? 200;
   let deleted = 0;
@@ -71,7 +60,7 @@ async function pruneOldestById(db: Kysely<Database>, table: 'observations' | 're
       .deleteFrom(table)
       .where('id', 'in', (eb) =>
         eb
-          .selectFrom(eb.selectFrom(table).select(['id', 'at']).where('id', '<=', maxId).orderBy('id').limit(batch).as('oldest'))
+          .selectFrom(eb.selectFrom(table).select(['id', 'at']).orderBy('id').limit(batch).as('oldest'))
           .select('oldest.id')
           .where('oldest.at', '<', cutoff),
       )
@@ -112,7 +101,6 @@ export function pruneRollups(db: Kysely<Database>, resolution: Resolution, cutof
 }
 
 export async function applyRetention(db: Kysely<Database>, policy: RetentionPolicy, opts: RetentionOptions): Promise<RetentionRun> {
-  const raw = await pruneObservations(db, opts.now - policy.rawMs, opts);
   const chunks = await pruneChunks(db, opts.now - policy.rawMs);
   const reports = await pruneReports(db, opts.now - policy.reportsMs, opts);
   const rollups: Record<Resolution, number> = { minute: 0, hour: 0, day: 0 };
@@ -125,7 +113,7 @@ export async function applyRetention(db: Kysely<Database>, policy: RetentionPoli
     reportCounts += Number((await db.deleteFrom('report_minutes').where('minute', '<', minute).executeTakeFirst()).numDeletedRows);
     reportCounts += Number((await db.deleteFrom('report_rejections').where('minute', '<', minute).executeTakeFirst()).numDeletedRows);
   }
-  return { observations: raw.deleted, chunks, rollups, reports: reports.deleted, reportCounts, more: raw.more || reports.more };
+  return { chunks, rollups, reports: reports.deleted, reportCounts, more: reports.more };
 }
 
 /**

@@ -23,6 +23,36 @@ export interface Rollup {
   histogram: number[];
 }
 
+/** What a rollup needs of a check. */
+export interface Checked {
+  monitorId: string;
+  at: number;
+  ok: boolean;
+  degraded: boolean;
+  totalMs: number;
+}
+
+/** Checks summed per monitor and minute. Latency counts successful checks only. */
+export function minuteRollups(checks: Iterable<Checked>): Rollup[] {
+  const out = new Map<string, Rollup>();
+  for (const c of checks) {
+    const bucket = c.at - (((c.at % 60_000) + 60_000) % 60_000);
+    const key = `${c.monitorId}\u0000${bucket}`;
+    let r = out.get(key);
+    if (!r) out.set(key, (r = { monitorId: c.monitorId, bucket, count: 0, okCount: 0, degradedCount: 0, latencySumMs: 0, latencyMinMs: null, latencyMaxMs: null, histogram: new Array<number>(LATENCY_BOUNDS_MS.length + 1).fill(0) }));
+    r.count++;
+    if (c.degraded) r.degradedCount++;
+    if (!c.ok) continue;
+    r.okCount++;
+    r.latencySumMs += c.totalMs;
+    r.latencyMinMs = Math.min(r.latencyMinMs ?? Infinity, c.totalMs);
+    r.latencyMaxMs = Math.max(r.latencyMaxMs ?? -Infinity, c.totalMs);
+    const i = LATENCY_BOUNDS_MS.findIndex((b) => c.totalMs <= b);
+    r.histogram[i < 0 ? LATENCY_BOUNDS_MS.length : i]! += 1;
+  }
+  return [...out.values()];
+}
+
 /** Folds rollups into coarser buckets of `ms`. */
 export function mergeInto(list: Rollup[], ms: number): Rollup[] {
   const out = new Map<string, Rollup>();

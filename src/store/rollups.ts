@@ -1,10 +1,15 @@
 // Rollups: raw observations summed per minute, hour and UTC day, so history outlives the raw rows
-// (kept only for the retention time, see retention.ts) and the 90-day bars read a few rows. Day
-// rollups are rows of `rollups_day`; minute and hour rollups are blocks (rollup-blocks.ts).
+// (kept only for the retention time, see retention.ts) and the 90-day bars read a few rows.
+//
+// Day rollups, which the status page's bars read, follow the rows every minute. Minute and hour
+// rollups are blocks (rollup-blocks.ts), written once per monitor-hour when the hour's rows are
+// compacted into a chunk (chunks.ts), in the same transaction as the move: rewriting 20,000
+// compressed blocks every minute at 10,000 monitors stalled the process for a second. Until then
+// rollupSeries sums the rows themselves.
 //
 // The job walks observations by id, not by time: a check's row is written after it ends, so rows
 // arrive slightly out of `at` order, and an id watermark counts each row exactly once however late
-// it came. Each batch is one transaction that adds the batch's sums into the three resolutions and moves
+// it came. Each batch is one transaction that adds the batch's sums into the day rollups and moves
 // the watermark (rollup_progress), so a crash at any point leaves either the whole batch counted or
 // none of it: the job is idempotent and resumes where it stopped.
 //
@@ -15,7 +20,7 @@
 import { PostgresAdapter, sql, type Kysely, type Transaction } from 'kysely';
 import type { Engine } from './db.js';
 import { addToBlocks, blockSeries } from './rollup-blocks.js';
-import { DAY_MS, LATENCY_BOUNDS_MS, mergeInto, RESOLUTION_MS, RESOLUTIONS, type Resolution, type Rollup } from './rollup-values.js';
+import { type Checked, DAY_MS, LATENCY_BOUNDS_MS, mergeInto, mergeRollup, minuteRollups, RESOLUTION_MS, RESOLUTIONS, type Resolution, type Rollup } from './rollup-values.js';
 import type { Database, RollupTable } from './schema.js';
 
 export { DAY_MS, LATENCY_BOUNDS_MS, RESOLUTION_MS, RESOLUTIONS, latencyQuantile, mergeInto, mergeRollup, type Resolution, type Rollup } from './rollup-values.js';
@@ -98,50 +103,14 @@ export async function runRollups(db: Kysely<Database>, engine: Engine, opts: Rol
   return run;
 }
 
-/** Adds observations with from < id <= to into the three rollup tables. */
+/** Adds observations with from < id <= to into the day rollups. */
 async function rollupRange(trx: Transaction<Database>, engine: Engine, from: number, to: number): Promise<number> {
-  const okLatency = sql<number>`case when ok = 1 then total_ms end`;
-  const hist = LATENCY_BOUNDS_MS.map((b, i) => {
-    const lower = i === 0 ? sql`` : sql` and total_ms > ${sql.lit(LATENCY_BOUNDS_MS[i - 1]!)}`;
-    return sql<number>`sum(case when ok = 1${lower} and total_ms <= ${sql.lit(b)} then 1 else 0 end)`.as(H[i]!);
-  });
-  const last = LATENCY_BOUNDS_MS.length;
-  hist.push(sql<number>`sum(case when ok = 1 and total_ms > ${sql.lit(LATENCY_BOUNDS_MS[last - 1]!)} then 1 else 0 end)`.as(H[last]!));
-  const minuteExpr = sql<number>`at - at % 60000`;
-  const rows = await trx
-    .selectFrom('observations')
-    .select([
-      'monitor_id',
-      minuteExpr.as('bucket'),
-      sql<number>`count(*)`.as('count'),
-      sql<number>`sum(ok)`.as('ok_count'),
-      sql<number>`sum(degraded)`.as('degraded_count'),
-      sql<number>`coalesce(sum(${okLatency}), 0)`.as('latency_sum_ms'),
-      sql<number | null>`min(${okLatency})`.as('latency_min_ms'),
-      sql<number | null>`max(${okLatency})`.as('latency_max_ms'),
-      ...hist,
-    ])
-    .where('id', '>', from)
-    .where('id', '<=', to)
-    .groupBy(['monitor_id', minuteExpr])
-    .execute();
-  const minutes: Rollup[] = rows.map((r) => {
-    const row = r as unknown as Record<string, number | string | null>;
-    return {
-      monitorId: String(row.monitor_id),
-      bucket: Number(row.bucket),
-      count: Number(row.count),
-      okCount: Number(row.ok_count),
-      degradedCount: Number(row.degraded_count),
-      latencySumMs: Number(row.latency_sum_ms),
-      latencyMinMs: row.latency_min_ms === null ? null : Number(row.latency_min_ms),
-      latencyMaxMs: row.latency_max_ms === null ? null : Number(row.latency_max_ms),
-      histogram: H.map((h) => Number(row[h] ?? 0)),
-    };
-  });
-  await addRollups(trx, engine, minutes);
-  return minutes.reduce((n, r) => n + r.count, 0);
+  const rows = await trx.selectFrom('observations').select(['monitor_id', 'at', 'ok', 'degraded', 'total_ms']).where('id', '>', from).where('id', '<=', to).execute();
+  await addRollups(trx, engine, minuteRollups(rows.map(checked)), ['day']);
+  return rows.length;
 }
+
+const checked = (r: { monitor_id: string; at: number; ok: number; degraded: number; total_ms: number }): Checked => ({ monitorId: r.monitor_id, at: r.at, ok: r.ok === 1, degraded: r.degraded === 1, totalMs: r.total_ms });
 
 /** Adds per-minute sums into the minute, hour and day rollups (one call = part of one transaction). */
 export async function addRollups(trx: Kysely<Database> | Transaction<Database>, engine: Engine, minutes: Rollup[], resolutions: readonly Resolution[] = RESOLUTIONS): Promise<void> {
@@ -209,9 +178,24 @@ export function rollupFromRow(r: RollupTable): Rollup {
   };
 }
 
-/** One monitor's rollups at a resolution, oldest first, for buckets in [from, to). */
+/**
+ * One monitor's rollups at a resolution, oldest first, for buckets in [from, to). Minute and hour
+ * rollups are written when an hour is compacted (chunks.ts); the hours still in rows are summed here.
+ */
 export async function rollupSeries(db: Kysely<Database>, monitorId: string, resolution: Resolution, from: number, to: number): Promise<Rollup[]> {
-  if (resolution !== 'day') return blockSeries(db, monitorId, resolution, from, to);
+  if (resolution !== 'day') {
+    const stored = await blockSeries(db, monitorId, resolution, from, to);
+    const rows = await db.selectFrom('observations').select(['monitor_id', 'at', 'ok', 'degraded', 'total_ms']).where('monitor_id', '=', monitorId).where('at', '>=', from).where('at', '<', to).execute();
+    const minutes = minuteRollups(rows.map(checked));
+    const fresh = resolution === 'minute' ? minutes : mergeInto(minutes, RESOLUTION_MS.hour);
+    const byBucket = new Map(stored.map((r) => [r.bucket, r]));
+    for (const r of fresh) {
+      const cur = byBucket.get(r.bucket);
+      if (cur) mergeRollup(cur, r); // late checks of an hour already compacted
+      else byBucket.set(r.bucket, r);
+    }
+    return [...byBucket.values()].filter((r) => r.bucket >= from && r.bucket < to).sort((a, b) => a.bucket - b.bucket);
+  }
   const rows = await db
     .selectFrom('rollups_day')
     .selectAll()

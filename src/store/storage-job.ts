@@ -63,7 +63,7 @@ export class StorageJob {
     if (store.closed) return;
     const now = clock.now();
     const rollup = await runRollups(store.db, store.engine, { now, maxBatches: 50 });
-    const compaction = await compactObservations(store.db, { now, maxBatches: 20 });
+    const compaction = await compactObservations(store.db, { now, maxBatches: 50 });
     const pruneRollups = now - this.lastRollupPrune >= (this.opts.rollupPruneEveryMs ?? 3_600_000);
     const retention = await applyRetention(store.db, policy, { now, rollups: pruneRollups });
     if (pruneRollups) {
