@@ -82,14 +82,17 @@ forEachEngine('a failing target moves its component to major outage, partial whi
     assert.ok(major >= 0 && history.slice(0, major).every((s) => s === 'partial_outage'), history.join(' → '));
     assert.deepEqual(history.slice(major), ['major_outage', 'partial_outage', 'operational']);
 
-    // Prepared responses: conditional requests and compression.
-    const r1 = await request(`${base}/api/v2/status.json`, { headers: { 'accept-encoding': 'gzip' } });
+    // Prepared responses: conditional requests and compression (bodies under 1 KB go as they are).
+    const r1 = await request(`${base}/`, { headers: { 'accept-encoding': 'gzip' } });
     assert.equal(r1.headers['content-encoding'], 'gzip');
     const etag = r1.headers.etag as string;
-    assert.equal(JSON.parse(gunzipSync(Buffer.from(await r1.body.arrayBuffer())).toString()).status.indicator, 'none');
-    const r2 = await request(`${base}/api/v2/status.json`, { headers: { 'if-none-match': etag } });
+    assert.match(gunzipSync(Buffer.from(await r1.body.arrayBuffer())).toString(), /<html/);
+    const r2 = await request(`${base}/`, { headers: { 'if-none-match': etag } });
     assert.equal(r2.statusCode, 304);
     await r2.body.dump();
+    const small = await request(`${base}/api/v2/status.json`, { headers: { 'accept-encoding': 'gzip, br' } });
+    assert.equal(small.headers['content-encoding'], undefined);
+    assert.equal(((await small.body.json()) as { status: { indicator: string } }).status.indicator, 'none');
   } finally {
     await vigie.stop();
     await new Promise((r) => t.server.close(r));

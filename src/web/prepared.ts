@@ -9,10 +9,14 @@ import { brotliCompress, constants, gzip } from 'node:zlib';
 const gzipAsync = promisify(gzip);
 const brotliAsync = promisify(brotliCompress);
 
+/** Below this, bodies are served as they are (they fit one packet either way), as nginx's gzip_min_length. */
+export const MIN_COMPRESS = 1024;
+
 export interface Prepared {
   body: Buffer;
-  gzip: Buffer;
-  br: Buffer;
+  /** Both absent for bodies under MIN_COMPRESS: at 10,000 monitors that is thousands of badges per publish. */
+  gzip?: Buffer;
+  br?: Buffer;
   /** Strong validator of the identity bytes; the compressed forms carry it with a suffix. */
   etag: string;
   contentType: string;
@@ -43,6 +47,7 @@ export async function prepare(body: string | Buffer, contentType: string, cache?
   const etag = createHash('sha1').update(contentType).update('\0').update(buf).digest('base64url').slice(0, 22);
   const hit = cache?.get(etag);
   if (hit) return hit;
+  if (buf.length < MIN_COMPRESS) return { body: buf, etag, contentType };
   // Windows no larger than the body: the output is the same, and each compression's native state
   // shrinks from ~0.3 MB (gzip) and several MB (brotli) to what a small body needs. A publish at
   // 10,000 monitors compresses thousands of small bodies, and that state was most of its memory.

@@ -166,7 +166,7 @@ export class WebServer {
 
   private write(e: Entry, req: IncomingMessage, res: ServerResponse, vary: string, setCookie: string | undefined): void {
     const { p } = e;
-    const enc = pickEncoding(req.headers['accept-encoding'] as string | undefined);
+    const enc = p.br && p.gzip ? pickEncoding(req.headers['accept-encoding'] as string | undefined) : 'identity';
     const headers: Record<string, string | number> = { ...e.headers, etag: etagFor(p, enc), vary };
     // The cookie-setting answer is this visitor's own: no shared cache may keep it.
     if (setCookie) Object.assign(headers, { 'set-cookie': setCookie, 'cache-control': 'private, no-cache' });
@@ -176,7 +176,7 @@ export class WebServer {
       res.end();
       return;
     }
-    const body = enc === 'br' ? p.br : enc === 'gzip' ? p.gzip : p.body;
+    const body = (enc === 'br' ? p.br : enc === 'gzip' ? p.gzip : undefined) ?? p.body;
     if (enc !== 'identity') headers['content-encoding'] = enc;
     headers['content-length'] = body.length;
     res.writeHead(e.status, headers);
