@@ -2,6 +2,7 @@
 // on a generated minute series with a daily rhythm and noise, ISO-like timestamps, decimals.
 //
 //   node dist/bench/detect-cli.js [--quick] [--rows N]
+import { runMain } from './lib/proc.js';
 import { spawn } from 'node:child_process';
 import { createWriteStream, openSync, closeSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
@@ -72,7 +73,4 @@ async function main() {
   process.stdout.write(`vigie detect scored ${ROWS.toLocaleString('en')} rows (${result.input_mb} MB) in ${result.best_ms} ms best of ${runs.length}, process start included: ${result.rows_per_s.toLocaleString('en')} rows/s.\n`);
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+runMain(() => main());

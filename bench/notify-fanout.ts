@@ -4,6 +4,7 @@
 //
 //   node dist/bench/notify-fanout.js [--quick] [--subscribers N] [--concurrency C]
 // SQLite in a temp directory; DATABASE_URL=postgres://… to run it on PostgreSQL.
+import { runMain } from './lib/proc.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -117,7 +118,4 @@ async function main() {
   }
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exitCode = 1;
-});
+runMain(() => main());

@@ -9,6 +9,7 @@
 // per-prefix limits (defaults) rarely meet. The hashcash is on at difficulty 4 (16 hashes a report,
 // solved here); the default is 16. "None lost" is checked report by report: the bench knows the salt,
 // recomputes each acknowledged reporter's hash and looks for it in the store.
+import { runMain } from './lib/proc.js';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -239,10 +240,7 @@ async function generate(d: { origin: string; ch: { challenge: string; difficulty
 }
 
 if (isMainThread) {
-  main().catch((err) => {
-    console.error(err);
-    process.exit(1);
-  });
+  runMain(() => main());
 } else {
   generate(workerData).then((r) => parentPort!.postMessage(r));
 }

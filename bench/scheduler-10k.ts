@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { boundHeapGrowth, createVigie } from '../src/app.js';
 import { configSchema } from '../src/config/schema.js';
-import { arg, cpuSeconds, flag, percentile, rssBytes } from './lib/proc.js';
+import { arg, cpuSeconds, flag, percentile, rssBytes, runMain } from './lib/proc.js';
 import { startTarget } from './lib/target.js';
 
 interface Params {
@@ -246,13 +246,7 @@ async function main(): Promise<void> {
 const round = (v: number, d = 1) => Math.round(v * 10 ** d) / 10 ** d;
 
 if (flag('child')) {
-  child(JSON.parse(process.env.VIGIE_BENCH_PARAMS!) as Params).catch((err) => {
-    console.error(err);
-    process.exit(1);
-  });
+  runMain(() => child(JSON.parse(process.env.VIGIE_BENCH_PARAMS!) as Params));
 } else {
-  main().catch((err) => {
-    console.error(err);
-    process.exit(1);
-  });
+  runMain(() => main());
 }

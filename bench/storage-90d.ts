@@ -29,7 +29,7 @@ import { StorageJob } from '../src/store/storage-job.js';
 import { ManualClock } from '../src/core/time.js';
 import { seededRandom as rng } from '../src/core/random.js';
 import { addRollups, LATENCY_BOUNDS_MS, uptimeBars, type Rollup } from '../src/store/rollups.js';
-import { arg, flag } from './lib/proc.js';
+import { arg, flag, runMain } from './lib/proc.js';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -161,7 +161,7 @@ async function runEngine(engine: Engine, monitors: number, days: number, rawDays
           minutes.push(acc);
         }
       }
-      await store.db.transaction().execute((trx) => addRollups(trx, store.engine, minutes, ['hour', 'day']));
+      await store.db.transaction().execute((trx) => addRollups(trx, minutes, ['hour', 'day']));
     }
     const histSeconds = (performance.now() - tHist) / 1000;
 
@@ -259,7 +259,4 @@ async function main() {
   console.log(`  ${pass ? 'PASS' : 'FAIL'}`);
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+runMain(() => main());

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import { probeFor } from '../src/probes/registry.js';
-import { arg, cpuSeconds, flag } from './lib/proc.js';
+import { arg, cpuSeconds, flag, runMain } from './lib/proc.js';
 import { freePort, startTarget } from './lib/target.js';
 
 const BLACKBOX = ['/usr/bin/prometheus-blackbox-exporter', '/usr/local/bin/blackbox_exporter'].find((p) => existsSync(p));
@@ -157,13 +157,7 @@ const round = (v: number, d = 2) => Math.round(v * 10 ** d) / 10 ** d;
 
 if (flag('child')) {
   const [, , , url, seconds, concurrency] = process.argv;
-  vigieChild(url!, Number(seconds), Number(concurrency)).catch((err) => {
-    console.error(err);
-    process.exit(1);
-  });
+  runMain(() => vigieChild(url!, Number(seconds), Number(concurrency)));
 } else {
-  main().catch((err) => {
-    console.error(err);
-    process.exit(1);
-  });
+  runMain(() => main());
 }

@@ -17,7 +17,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { request } from 'undici';
-import { arg, flag, percentile } from './lib/proc.js';
+import { arg, flag, percentile, runMain } from './lib/proc.js';
 import { freePort, NGINX, spawnNginx } from './lib/target.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -222,7 +222,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+runMain(() => main());

@@ -28,3 +28,11 @@ export function arg(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 export const flag = (name: string) => process.argv.includes(`--${name}`);
+
+/** Runs a bench's entry point; any failure prints and exits 1, so a broken run never looks finished. */
+export function runMain(fn: () => Promise<unknown>): void {
+  fn().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

@@ -37,7 +37,10 @@ export function createHttpClient(opts: HttpClientOptions = {}): HttpClient {
   return {
     async post(url, body, headers, timeoutMs, signal) {
       // An address written in the URL is never looked up: it is checked here instead.
-      if (opts.publicOnly && isPrivateHost(new URL(url).hostname)) return { ok: false, permanent: true, error: `${new URL(url).hostname} is a private address: public subscriptions may not reach it` };
+      if (opts.publicOnly) {
+        const host = new URL(url).hostname;
+        if (isPrivateHost(host)) return { ok: false, permanent: true, error: `${host} is a private address: public subscriptions may not reach it` };
+      }
       const ac = new AbortController();
       const timer = setTimeout(() => ac.abort(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
       const onAbort = () => ac.abort(signal?.reason);

@@ -15,9 +15,8 @@ import type { Kysely, Selectable, Transaction } from 'kysely';
 import { ERROR_KINDS, type ErrorKind, type Observation } from '../core/observation.js';
 import { BlobError, ByteReader, ByteWriter, fromUnits, toUnits } from './bytes.js';
 import { CorruptRowError, toObservation } from './rows.js';
-import { addToBlocks } from './rollup-blocks.js';
-import { mergeInto, minuteRollups, RESOLUTION_MS } from './rollup-values.js';
-import { rollupProgress } from './rollups.js';
+import { minuteRollups } from './rollup-values.js';
+import { addRollups, checked, rollupProgress } from './rollups.js';
 import type { Database, ObservationChunkTable, ObservationTable } from './schema.js';
 
 export const CHUNK_MS = 3_600_000;
@@ -215,9 +214,7 @@ async function compactBatch(trx: Transaction<Database>, before: number, doneId: 
     data: encodeObservations(g.map(toObservation)),
   }));
   for (let i = 0; i < chunks.length; i += 500) await trx.insertInto('observation_chunks').values(chunks.slice(i, i + 500)).execute();
-  const minutes = minuteRollups(groups.flat().map((r) => ({ monitorId: r.monitor_id, at: r.at, ok: r.ok === 1, degraded: r.degraded === 1, totalMs: r.total_ms })));
-  await addToBlocks(trx, 'minute', minutes);
-  await addToBlocks(trx, 'hour', mergeInto(minutes, RESOLUTION_MS.hour));
+  await addRollups(trx, minuteRollups(groups.flat().map(checked)), ['minute', 'hour']);
   const ids = groups.flat().map((r) => r.id);
   for (let i = 0; i < ids.length; i += 5000) await trx.deleteFrom('observations').where('id', 'in', ids.slice(i, i + 5000)).execute();
   return { observations: ids.length, chunks: chunks.length };

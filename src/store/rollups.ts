@@ -86,7 +86,7 @@ export async function runRollups(db: Kysely<Database>, engine: Engine, opts: Rol
       const limit = engine === 'sqlite' || opts.upTo === 'all' ? currentMax : Math.min(p.seen_max_id, currentMax);
       const to = Math.min(limit, p.done_id + (opts.batchIds ?? ROLLUP_BATCH_IDS));
       let n = 0;
-      if (to > p.done_id) n = await rollupRange(trx, engine, p.done_id, to);
+      if (to > p.done_id) n = await rollupRange(trx, p.done_id, to);
       const last = to >= limit;
       await trx
         .updateTable('rollup_progress')
@@ -104,24 +104,26 @@ export async function runRollups(db: Kysely<Database>, engine: Engine, opts: Rol
 }
 
 /** Adds observations with from < id <= to into the day rollups. */
-async function rollupRange(trx: Transaction<Database>, engine: Engine, from: number, to: number): Promise<number> {
+async function rollupRange(trx: Transaction<Database>, from: number, to: number): Promise<number> {
   const rows = await trx.selectFrom('observations').select(['monitor_id', 'at', 'ok', 'degraded', 'total_ms']).where('id', '>', from).where('id', '<=', to).execute();
-  await addRollups(trx, engine, minuteRollups(rows.map(checked)), ['day']);
+  await addRollups(trx, minuteRollups(rows.map(checked)), ['day']);
   return rows.length;
 }
 
-const checked = (r: { monitor_id: string; at: number; ok: number; degraded: number; total_ms: number }): Checked => ({ monitorId: r.monitor_id, at: r.at, ok: r.ok === 1, degraded: r.degraded === 1, totalMs: r.total_ms });
+/** An observation row as the rollups read it. */
+export const checked = (r: { monitor_id: string; at: number; ok: number; degraded: number; total_ms: number }): Checked => ({ monitorId: r.monitor_id, at: r.at, ok: r.ok === 1, degraded: r.degraded === 1, totalMs: r.total_ms });
 
 /** Adds per-minute sums into the minute, hour and day rollups (one call = part of one transaction). */
-export async function addRollups(trx: Kysely<Database> | Transaction<Database>, engine: Engine, minutes: Rollup[], resolutions: readonly Resolution[] = RESOLUTIONS): Promise<void> {
+export async function addRollups(trx: Kysely<Database> | Transaction<Database>, minutes: Rollup[], resolutions: readonly Resolution[] = RESOLUTIONS): Promise<void> {
   for (const res of resolutions) {
     const merged = res === 'minute' ? minutes : mergeInto(minutes, RESOLUTION_MS[res]);
-    if (res === 'day') await upsertAdd(trx, engine, merged);
+    if (res === 'day') await upsertAdd(trx, merged);
     else await addToBlocks(trx, res, merged);
   }
 }
 
-async function upsertAdd(trx: Kysely<Database> | Transaction<Database>, engine: Engine, list: Rollup[]): Promise<void> {
+async function upsertAdd(trx: Kysely<Database> | Transaction<Database>, list: Rollup[]): Promise<void> {
+  const engine: Engine = trx.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
   const table = 'rollups_day';
   const least = engine === 'postgres' ? 'least' : 'min';
   const greatest = engine === 'postgres' ? 'greatest' : 'max';
