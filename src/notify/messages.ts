@@ -5,6 +5,7 @@ import { MESSAGES } from '../i18n/index.js';
 import type { ComponentStatus } from '../core/status.js';
 import type { ComponentStatusPayload, IncidentPayload, NotifyEvent } from '../store/outbox.js';
 import type { Locale, Message, MessageAction, PageInfo, Severity } from './types.js';
+import { escapeHtml as esc } from '../core/escape.js';
 
 // Status names come from the page's own translations, so a message and the page never disagree.
 const STATUS = { en: MESSAGES.en.status, fr: MESSAGES.fr.status } satisfies Record<Locale, Record<ComponentStatus, string>>;
@@ -173,8 +174,6 @@ export function buildMessage(i: BuildInput): Message {
     componentIds: ev.componentIds,
   };
 }
-
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** Plain text and HTML bodies for e-mail. */
 export function emailBodies(m: Message): { subject: string; text: string; html: string } {

@@ -36,16 +36,18 @@ const MIN = 60_000;
 const DAY_MIN = 1440;
 /** A restart longer than this starts the series afresh at now instead of replaying empty minutes. */
 const MAX_GAP_MIN = 6 * 7 * DAY_MIN;
+const NO_MINUTE = -(2 ** 31);
 
 /** One series of counts per minute, with what was expected of each closed minute (last 24 h). */
 export class MinuteSeries {
   readonly det = new SeasonalDetector({ direction: 'up', count: true });
   private open: number;
   private openCount = 0;
-  private readonly minuteOf = new Float64Array(DAY_MIN).fill(NaN);
-  private readonly counts = new Float64Array(DAY_MIN);
-  private readonly exp = new Float64Array(DAY_MIN);
-  private readonly spr = new Float64Array(DAY_MIN);
+  // Minute numbers need 32-bit integers (~29 M now); counts, expectations and spreads fit Float32.
+  private readonly minuteOf = new Int32Array(DAY_MIN).fill(NO_MINUTE);
+  private readonly counts = new Float32Array(DAY_MIN);
+  private readonly exp = new Float32Array(DAY_MIN);
+  private readonly spr = new Float32Array(DAY_MIN);
 
   constructor(startMinute: number) {
     this.open = startMinute;

@@ -3,6 +3,7 @@
 import type { ComponentStatus, Indicator } from '../../core/status.js';
 import { MESSAGES } from '../../i18n/index.js';
 import type { Snapshot, SnapshotBars } from '../snapshot.js';
+import { escapeHtml as esc } from '../../core/escape.js';
 
 const COLORS = { green: '#4c1', yellow: '#dfb317', orange: '#fe7d37', red: '#e05d44', blue: '#007ec6', grey: '#9f9f9f' } as const;
 
@@ -29,8 +30,6 @@ export function textWidth(s: string): number {
   for (const ch of s) w += charWidth(ch);
   return Math.round(w);
 }
-
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** A flat shields badge: grey label on the left, coloured value on the right. */
 export function badgeSvg(label: string, value: string, color: string): string {

@@ -20,7 +20,8 @@ export const PAGE_CSP = contentSecurityPolicy("'self'");
 export const SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'";
 
 export interface Resource {
-  body: string;
+  /** Pages are encoded as soon as rendered: a rendered string is a rope of pieces, several times its size. */
+  body: string | Buffer;
   type: string;
   /** Extra response headers (CSP, CORS). */
   headers?: Record<string, string>;
@@ -42,7 +43,7 @@ export function stateKey(s: Snapshot): string {
 }
 
 const CORS = { 'access-control-allow-origin': '*' };
-const html = (body: string, csp = PAGE_CSP): Resource => ({ body: '<!doctype html>' + body, type: HTML_TYPE, headers: { 'content-security-policy': csp, 'referrer-policy': 'same-origin' } });
+const html = (body: string, csp = PAGE_CSP): Resource => ({ body: Buffer.from('<!doctype html>' + body), type: HTML_TYPE, headers: { 'content-security-policy': csp, 'referrer-policy': 'same-origin' } });
 
 /** Renders of incident pages from the previous publish, by everything they show: unchanged incidents are not re-rendered. */
 export class RenderCache {

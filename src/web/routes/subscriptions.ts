@@ -10,6 +10,7 @@ import { signToken } from '../../notify/signing.js';
 import { SubscriptionError, type Subscriptions } from '../../notify/subscriptions.js';
 import type { NotifyWorker } from '../../notify/worker.js';
 import { type Authenticator, requireToken } from '../auth.js';
+import { escapeHtml as esc } from '../../core/escape.js';
 
 export interface SubscriptionRoutesOptions {
   subs: Subscriptions;
@@ -31,8 +32,6 @@ const subscribeBody = z.object({
   component: z.union([z.string(), z.array(z.string())]).optional().transform((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v])),
   locale: z.enum(['en', 'fr']).optional(),
 });
-
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 function page(reply: FastifyReply, code: number, title: string, heading: string, body: string) {
   return reply
