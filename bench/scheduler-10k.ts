@@ -4,8 +4,8 @@
 //
 // Vigie runs in a child process started through createVigie (src/app.ts) with a generated config
 // and a SQLite store in a temp dir: probes, scheduler, batched observation writes, detection, the
-// page and the rollup/retention job all run as in production, with the heap growth bound that
-// `vigie start` sets (boundHeapGrowth). This process only reads the child's CPU and RSS from /proc
+// page and the rollup/retention job all run as in production, with the heap sizing that
+// `vigie start` sets (src/cli/heap.ts). This process only reads the child's CPU and RSS from /proc
 // every second, and the child reports each check's start lag (planned vs actual start, exactly as
 // exported in vigie_scheduler_start_lag_seconds).
 //
@@ -15,6 +15,7 @@
 //            --expose-gc (reports memory after a forced GC at the end)
 //            --mem-breakdown (the child prints its memory by kind and V8 space every 5 s, to stderr)
 //            --heap-snapshot DIR (the child writes a heap snapshot once started and one at the end)
+import '../src/cli/heap.js'; // first, as in the `vigie` command: the child stands for `vigie start`
 import { fork } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -23,7 +24,7 @@ import v8 from 'node:v8';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
-import { boundHeapGrowth, createVigie } from '../src/app.js';
+import { createVigie } from '../src/app.js';
 import { configSchema } from '../src/config/schema.js';
 import { arg, cpuSeconds, flag, percentile, rssBytes, runMain } from './lib/proc.js';
 import { startTarget } from './lib/target.js';
@@ -73,8 +74,6 @@ function heapSnapshot(dir: string | undefined, name: string): void {
 }
 
 async function child(p: Params): Promise<void> {
-  // As `vigie start` does: this process stands for a production one.
-  boundHeapGrowth();
   const t0 = Date.now();
   const memTimer = p.memBreakdown ? setInterval(() => console.error(memLine(`${Math.round((Date.now() - t0) / 1000)} s`)), 5000) : undefined;
   const perComponent = 10;

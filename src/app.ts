@@ -1,6 +1,5 @@
 // The composition root: builds a running Vigie from a config. The CLI, the demo and the
 // tests all start Vigie through createVigie, so they exercise the same wiring.
-import { setFlagsFromString } from 'node:v8';
 import type { Logger } from 'pino';
 import { pino } from 'pino';
 import type { Observation } from './core/observation.js';
@@ -400,14 +399,3 @@ function hostKey(m: MonitorEntity): string {
 }
 
 export const createVigie = (opts: VigieOptions) => Vigie.create(opts);
-
-/**
- * For a long-running Vigie (`vigie start`, and the scheduler bench that stands for it): V8 otherwise
- * lets the old generation grow to several times what is live before a full collection (~460 MB
- * for ~70 MB live at 10,000 monitors). Capping the growth at 30 % costs a full collection every
- * few seconds (~10 ms each, +0.05 core at 10,000 monitors) for a heap about a third the size. The
- * flag is read at each collection, so setting it at startup is enough. Not for tests or libraries.
- */
-export function boundHeapGrowth(percent = 30): void {
-  setFlagsFromString(`--heap-growing-percent=${percent}`);
-}

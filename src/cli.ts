@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The `vigie` command. Thin: each subcommand parses its flags and hands over to the code that does the work.
+import './cli/heap.js'; // first: it sizes the heap before the rest loads
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { checkCommand } from './cli/check.js';
 import { UsageError, makeLogger } from './cli/logger.js';
@@ -23,8 +24,7 @@ program
     const log = makeLogger(o.logLevel);
     const loaded = await loadConfigFile(o.config);
     if (!loaded.ok) return configFailed(loaded.errors.map(formatConfigError));
-    const { boundHeapGrowth, createVigie } = await import('./app.js');
-    boundHeapGrowth();
+    const { createVigie } = await import('./app.js');
     const vigie = await createVigie({
       config: loaded.config,
       logger: log,

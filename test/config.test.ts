@@ -572,3 +572,24 @@ test('fuzz: random bytes, YAML-ish noise, truncations and mutations never throw'
   check('a: ' + '['.repeat(5000) + ']'.repeat(5000));
   check('- '.repeat(3000) + 'x');
 });
+
+test('a crowd-report window longer than the hour category series keep is refused at its line', () => {
+  const r = parseConfigText(
+    yaml(
+      'services:', //                     1
+      '  - id: chatgpt', //               2
+      '    name: ChatGPT', //             3
+      '    reports:', //                  4
+      '      window: 2h', //              5
+      '    components:', //               6
+      '      - id: web', //               7
+      '        name: Web', //             8
+    ),
+    'vigie.yaml',
+    noEnv,
+  );
+  assert.deepEqual(
+    brief(errs(r)).map(([line, , path, msg]) => [line, path, msg]),
+    [[5, 'services[0].reports.window', 'must be between 1m and 1h']],
+  );
+});

@@ -78,7 +78,8 @@ export const serviceReportsSchema = z.strictObject({
   weight: z.number().min(0).max(1).default(1),
   /** Counted reports in the window before "problems detected" (half for "possible problems"). */
   min_reports: z.number().int().min(1).default(10),
-  window: duration.default(3 * 60_000),
+  // Category series keep one hour of minutes (signal.ts): a longer window would read past it.
+  window: duration.default(3 * 60_000).refine((ms) => ms >= 60_000 && ms <= 3_600_000, 'must be between 1m and 1h'),
   hold: duration.default(45_000),
   cool: duration.default(5 * 60_000),
 });

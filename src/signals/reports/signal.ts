@@ -38,19 +38,30 @@ const DAY_MIN = 1440;
 const MAX_GAP_MIN = 6 * 7 * DAY_MIN;
 const NO_MINUTE = -(2 ** 31);
 
-/** One series of counts per minute, with what was expected of each closed minute (last 24 h). */
+/** Minutes a category series keeps: enough for `recent(now, 60)` and the longest window (1 h). */
+const CATEGORY_KEEP_MIN = 64;
+
+/** One series of counts per minute, with what was expected of each closed minute (the last `keep`). */
 export class MinuteSeries {
   readonly det = new SeasonalDetector({ direction: 'up', count: true });
   private open: number;
   private openCount = 0;
   // Minute numbers need 32-bit integers (~29 M now); counts, expectations and spreads fit Float32.
-  private readonly minuteOf = new Int32Array(DAY_MIN).fill(NO_MINUTE);
-  private readonly counts = new Float32Array(DAY_MIN);
-  private readonly exp = new Float32Array(DAY_MIN);
-  private readonly spr = new Float32Array(DAY_MIN);
+  private readonly minuteOf: Int32Array;
+  private readonly counts: Float32Array;
+  private readonly exp: Float32Array;
+  private readonly spr: Float32Array;
 
-  constructor(startMinute: number) {
+  /** `keep`: minutes of history (the day for a service's chart; categories only read the last hour). */
+  constructor(
+    startMinute: number,
+    private readonly keep = DAY_MIN,
+  ) {
     this.open = startMinute;
+    this.minuteOf = new Int32Array(keep).fill(NO_MINUTE);
+    this.counts = new Float32Array(keep);
+    this.exp = new Float32Array(keep);
+    this.spr = new Float32Array(keep);
   }
 
   get openMinute(): number {
@@ -70,7 +81,7 @@ export class MinuteSeries {
       const t = m * MIN + MIN / 2;
       const e = this.det.expect(t);
       this.det.update(t, this.openCount);
-      const i = m % DAY_MIN;
+      const i = m % this.keep;
       this.minuteOf[i] = m;
       this.counts[i] = this.openCount;
       this.exp[i] = e.mean;
@@ -91,7 +102,7 @@ export class MinuteSeries {
     let e = e0 * frac;
     let v = (cur.spread === cur.spread ? cur.spread * cur.spread : e0 + 0.25) * frac;
     for (let m = nowMin - w + 1; m < nowMin; m++) {
-      const i = ((m % DAY_MIN) + DAY_MIN) % DAY_MIN;
+      const i = ((m % this.keep) + this.keep) % this.keep;
       if (this.minuteOf[i] !== m) continue;
       n += this.counts[i]!;
       const em = this.exp[i]!;
@@ -108,22 +119,22 @@ export class MinuteSeries {
     this.advanceTo(nowMin);
     let n = this.openCount;
     for (let m = nowMin - minutes + 1; m < nowMin; m++) {
-      const i = ((m % DAY_MIN) + DAY_MIN) % DAY_MIN;
+      const i = ((m % this.keep) + this.keep) % this.keep;
       if (this.minuteOf[i] === m) n += this.counts[i]!;
     }
     return n;
   }
 
-  /** The last 24 h, minute by minute: counts and what was expected (NaN where nothing was known). */
+  /** The last `keep` minutes (24 h for a service), minute by minute: counts and what was expected (NaN where nothing was known). */
   history(now: number): { from: number; counts: number[]; expected: number[]; spread: number[] } {
     const nowMin = Math.floor(now / MIN);
     this.advanceTo(nowMin);
-    const from = nowMin - DAY_MIN + 1;
+    const from = nowMin - this.keep + 1;
     const counts: number[] = [];
     const expected: number[] = [];
     const spread: number[] = [];
     for (let m = from; m < nowMin; m++) {
-      const i = ((m % DAY_MIN) + DAY_MIN) % DAY_MIN;
+      const i = ((m % this.keep) + this.keep) % this.keep;
       const ok = this.minuteOf[i] === m;
       counts.push(ok ? this.counts[i]! : 0);
       expected.push(ok ? this.exp[i]! : NaN);
@@ -242,7 +253,7 @@ export class ServiceSignal {
   setCategories(categories: string[], now: number): void {
     for (const c of categories) {
       if (this.byCategory.has(c)) continue;
-      this.byCategory.set(c, new MinuteSeries(this.total.openMinute));
+      this.byCategory.set(c, new MinuteSeries(this.total.openMinute, CATEGORY_KEEP_MIN));
       this.categoryStates.set(c, new LevelState(this.settings, now));
     }
   }
@@ -258,7 +269,7 @@ export class ServiceSignal {
     this.total.add(m, n);
     let c = this.byCategory.get(category);
     if (!c) {
-      c = new MinuteSeries(this.total.openMinute);
+      c = new MinuteSeries(this.total.openMinute, CATEGORY_KEEP_MIN);
       this.byCategory.set(category, c);
       this.categoryStates.set(category, new LevelState(this.settings, at));
     }
