@@ -23,9 +23,6 @@ import { tmpdir } from 'node:os';
 import v8 from 'node:v8';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { pino } from 'pino';
-import { createVigie } from '../src/app.js';
-import { configSchema } from '../src/config/schema.js';
 import { arg, cpuSeconds, flag, percentile, rssBytes, runMain } from './lib/proc.js';
 import { startTarget } from './lib/target.js';
 
@@ -74,6 +71,8 @@ function heapSnapshot(dir: string | undefined, name: string): void {
 }
 
 async function child(p: Params): Promise<void> {
+  // Loaded after the heap sizing, as `vigie start` loads them (src/cli.ts).
+  const [{ pino }, { createVigie }, { configSchema }] = await Promise.all([import('pino'), import('../src/app.js'), import('../src/config/schema.js')]);
   const t0 = Date.now();
   const memTimer = p.memBreakdown ? setInterval(() => console.error(memLine(`${Math.round((Date.now() - t0) / 1000)} s`)), 5000) : undefined;
   const perComponent = 10;

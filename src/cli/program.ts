@@ -1,0 +1,181 @@
+// The `vigie` command's subcommands. Thin: each parses its flags and hands over to the code that does the work.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { checkCommand } from './check.js';
+import { UsageError, makeLogger } from './logger.js';
+import { onShutdown } from './signals.js';
+import { formatConfigError, loadConfigFile } from '../config/load.js';
+
+const program = new Command()
+  .name('vigie')
+  .description('Outage detection and status pages: probes, crowd reports, the vendor’s word beside ours.')
+  .showHelpAfterError();
+
+const logLevel = () => new Option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent').default('info');
+
+program
+  .command('start')
+  .description('run Vigie against the services in a config file')
+  .option('-c, --config <file>', 'config file', 'vigie.yaml')
+  .option('-p, --port <port>', 'listen on this port instead of the config’s site.port', parsePort)
+  .addOption(logLevel())
+  .action(async (o: { config: string; port?: number; logLevel: string }) => {
+    const log = makeLogger(o.logLevel);
+    const loaded = await loadConfigFile(o.config);
+    if (!loaded.ok) return configFailed(loaded.errors.map(formatConfigError));
+    const { createVigie } = await import('../app.js');
+    const vigie = await createVigie({
+      config: loaded.config,
+      logger: log,
+      ...(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : {}),
+      ...(process.env.VIGIE_ADMIN_TOKEN ? { adminToken: process.env.VIGIE_ADMIN_TOKEN } : {}),
+      ...(o.port !== undefined ? { port: o.port } : {}),
+    });
+    onShutdown(() => vigie.stop());
+    const url = await vigie.start();
+    process.stdout.write(`Vigie is watching ${loaded.config.services.length} services. Status page: ${url}/\n`);
+  });
+
+program
+  .command('check')
+  .description('run one probe and print its result with per-phase timings (exit 0 when it passes, 1 when it fails, 2 for bad input)')
+  .argument('<url>', 'http(s)://host/path, tcp://host:port, tls://host:port, dns://[resolver]/name?type=A, ws(s)://host/path, icmp://host or ping://host')
+  .option('-t, --timeout <duration>', 'give up after this long', '10s')
+  .option('-X, --method <method>', 'HTTP method', 'GET')
+  .option('-e, --expect <codes>', 'expected status codes, comma-separated', '200')
+  .option('--degraded-after <duration>', 'slower than this counts as degraded')
+  .option('-H, --header <header...>', 'extra request header, "Name: value"', [])
+  .option('--no-follow', 'do not follow HTTP redirects')
+  .option('-k, --insecure', 'accept any TLS certificate (its expiry is still shown)')
+  .option('--json', 'print the result as one JSON object')
+  .action(async (url: string, o) => {
+    process.exitCode = await checkCommand(url, o);
+  });
+
+const notify = program.command('notify').description('notifications');
+notify
+  .command('test')
+  .description('send a test message through one configured channel and print what the receiver answered')
+  .argument('<channel>', 'a channel name from notify.channels')
+  .option('-c, --config <file>', 'config file', 'vigie.yaml')
+  .option('--to <address>', 'for an email channel: send to this address instead of its "to"')
+  .action(async (channel: string, o: { config: string; to?: string }) => {
+    const { notifyTestCommand } = await import('./notify.js');
+    process.exitCode = await notifyTestCommand(channel, o);
+  });
+
+const config = program.command('config').description('work with config files');
+config
+  .command('check')
+  .description('validate a config file; errors name the file, line, column and field')
+  .argument('<file>', 'the config file')
+  .action(async (file: string) => {
+    const loaded = await loadConfigFile(file);
+    if (!loaded.ok) return configFailed(loaded.errors.map(formatConfigError));
+    const c = loaded.config;
+    const { formatProblem, prepareChannels } = await import('../notify/registry.js');
+    const channelProblems = prepareChannels(c.notify.channels).problems;
+    if (channelProblems.length > 0) return configFailed(channelProblems.map((p) => `${file}: ${formatProblem(p)}`));
+    const components = c.services.reduce((n, s) => n + s.components.length, 0);
+    const monitors = c.services.reduce((n, s) => n + s.components.reduce((m, x) => m + x.monitors.length, 0), 0);
+    process.stdout.write(`${file}: OK (${c.services.length} services, ${components} components, ${monitors} monitors)\n`);
+  });
+
+program
+  .command('demo')
+  .description('replay a real outage on loopback: simulated services, a fault script, and Vigie watching them')
+  .option('-s, --scenario <name>', 'correlated-evening, unacknowledged-us, dependency-failure or silent-vendor', 'correlated-evening')
+  .option('--speed <factor>', 'scenario seconds per real second (60 = one scenario minute per second)', parseSpeed, 60)
+  .option('-p, --port <port>', 'status page port (0 picks a free one)', parsePort, 8080)
+  .option('--exit-at-end', 'stop when the replay ends instead of keeping the page up')
+  .addOption(logLevel().default('warn'))
+  .action(async (o: { scenario: string; speed: number; port: number; exitAtEnd?: boolean; logLevel: string }) => {
+    const { runDemo } = await import('../demo/demo.js');
+    await runDemo({ scenario: o.scenario, speed: o.speed, port: o.port, exitAtEnd: o.exitAtEnd ?? false, logger: makeLogger(o.logLevel) });
+  });
+
+program
+  .command('replay')
+  .description('run a scenario in simulated time through detection, incidents and vendor status; print its figures and check its expectations (exit 1 if one fails)')
+  .argument('<scenario>', 'correlated-evening, unacknowledged-us, dependency-failure, silent-vendor, or a path to a scenario file')
+  .option('--json', 'print one JSON object')
+  .option('--interval <duration>', 'scenario time between checks of each monitor', '30s')
+  .action(async (scenario: string, o: { json?: boolean; interval: string }) => {
+    const { parseDuration } = await import('../core/duration.js');
+    const interval = parseDuration(o.interval);
+    if (interval === undefined || interval <= 0) throw new UsageError(`--interval: "${o.interval}" is not a duration (examples: 15s, 30s, 1m)`);
+    const { replayCommand } = await import('../replay/command.js');
+    process.exitCode = await replayCommand(scenario, { json: o.json ?? false, interval });
+  });
+
+program
+  .command('detect')
+  .description('score a "timestamp,value" CSV series with the crowd-report detector; writes timestamp,value,anomaly_score (0..1) to stdout')
+  .requiredOption('-i, --input <file>', 'CSV file, or - for standard input')
+  .option('--direction <side>', 'which side is unusual: up, down or both', 'both')
+  .option('--weeks <n>', 'weeks of history for the hour-of-week baseline', (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1 || n > 52) throw new InvalidArgumentError(`must be a whole number from 1 to 52 (got "${v}")`);
+    return n;
+  })
+  .action(async (o: { input: string; direction: string; weeks?: number }) => {
+    const { detectCommand } = await import('./detect.js');
+    process.exitCode = await detectCommand(o);
+  });
+
+const token = program.command('token').description('admin API tokens: stored hashed, the token itself printed once (VIGIE_ADMIN_TOKEN is accepted too)');
+token
+  .command('create')
+  .description('create a token and print it once on stdout')
+  .requiredOption('-n, --name <name>', 'who or what uses it (unique)')
+  .option('-c, --config <file>', 'config file whose store keeps the token', 'vigie.yaml')
+  .action(async (o: { name: string; config: string }) => {
+    const { tokenCreate } = await import('./token.js');
+    process.exitCode = await tokenCreate(o);
+  });
+token
+  .command('list')
+  .description('list tokens (names and dates, never the tokens)')
+  .option('-c, --config <file>', 'config file', 'vigie.yaml')
+  .action(async (o: { config: string }) => {
+    const { tokenList } = await import('./token.js');
+    process.exitCode = await tokenList(o);
+  });
+token
+  .command('revoke')
+  .description('revoke a token by name')
+  .argument('<name>', 'the token’s name')
+  .option('-c, --config <file>', 'config file', 'vigie.yaml')
+  .action(async (name: string, o: { config: string }) => {
+    const { tokenRevoke } = await import('./token.js');
+    process.exitCode = await tokenRevoke({ name, config: o.config });
+  });
+
+function parsePort(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`port must be a whole number from 0 to 65535 (got "${v}")`);
+  return n;
+}
+
+function parseSpeed(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0 || n > 100_000) throw new InvalidArgumentError(`must be a number above 0 and at most 100000 (got "${v}")`);
+  return n;
+}
+
+function configFailed(lines: string[]): void {
+  process.stderr.write(lines.join('\n') + '\n');
+  process.stderr.write(`${lines.length} error${lines.length === 1 ? '' : 's'}; nothing was started.\n`);
+  process.exitCode = 1;
+}
+
+program.parseAsync().catch((err: unknown) => {
+  if (err instanceof UsageError) {
+    process.stderr.write(`vigie: ${err.message}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  // Anything else is our bug: say so in one line, keep the detail for --log-level debug users.
+  process.stderr.write(`vigie: unexpected error: ${err instanceof Error ? err.message : String(err)}\n`);
+  if (process.env.VIGIE_DEBUG) console.error(err);
+  process.exitCode = 1;
+});
