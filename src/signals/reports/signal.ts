@@ -64,6 +64,10 @@ export class MinuteSeries {
     this.spr = new Float32Array(keep);
   }
 
+  private slot(m: number): number {
+    return ((m % this.keep) + this.keep) % this.keep;
+  }
+
   get openMinute(): number {
     return this.open;
   }
@@ -81,7 +85,7 @@ export class MinuteSeries {
       const t = m * MIN + MIN / 2;
       const e = this.det.expect(t);
       this.det.update(t, this.openCount);
-      const i = m % this.keep;
+      const i = this.slot(m);
       this.minuteOf[i] = m;
       this.counts[i] = this.openCount;
       this.exp[i] = e.mean;
@@ -102,7 +106,7 @@ export class MinuteSeries {
     let e = e0 * frac;
     let v = (cur.spread === cur.spread ? cur.spread * cur.spread : e0 + 0.25) * frac;
     for (let m = nowMin - w + 1; m < nowMin; m++) {
-      const i = ((m % this.keep) + this.keep) % this.keep;
+      const i = this.slot(m);
       if (this.minuteOf[i] !== m) continue;
       n += this.counts[i]!;
       const em = this.exp[i]!;
@@ -119,7 +123,7 @@ export class MinuteSeries {
     this.advanceTo(nowMin);
     let n = this.openCount;
     for (let m = nowMin - minutes + 1; m < nowMin; m++) {
-      const i = ((m % this.keep) + this.keep) % this.keep;
+      const i = this.slot(m);
       if (this.minuteOf[i] === m) n += this.counts[i]!;
     }
     return n;
@@ -134,7 +138,7 @@ export class MinuteSeries {
     const expected: number[] = [];
     const spread: number[] = [];
     for (let m = from; m < nowMin; m++) {
-      const i = ((m % this.keep) + this.keep) % this.keep;
+      const i = this.slot(m);
       const ok = this.minuteOf[i] === m;
       counts.push(ok ? this.counts[i]! : 0);
       expected.push(ok ? this.exp[i]! : NaN);
@@ -251,11 +255,14 @@ export class ServiceSignal {
   }
 
   setCategories(categories: string[], now: number): void {
-    for (const c of categories) {
-      if (this.byCategory.has(c)) continue;
-      this.byCategory.set(c, new MinuteSeries(this.total.openMinute, CATEGORY_KEEP_MIN));
-      this.categoryStates.set(c, new LevelState(this.settings, now));
-    }
+    for (const c of categories) if (!this.byCategory.has(c)) this.addCategory(c, now);
+  }
+
+  private addCategory(c: string, now: number): MinuteSeries {
+    const series = new MinuteSeries(this.total.openMinute, CATEGORY_KEEP_MIN);
+    this.byCategory.set(c, series);
+    this.categoryStates.set(c, new LevelState(this.settings, now));
+    return series;
   }
 
   setSettings(s: LevelSettings): void {
@@ -267,13 +274,7 @@ export class ServiceSignal {
   add(category: string, at: number, n = 1): void {
     const m = Math.floor(at / MIN);
     this.total.add(m, n);
-    let c = this.byCategory.get(category);
-    if (!c) {
-      c = new MinuteSeries(this.total.openMinute, CATEGORY_KEEP_MIN);
-      this.byCategory.set(category, c);
-      this.categoryStates.set(category, new LevelState(this.settings, at));
-    }
-    c.add(m, n);
+    (this.byCategory.get(category) ?? this.addCategory(category, at)).add(m, n);
   }
 
   /** The service's level follows its total; categories get their own levels for display. */
