@@ -134,7 +134,7 @@ export class Vigie {
     const site = () => ({ title: this.config.site.title, baseUrl: (this.config.site.base_url ?? this.url ?? '').replace(/\/+$/, '') });
     this.notify = new NotifyWorker({ store, config: opts.config.notify, clock: this.clock, log: this.log.child({ part: 'notify' }), site });
     const subs = new Subscriptions({ store, config: () => this.config.notify, secret: () => this.notify.secret, now: () => this.clock.now(), componentIds: () => new Set(this.entities.components.map((c) => c.id)), emailReady: () => this.notify.emailChannel !== undefined, kick: () => this.notify.kick() });
-    this.web.app.register(subscriptionRoutes, { subs, worker: this.notify, store, auth: authenticator(store, { bootstrapToken: opts.adminToken }), now: () => this.clock.now(), title: () => this.config.site.title, baseUrl: () => site().baseUrl });
+    this.web.app.register(subscriptionRoutes, { subs, perNetwork: () => this.config.notify.subscriptions.per_network, trustProxy: () => this.reports.trustProxy, worker: this.notify, store, auth: authenticator(store, { bootstrapToken: opts.adminToken }), now: () => this.clock.now(), title: () => this.config.site.title, baseUrl: () => site().baseUrl });
   }
 
   static async create(opts: VigieOptions): Promise<Vigie> {

@@ -9,15 +9,16 @@ import { configSchema } from '../src/config/schema.js';
 import { verifyBody } from '../src/notify/signing.js';
 import { isPrivateHost } from '../src/notify/addresses.js';
 import { backoff, TokenBucket } from '../src/notify/worker.js';
-import { forEachEngine, type TestEngine } from './helpers/engines.js';
+import { forEachEngine, sqliteEngine, type TestEngine } from './helpers/engines.js';
 import { mailPart, startRecorder, startSmtp } from './helpers/receivers.js';
 import { waitFor } from './helpers/wait.js';
-import { describe, it } from 'node:test';
+import { describe, it, test } from 'node:test';
 
 const ADMIN = 'admin-token-for-tests-0123456789';
 
-function config(engine: TestEngine, notify: Record<string, unknown>) {
+function config(engine: TestEngine, notify: Record<string, unknown>, more: Record<string, unknown> = {}) {
   return configSchema.parse({
+    ...more,
     site: { title: 'Acme status', port: 0 },
     store: engine.options.path ? { path: engine.options.path } : {},
     services: [{ id: 'acme', name: 'Acme', components: [{ id: 'api', name: 'API' }, { id: 'web', name: 'Web' }] }],
@@ -25,8 +26,8 @@ function config(engine: TestEngine, notify: Record<string, unknown>) {
   });
 }
 
-async function start(engine: TestEngine, notify: Record<string, unknown>): Promise<{ vigie: Vigie; base: string }> {
-  const vigie = await createVigie({ config: config(engine, notify), adminToken: ADMIN, ...(engine.options.url ? { databaseUrl: engine.options.url } : {}) });
+async function start(engine: TestEngine, notify: Record<string, unknown>, more: Record<string, unknown> = {}): Promise<{ vigie: Vigie; base: string }> {
+  const vigie = await createVigie({ config: config(engine, notify, more), adminToken: ADMIN, ...(engine.options.url ? { databaseUrl: engine.options.url } : {}) });
   const base = await vigie.start();
   return { vigie, base };
 }
@@ -245,5 +246,37 @@ forEachEngine('incident writes put their notification in the outbox in the same 
   } finally {
     await vigie.stop();
     await rec.close();
+  }
+});
+
+test('subscribe requests are limited per network (/24, /48), before anything is checked or sent; behind a trusted proxy by X-Forwarded-For', async () => {
+  const engine = await sqliteEngine();
+  const smtp = await startSmtp();
+  const { vigie, base } = await start(
+    engine,
+    { channels: { mail: { type: 'email', smtp: { host: '127.0.0.1', port: smtp.port }, from: 'status@acme.test' } }, subscriptions: { email_channel: 'mail', per_network: '3/h' } },
+    { reports: { trust_proxy: true } },
+  );
+  try {
+    const post = async (email: string, from: string) => {
+      const r = await request(`${base}/api/v1/subscriptions`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': from }, body: JSON.stringify({ email }) });
+      return { status: r.statusCode, retryAfter: r.headers['retry-after'], body: (await r.body.json()) as { error?: string } };
+    };
+    // Bad input counts too: the limit is on requests, whatever they hold.
+    assert.equal((await post('not-an-address', '203.0.113.7')).status, 400);
+    assert.equal((await post('a@example.test', '203.0.113.8')).status, 202);
+    assert.equal((await post('b@example.test', '203.0.113.9')).status, 202);
+    const refused = await post('c@example.test', '203.0.113.200');
+    assert.equal(refused.status, 429);
+    assert.equal(refused.body.error, 'rate_limited');
+    assert.ok(Number(refused.retryAfter) >= 1 && Number(refused.retryAfter) <= 3600, `retry-after ${refused.retryAfter}`);
+    // Another /24 is not affected.
+    assert.equal((await post('d@example.test', '198.51.100.1')).status, 202);
+    await waitFor('three confirmation mails', () => smtp.mails.length >= 3 || undefined);
+    assert.deepEqual(smtp.mails.map((m) => m.to).flat().sort(), ['a@example.test', 'b@example.test', 'd@example.test']);
+  } finally {
+    await vigie.stop();
+    await smtp.close();
+    await engine.cleanup();
   }
 });

@@ -160,6 +160,8 @@ export const notifySchema = z
         allow_private_webhooks: z.boolean().default(false),
         webhook_rate_limit: rateLimit.optional(),
         email_rate_limit: rateLimit.optional(),
+        /** Subscribe requests one network (/24 IPv4, /48 IPv6) may make; more get 429. */
+        per_network: rateLimit.prefault('20/h'),
       })
       .prefault({}),
     delivery: z

@@ -1,7 +1,8 @@
 // Subscriptions on the web: the public side (subscribe by form or JSON, confirm, unsubscribe with a
 // signed token, RFC 8058 one-click POST) and the admin side (list and remove subscriptions, see the
 // outbox and its dead letters, retry one). Public answers never contain a subscriber's address.
-import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify';
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { listDeliveries, retryDelivery, DELIVERY_STATUSES } from '../../store/outbox.js';
 import { listSubscriptions, removeSubscription } from '../../store/subscriptions.js';
@@ -11,9 +12,16 @@ import { SubscriptionError, type Subscriptions } from '../../notify/subscription
 import type { NotifyWorker } from '../../notify/worker.js';
 import { type Authenticator, requireToken } from '../auth.js';
 import { escapeHtml as esc } from '../../core/escape.js';
+import type { RateLimit } from '../../notify/registry.js';
+import { WindowCounter } from '../../signals/reports/gate.js';
+import { clientAddress, networkPrefix } from '../../signals/reports/identity.js';
 
 export interface SubscriptionRoutesOptions {
   subs: Subscriptions;
+  /** Subscribe requests allowed per network prefix (notify.subscriptions.per_network). */
+  perNetwork: () => RateLimit;
+  /** Take the client from X-Forwarded-For (reports.trust_proxy: the proxy is the site's). */
+  trustProxy: () => boolean;
   worker: NotifyWorker;
   store: Store;
   auth: Authenticator;
@@ -58,7 +66,29 @@ export const subscriptionRoutes: FastifyPluginAsync<SubscriptionRoutesOptions> =
       done(null, out);
     });
 
-  const subscribe = async (raw: unknown, html: boolean, reply: FastifyReply) => {
+  // Each subscribe may send a confirmation mail or register a webhook: a network that asks too often
+  // is refused before anything is checked or sent. Kept in memory, keyed by a hash of the prefix.
+  let perNetwork = new WindowCounter(o.perNetwork().perMs);
+  const admitted = (req: FastifyRequest, reply: FastifyReply): boolean => {
+    const rate = o.perNetwork();
+    if (perNetwork.windowMs !== rate.perMs) perNetwork = new WindowCounter(rate.perMs);
+    const now = o.now();
+    const prefix = networkPrefix(clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], o.trustProxy()));
+    const key = createHash('sha256').update(prefix).digest().readUIntBE(0, 6);
+    if (perNetwork.count(key, now) >= rate.count) {
+      reply.header('retry-after', String(perNetwork.retryAfter(now)));
+      return false;
+    }
+    perNetwork.add(key, now);
+    return true;
+  };
+
+  const subscribe = async (req: FastifyRequest, html: boolean, reply: FastifyReply) => {
+    if (!admitted(req, reply)) {
+      const message = 'Too many subscription requests from your network; try again later.';
+      return html ? page(reply, 429, o.title(), 'Subscription not saved', `<p>${esc(message)}</p>`) : reply.code(429).header('cache-control', 'no-store').send({ error: 'rate_limited', message });
+    }
+    const raw = req.body;
     const parsed = subscribeBody.safeParse(raw ?? {});
     if (!parsed.success) {
       const message = parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
@@ -90,8 +120,8 @@ export const subscriptionRoutes: FastifyPluginAsync<SubscriptionRoutesOptions> =
     }
   };
 
-  app.post('/api/v1/subscriptions', (req, reply) => subscribe(req.body, false, reply));
-  app.post('/subscriptions', (req, reply) => subscribe(req.body, (req.headers['content-type'] ?? '').startsWith(FORM), reply));
+  app.post('/api/v1/subscriptions', (req, reply) => subscribe(req, false, reply));
+  app.post('/subscriptions', (req, reply) => subscribe(req, (req.headers['content-type'] ?? '').startsWith(FORM), reply));
 
   app.get<{ Querystring: { token?: string } }>('/subscriptions/confirm', async (req, reply) => {
     const ok = await o.subs.confirm(String(req.query.token ?? ''));
