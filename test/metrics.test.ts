@@ -51,7 +51,8 @@ test('GET /metrics exposes probe and scheduler metrics in the Prometheus text fo
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
   const dir = await mkdtemp(join(tmpdir(), 'vigie-metrics-'));
-  const config = configSchema.parse({
+  // Raw input kept for the reload below: a parsed config is not input (bare numbers are seconds there).
+  const raw = {
     site: { port: 0 },
     store: { path: join(dir, 'vigie.db') },
     defaults: { interval: '100ms', timeout: '2s' },
@@ -71,7 +72,8 @@ test('GET /metrics exposes probe and scheduler metrics in the Prometheus text fo
         ],
       },
     ],
-  });
+  };
+  const config = configSchema.parse(raw);
   const vigie = await createVigie({ config });
   try {
     const base = await vigie.start();
@@ -114,7 +116,7 @@ test('GET /metrics exposes probe and scheduler metrics in the Prometheus text fo
     assert.ok(find(samples, 'process_cpu_seconds_total').length === 1, 'process metrics are there too');
 
     // A monitor that leaves the config leaves the exposition.
-    await vigie.reload(configSchema.parse({ ...config, services: [{ id: 'acme', name: 'Acme', components: [{ id: 'api', name: 'API', monitors: [{ name: 'good', region: 'eu', url: `http://127.0.0.1:${port}/` }] }] }] }));
+    await vigie.reload(configSchema.parse({ ...raw, services: [{ id: 'acme', name: 'Acme', components: [{ id: 'api', name: 'API', monitors: [{ name: 'good', region: 'eu', url: `http://127.0.0.1:${port}/` }] }] }] }));
     const after = (await scrape()).samples;
     assert.equal(find(after, 'probe_success', { monitor: 'acme/api/bad' }).length, 0);
     assert.equal(find(after, 'probe_failures_total', { monitor: 'acme/api/bad' }).length, 0);
