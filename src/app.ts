@@ -21,6 +21,7 @@ import { StorageJob } from './store/storage-job.js';
 import { metricsRoute } from './web/routes/metrics.js';
 import { ObservationBatcher } from './store/observation-batcher.js';
 import { type Store, openStore } from './store/index.js';
+import { type InstanceLock, lockInstance } from './store/instance-lock.js';
 import { WebServer } from './web/server.js';
 import { CrowdReports, type LevelChange } from './signals/reports/intake.js';
 import { LatencyWatch } from './signals/reports/latency.js';
@@ -83,6 +84,8 @@ export class Vigie {
   /** Notifications: the outbox worker (channels, alert rules, subscriber deliveries). */
   readonly notify: NotifyWorker;
 
+  private lock: InstanceLock | undefined;
+
   private constructor(store: Store, private opts: VigieOptions) {
     this.store = store;
     this.config = opts.config;
@@ -139,11 +142,23 @@ export class Vigie {
 
   static async create(opts: VigieOptions): Promise<Vigie> {
     const url = opts.databaseUrl ?? opts.config.store.url;
-    const store = await openStore(url ? { url } : { path: opts.config.store.path });
-    const v = new Vigie(store, opts);
-    await v.applyEntities();
-    await v.reports.load();
-    return v;
+    const where = url ? { url } : { path: opts.config.store.path };
+    // Before anything is written: a second process must not sync its monitors over the first's.
+    const log = opts.logger ?? pino({ level: 'silent' });
+    const lock = await lockInstance(where, (err) => log.error({ err }, 'lost the connection that holds the database lock; another Vigie could now start on this database'));
+    let store: Store | undefined;
+    try {
+      store = await openStore(where);
+      const v = new Vigie(store, opts);
+      v.lock = lock;
+      await v.applyEntities();
+      await v.reports.load();
+      return v;
+    } catch (err) {
+      await store?.close().catch(() => {});
+      await lock.release();
+      throw err;
+    }
   }
 
   get baseUrl(): string | undefined {
@@ -352,6 +367,7 @@ export class Vigie {
     await this.reports.stop();
     await this.notify.stop();
     await this.store.close();
+    await this.lock?.release();
     this.log.info('vigie stopped');
   }
 }

@@ -174,6 +174,11 @@ program.parseAsync().catch((err: unknown) => {
     process.exitCode = 2;
     return;
   }
+  if (err instanceof Error && err.name === 'StoreLockedError') {
+    process.stderr.write(`vigie: ${err.message}\n`);
+    process.exitCode = 1;
+    return;
+  }
   // Anything else is our bug: say so in one line, keep the detail for --log-level debug users.
   process.stderr.write(`vigie: unexpected error: ${err instanceof Error ? err.message : String(err)}\n`);
   if (process.env.VIGIE_DEBUG) console.error(err);

@@ -1,0 +1,122 @@
+// One running Vigie per database. Two processes on one store would each run the scheduler and the
+// storage job: double checks, archived monitors when their configs differ, rollups raced. Until
+// scale-out agents exist, a second `vigie start` is refused with who holds the store.
+//
+// - PostgreSQL: a session advisory lock on a connection of its own, held until stop. The server
+//   drops it when that connection ends, so a crashed process frees the store at once.
+// - SQLite: a lock file beside the database, with the holder's pid and host. A file left by a
+//   process that no longer runs on this host is taken over (SQLite files are local to one host).
+// - ":memory:" needs no lock: nobody else can open it.
+import { open, readFile, unlink } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import pg from 'pg';
+import { type StoreOptions, DEFAULT_SQLITE_PATH, redact } from './db.js';
+
+export interface InstanceLock {
+  release(): Promise<void>;
+}
+
+export class StoreLockedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StoreLockedError';
+  }
+}
+
+/** Advisory lock key: "vigi" "e\0\0\0" as one bigint, the same for every Vigie. */
+const PG_LOCK_KEY = '8532464671393841152';
+
+export function lockInstance(opts: StoreOptions, onLost?: (err: Error) => void): Promise<InstanceLock> {
+  if (opts.url) return lockPostgres(opts.url, onLost);
+  const path = opts.path ?? DEFAULT_SQLITE_PATH;
+  if (path === ':memory:' || path === '') return Promise.resolve({ release: async () => {} });
+  return lockFile(`${path}.lock`);
+}
+
+async function lockPostgres(url: string, onLost?: (err: Error) => void): Promise<InstanceLock> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  let released = false;
+  client.on('error', (err) => {
+    if (!released) onLost?.(err);
+  });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ ok: boolean }>('select pg_try_advisory_lock($1::bigint) as ok', [PG_LOCK_KEY]);
+    if (!rows[0]?.ok) {
+      const holder = await client.query<{ pid: number; addr: string | null; since: Date | null }>(
+        `select a.pid, a.client_addr::text as addr, a.backend_start as since from pg_locks l join pg_stat_activity a using (pid)
+         where l.locktype = 'advisory' and l.granted and l.database = (select oid from pg_database where datname = current_database())
+           and ((l.classid::bigint << 32) | l.objid::bigint) = $1::bigint`,
+        [PG_LOCK_KEY],
+      );
+      const h = holder.rows[0];
+      const who = h ? ` (server backend ${h.pid}${h.addr ? `, client ${h.addr}` : ''}${h.since ? `, connected ${h.since.toISOString()}` : ''})` : '';
+      throw new StoreLockedError(`another Vigie is already running on ${redact(url)}${who}; stop it first: one process per database until scale-out agents exist`);
+    }
+  } catch (err) {
+    released = true;
+    await client.end().catch(() => {});
+    throw err;
+  }
+  return {
+    release: async () => {
+      if (released) return;
+      released = true;
+      await client.end().catch(() => {});
+    },
+  };
+}
+
+interface Holder {
+  pid: number;
+  host: string;
+  since: string;
+}
+
+async function lockFile(file: string): Promise<InstanceLock> {
+  const me: Holder = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const fh = await open(file, 'wx');
+      await fh.writeFile(JSON.stringify(me) + '\n');
+      await fh.close();
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw err;
+      const holder = await readHolder(file);
+      if (holder && (holder.host !== me.host || alive(holder.pid)))
+        throw new StoreLockedError(`another Vigie is already running on this database (pid ${holder.pid} on ${holder.host}, since ${holder.since}; lock file ${file}); stop it first`);
+      // Left by a process that has ended (or unreadable): take it over, once.
+      await unlink(file).catch(() => {});
+    }
+  }
+  let released = false;
+  return {
+    release: async () => {
+      if (released) return;
+      released = true;
+      // Only our own file: never one another process wrote after a takeover.
+      const holder = await readHolder(file);
+      if (holder?.pid === me.pid && holder.host === me.host && holder.since === me.since) await unlink(file).catch(() => {});
+    },
+  };
+}
+
+async function readHolder(file: string): Promise<Holder | undefined> {
+  try {
+    const h = JSON.parse(await readFile(file, 'utf8')) as Partial<Holder>;
+    return typeof h.pid === 'number' && typeof h.host === 'string' ? { pid: h.pid, host: h.host, since: String(h.since ?? '?') } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists, under another user.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
