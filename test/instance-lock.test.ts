@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { createVigie } from '../src/app.js';
 import { configSchema } from '../src/config/schema.js';
@@ -39,6 +40,18 @@ forEachEngine('a second Vigie on the same database is refused before it writes, 
   } finally {
     await first.stop().catch(() => {});
     await second?.stop();
+    await engine.cleanup();
+  }
+});
+
+test('the lock is taken in a folder the store has not created yet (a first run)', async () => {
+  const engine = await sqliteEngine();
+  const nested = { ...engine, options: { path: join(dirname(engine.options.path!), 'not', 'yet', 'vigie.db') } } as TestEngine;
+  try {
+    const v = await open(nested, 'api');
+    assert.equal(JSON.parse(await readFile(`${nested.options.path!}.lock`, 'utf8')).pid, process.pid);
+    await v.stop();
+  } finally {
     await engine.cleanup();
   }
 });

@@ -7,8 +7,9 @@
 // - SQLite: a lock file beside the database, with the holder's pid and host. A file left by a
 //   process that no longer runs on this host is taken over (SQLite files are local to one host).
 // - ":memory:" needs no lock: nobody else can open it.
-import { open, readFile, unlink } from 'node:fs/promises';
+import { mkdir, open, readFile, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { dirname, resolve } from 'node:path';
 import pg from 'pg';
 import { type StoreOptions, DEFAULT_SQLITE_PATH, redact } from './db.js';
 
@@ -75,6 +76,8 @@ interface Holder {
 
 async function lockFile(file: string): Promise<InstanceLock> {
   const me: Holder = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
+  // The lock comes before the store, which would create the folder of a first run.
+  await mkdir(dirname(resolve(file)), { recursive: true });
   for (let attempt = 0; ; attempt++) {
     try {
       const fh = await open(file, 'wx');
