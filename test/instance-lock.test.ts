@@ -3,7 +3,7 @@
 // left by a process that has ended is taken over.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
@@ -71,6 +71,14 @@ test('a lock file left by a process that has ended is taken over; one of a live 
     await writeFile(file, JSON.stringify({ pid: process.ppid, host: hostname(), since: '2026-01-01T00:00:00.000Z' }));
     await assert.rejects(open(engine, 'api'), { name: 'StoreLockedError' });
     assert.equal(JSON.parse(await readFile(file, 'utf8')).pid, process.ppid);
+
+    // Empty and fresh: another process is between creating and writing it. Empty and old: left over.
+    await writeFile(file, '');
+    await assert.rejects(open(engine, 'api'), (err: Error) => err.name === 'StoreLockedError' && /is starting/.test(err.message));
+    await utimes(file, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+    const taken = await open(engine, 'api');
+    assert.equal(JSON.parse(await readFile(file, 'utf8')).pid, process.pid);
+    await taken.stop();
   } finally {
     await engine.cleanup();
   }

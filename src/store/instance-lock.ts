@@ -7,7 +7,7 @@
 // - SQLite: a lock file beside the database, with the holder's pid and host. A file left by a
 //   process that no longer runs on this host is taken over (SQLite files are local to one host).
 // - ":memory:" needs no lock: nobody else can open it.
-import { mkdir, open, readFile, unlink } from 'node:fs/promises';
+import { mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import pg from 'pg';
@@ -24,7 +24,7 @@ export class StoreLockedError extends Error {
   }
 }
 
-/** Advisory lock key: "vigi" "e\0\0\0" as one bigint, the same for every Vigie. */
+/** Advisory lock key: the bytes "vigie" and three zeros as one bigint, the same for every Vigie. */
 const PG_LOCK_KEY = '8532464671393841152';
 
 export function lockInstance(opts: StoreOptions, onLost?: (err: Error) => void): Promise<InstanceLock> {
@@ -89,7 +89,10 @@ async function lockFile(file: string): Promise<InstanceLock> {
       const holder = await readHolder(file);
       if (holder && (holder.host !== me.host || alive(holder.pid)))
         throw new StoreLockedError(`another Vigie is already running on this database (pid ${holder.pid} on ${holder.host}, since ${holder.since}; lock file ${file}); stop it first`);
-      // Left by a process that has ended (or unreadable): take it over, once.
+      // Unreadable and fresh: another process is between creating and writing it.
+      if (!holder && Date.now() - (await stat(file).catch(() => ({ mtimeMs: 0 }))).mtimeMs < 10_000)
+        throw new StoreLockedError(`another Vigie is starting on this database (lock file ${file}); stop it first`);
+      // Left by a process that has ended (or unreadable and old): take it over, once.
       await unlink(file).catch(() => {});
     }
   }
