@@ -144,8 +144,7 @@ export class Vigie {
     const url = opts.databaseUrl ?? opts.config.store.url;
     const where = url ? { url } : { path: opts.config.store.path };
     // Before anything is written: a second process must not sync its monitors over the first's.
-    const log = opts.logger ?? pino({ level: 'silent' });
-    const lock = await lockInstance(where, (err) => log.error({ err }, 'lost the connection that holds the database lock; another Vigie could now start on this database'));
+    const lock = await lockInstance(where, (err) => opts.logger?.error({ err }, 'lost the connection that holds the database lock; another Vigie could now start on this database'));
     let store: Store | undefined;
     try {
       store = await openStore(where);
