@@ -34,6 +34,9 @@ import { uptimeBars } from './store/rollups.js';
 import { latestVendorSnapshot } from './store/vendor.js';
 import { VendorPoller } from './signals/vendor/poller.js';
 import { vendorSources } from './signals/vendor/sources.js';
+import { AgentHub } from './agent/hub.js';
+import { mountAgents } from './agent/mount.js';
+import { agentRegions, splitByRunner } from './config/regions.js';
 
 export interface VigieOptions {
   config: VigieConfig;
@@ -83,6 +86,8 @@ export class Vigie {
   readonly vendor: VendorPoller;
   /** Notifications: the outbox worker (channels, alert rules, subscriber deliveries). */
   readonly notify: NotifyWorker;
+  /** Remote agents (src/agent): assignments of agent regions' monitors, uploads fed to detection like local checks. */
+  readonly agents: AgentHub;
 
   private lock: InstanceLock | undefined;
 
@@ -137,6 +142,19 @@ export class Vigie {
     const site = () => ({ title: this.config.site.title, baseUrl: (this.config.site.base_url ?? this.url ?? '').replace(/\/+$/, '') });
     this.notify = new NotifyWorker({ store, config: opts.config.notify, clock: this.clock, log: this.log.child({ part: 'notify' }), site });
     const subs = new Subscriptions({ store, config: () => this.config.notify, secret: () => this.notify.secret, now: () => this.clock.now(), componentIds: () => new Set(this.entities.components.map((c) => c.id)), emailReady: () => this.notify.emailChannel !== undefined, kick: () => this.notify.kick() });
+    this.agents = mountAgents(this.web.app, {
+      store,
+      clock: this.clock,
+      log: this.log.child({ part: 'agents' }),
+      metrics: this.metrics.registry,
+      auth: authenticator(store, { bootstrapToken: opts.adminToken }),
+      prepare: (m, o) => this.prepare(m, o),
+      observed: (o) => this.afterObservation(o),
+      onSilence: (silent, at) => {
+        this.recordChanges(this.detector.setSilentRegions(silent, at));
+        this.schedulePublish();
+      },
+    });
     this.web.app.register(subscriptionRoutes, { subs, perNetwork: () => this.config.notify.subscriptions.per_network, trustProxy: () => this.reports.trustProxy, worker: this.notify, store, auth: authenticator(store, { bootstrapToken: opts.adminToken }), now: () => this.clock.now(), title: () => this.config.site.title, baseUrl: () => site().baseUrl });
   }
 
@@ -172,6 +190,7 @@ export class Vigie {
     this.refreshTimer.unref();
     this.beats.restore(await loadBeats(this.store.db));
     this.scheduler.start();
+    this.agents.start();
     this.storageJob.start();
     this.reports.start();
     this.incidents.start();
@@ -200,7 +219,10 @@ export class Vigie {
     this.detector.setCrowdWeights(new Map(this.config.services.flatMap((s) => (s.detection?.crowd_weight ? [[s.id, s.detection.crowd_weight] as const] : []))), this.config.detection.crowd_weight);
     this.incidents.setComponents(componentInfos(this.config));
     this.incidents.seed(statuses);
-    this.scheduler.setMonitors(this.entities.monitors.map((m) => ({ ...m, hostKey: hostKey(m) })));
+    const regions = agentRegions(this.config);
+    const units = splitByRunner(this.entities.monitors.map((m) => ({ ...m, hostKey: hostKey(m) })), new Set(regions));
+    this.scheduler.setMonitors(units.local);
+    this.agents.setMonitors(units.remote, regions);
     this.metrics.setMonitors(this.entities.monitors);
   }
 
@@ -210,10 +232,15 @@ export class Vigie {
     const result = await runCheck(m, { signal, timeoutMs: m.timeoutMs, degradedAfterMs: m.degradedAfterMs, clock: this.clock, beats: this.beats });
     if (signal.aborted) return; // stopped mid-check: the result says more about us than about the target
     const o: Observation = { ...result, monitorId: m.id, region: m.region, at };
-    if (o.ok && !o.degraded && m.degradedAfterMs === null && this.latency.slow(m.id, at, o.phases.totalMs)) o.degraded = true;
-    this.metrics.observeCheck(m, o);
+    this.prepare(m, o);
     await this.batcher.add(o);
     this.afterObservation(o);
+  }
+
+  /** Before a check's observation is stored, local or from an agent: the latency rule, then metrics. */
+  private prepare(m: MonitorEntity, o: Observation): void {
+    if (o.ok && !o.degraded && m.degradedAfterMs === null && this.latency.slow(m.id, o.at, o.phases.totalMs)) o.degraded = true;
+    this.metrics.observeCheck(m, o);
   }
 
   private afterObservation(o: Observation): void {
@@ -327,10 +354,10 @@ export class Vigie {
 
   /** Per-region health of each component's own monitors, for components probed from several regions. */
   private regionViews(): Map<string, SnapshotRegion[]> {
-    const rank = { up: 0, degraded: 1, down: 2 } as const;
+    const rank = { no_data: -1, up: 0, degraded: 1, down: 2 } as const;
     const out = new Map<string, Map<string, SnapshotRegion['health']>>();
     for (const m of this.entities.monitors) {
-      const h = this.detector.monitorState(m.id).health;
+      const h = this.agents.silentRegions().has(m.region) ? 'no_data' : this.detector.monitorState(m.id).health;
       const byRegion = out.get(m.componentId) ?? new Map<string, SnapshotRegion['health']>();
       const prev = byRegion.get(m.region);
       byRegion.set(m.region, prev === undefined || rank[h] > rank[prev] ? h : prev);
@@ -355,6 +382,7 @@ export class Vigie {
   /** Graceful stop: no new checks, running ones aborted, every pending write finished, then close. */
   async stop(): Promise<void> {
     await this.scheduler.stop();
+    this.agents.stop();
     await this.vendor.stop();
     await this.storageJob.stop();
     await this.batcher.flush();

@@ -150,6 +150,56 @@ token
     process.exitCode = await tokenRevoke({ name, config: o.config });
   });
 
+// `vigie agent --region` and `vigie agent register --region` are two commands' options: each command
+// reads only the options before its subcommand (nothing else at the top level has options of its own).
+program.enablePositionalOptions();
+const agent = program
+  .command('agent')
+  .enablePositionalOptions()
+  .description('run a probe agent for one region: it connects out to the server, runs its share of the region’s monitors and uploads results (exit 2: token refused, 3: region refused)')
+  .option('--server <url>', 'the Vigie server, http(s)://host:port')
+  .option('--token <token>', 'the token printed by "vigie agent register" (or VIGIE_AGENT_TOKEN)')
+  .option('--region <name>', 'the region this agent is for; refused if its token is for another')
+  .option('--data <dir>', 'where results wait while the server is unreachable', './vigie-agent')
+  .option('--max-buffer <n>', 'observations kept on disk at most (the oldest go first past it)', (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`must be a whole number above 0 (got "${v}")`);
+    return n;
+  }, 100_000)
+  .addOption(logLevel())
+  .action(async (o: { server?: string; token?: string; region?: string; data: string; maxBuffer: number; logLevel: string }) => {
+    if (!o.server) throw new UsageError('--server is required (or a subcommand: register, list, revoke)');
+    const { agentRun } = await import('./agent.js');
+    process.exitCode = await agentRun({ ...o, server: o.server });
+  });
+agent
+  .command('register')
+  .description('register an agent for a configured region and print its token once on stdout')
+  .argument('<name>', 'the agent’s name (unique)')
+  .requiredOption('--region <name>', 'its region: in the config’s top-level "regions:" or a monitor’s "regions:"')
+  .option('-c, --config <file>', 'config file whose store keeps the agent', 'vigie.yaml')
+  .action(async (name: string, o: { region: string; config: string }) => {
+    const { agentRegister } = await import('./agent.js');
+    process.exitCode = await agentRegister({ name, region: o.region, config: o.config });
+  });
+agent
+  .command('list')
+  .description('list agents with their region and last reported health (never the tokens)')
+  .option('-c, --config <file>', 'config file', 'vigie.yaml')
+  .action(async (o: { config: string }) => {
+    const { agentList } = await import('./agent.js');
+    process.exitCode = await agentList(o);
+  });
+agent
+  .command('revoke')
+  .description('revoke an agent’s token by name; the server refuses it from its next request')
+  .argument('<name>', 'the agent’s name')
+  .option('-c, --config <file>', 'config file', 'vigie.yaml')
+  .action(async (name: string, o: { config: string }) => {
+    const { agentRevoke } = await import('./agent.js');
+    process.exitCode = await agentRevoke({ name, config: o.config });
+  });
+
 function parsePort(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`port must be a whole number from 0 to 65535 (got "${v}")`);

@@ -61,8 +61,10 @@ export function monitorSchemas({ duration, webUrl }: MonitorFieldHelpers) {
     timeout: duration.optional(),
     /** Slower than this and the check counts as degraded, not failed. */
     degraded_after: duration.optional(),
-    /** Where the check runs from; one label per monitor for now. */
-    region: slug.default('local'),
+    /** Where the check runs from: one label (the server itself runs it unless the region is in the top-level `regions:`). */
+    region: slug.optional(),
+    /** The regions that run it, each its own scheduled unit ("local" is the server itself; the others are `vigie agent` regions). */
+    regions: z.array(slug).min(1).optional(),
   };
   const minCertDays = z.number().min(0).max(3650).optional();
 

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { parseDuration } from '../core/duration.js';
 import { type KindAndTarget, monitorSchemas, toKindAndTarget } from './monitors.js';
+import { monitorRegionIssues, monitorUnits } from './regions.js';
 import { findCycle } from '../core/graph.js';
 
 const SLUG = /^[a-z0-9][a-z0-9_-]*$/;
@@ -234,6 +235,8 @@ export const configSchema = z
       })
       .prefault({}),
     services: z.array(serviceSchema).default([]),
+    /** Regions served by `vigie agent` processes (src/agent); monitors' own `regions:` lists add theirs. */
+    regions: z.array(slug.refine((r) => r !== 'local', '"local" is the server itself, not an agent region')).default([]),
     notify: notifySchema.prefault({}),
     detection: detectionSchema.prefault({}),
     reports: reportsSchema.prefault({}),
@@ -256,6 +259,7 @@ export const configSchema = z
           if (names.has(m.name))
             ctx.addIssue({ code: 'custom', path: ['services', si, 'components', ci, 'monitors', mi, 'name'], message: `duplicate monitor name "${m.name}" in component "${full}"` });
           names.add(m.name);
+          monitorRegionIssues(m).forEach((message) => ctx.addIssue({ code: 'custom', path: ['services', si, 'components', ci, 'monitors', mi, 'regions'], message }));
         });
       });
     });
@@ -334,15 +338,16 @@ export function toEntities(cfg: VigieConfig): Entities {
       });
       for (const m of c.monitors) {
         const intervalMs = m.interval ?? cfg.defaults.interval;
-        out.monitors.push({
-          id: `${cid}/${m.name}`,
-          componentId: cid,
-          ...toKindAndTarget(m, intervalMs),
-          region: m.region,
-          intervalMs,
-          timeoutMs: m.timeout ?? cfg.defaults.timeout,
-          degradedAfterMs: m.degraded_after ?? null,
-        });
+        for (const { id, region } of monitorUnits(`${cid}/${m.name}`, m))
+          out.monitors.push({
+            id,
+            componentId: cid,
+            ...toKindAndTarget(m, intervalMs),
+            region,
+            intervalMs,
+            timeoutMs: m.timeout ?? cfg.defaults.timeout,
+            degradedAfterMs: m.degraded_after ?? null,
+          });
       }
     });
   });

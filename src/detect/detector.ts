@@ -47,6 +47,8 @@ export class Detector {
   private crowdWeights = new Map<string, CrowdWeight>();
   private defaultCrowdWeight: CrowdWeight = 'confirm';
   private maintenance = new Set<string>();
+  /** Agent regions with no live agent: no data is not an outage, so their monitors leave the quorum. */
+  private silentRegions = new Set<string>();
 
   constructor(private hysteresis: Hysteresis) {}
 
@@ -129,6 +131,13 @@ export class Detector {
     return this.evaluate(at);
   }
 
+  /** The regions with no data now (the whole set, replacing the previous one). */
+  setSilentRegions(regions: Iterable<string>, at: number): StatusChange[] {
+    this.silentRegions = new Set(regions);
+    for (const c of this.components.keys()) this.own.set(c, this.ownVerdict(c));
+    return this.evaluate(at);
+  }
+
   private hysteresisFor(m: MonitorEntity): Hysteresis {
     const serviceId = this.components.get(m.componentId)?.serviceId;
     if (serviceId !== undefined && this.crowdLevel(serviceId) === 'detected' && this.crowdWeight(serviceId) !== 'ignore')
@@ -137,7 +146,11 @@ export class Detector {
   }
 
   private ownVerdict(componentId: string): Verdict {
-    const views = (this.byComponent.get(componentId) ?? []).map((m) => {
+    const all = this.byComponent.get(componentId) ?? [];
+    const heard = all.filter((m) => !this.silentRegions.has(m.region));
+    // Every region silent: no evidence either way, so the component keeps what it had.
+    if (all.length > 0 && heard.length === 0) return this.own.get(componentId) ?? { status: 'operational', reason: 'no data' };
+    const views = heard.map((m) => {
       const st = this.monitorState(m.id);
       return { region: m.region, health: st.health, failingSince: st.failingSince };
     });

@@ -53,6 +53,7 @@ export const en = {
   regionUp: 'up',
   regionDown: 'failing',
   regionDegraded: 'slow',
+  regionNoData: (region: string) => `no data from ${region}`,
   activeTitle: 'Active incidents',
   maintenanceTitle: 'Scheduled maintenance',
   scheduledFromTo: (a: string, b: string) => `Scheduled from ${a} to ${b}.`,

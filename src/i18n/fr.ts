@@ -52,6 +52,7 @@ export const fr: Messages = {
   regionUp: 'en service',
   regionDown: 'en échec',
   regionDegraded: 'lente',
+  regionNoData: (region: string) => `aucune donnée de la région ${region}`,
   activeTitle: 'Incidents en cours',
   maintenanceTitle: 'Maintenance planifiée',
   scheduledFromTo: (a, b) => `Prévue du ${a} au ${b}.`,

@@ -444,6 +444,32 @@ function migrations(engine: Engine): Record<string, Migration> {
         await db.schema.dropTable('report_minutes').ifExists().execute();
       },
     },
+    // Agents (src/store/agents.ts): tokens stored hashed; (stream, last_seq) makes result upload idempotent.
+    '0013_agents': {
+      async up(db) {
+        await db.schema
+          .createTable('agents')
+          .ifNotExists()
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('name', 'text', (c) => c.notNull().unique())
+          .addColumn('region', 'text', (c) => c.notNull())
+          .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('revoked_at', 'bigint')
+          .addColumn('last_seen_at', 'bigint')
+          .addColumn('version', 'text')
+          .addColumn('clock_offset_ms', 'double precision')
+          .addColumn('backlog', 'bigint')
+          .addColumn('dropped', 'bigint')
+          .addColumn('checks_per_s', 'double precision')
+          .addColumn('stream', 'text')
+          .addColumn('last_seq', 'bigint', (c) => c.notNull().defaultTo(0))
+          .execute();
+      },
+      async down(db) {
+        await db.schema.dropTable('agents').ifExists().execute();
+      },
+    },
   };
 }
 

@@ -378,7 +378,28 @@ export interface HeartbeatTable {
   down: string | null;
 }
 
+/** Registered `vigie agent` processes (store/agents.ts): the token's sha256, health, and the last batch stored. */
+export interface AgentTable {
+  id: string;
+  name: string;
+  region: string;
+  token_hash: string;
+  created_at: number;
+  revoked_at: number | null;
+  last_seen_at: number | null;
+  version: string | null;
+  /** Server clock minus agent clock, as last measured. */
+  clock_offset_ms: number | null;
+  backlog: number | null;
+  dropped: number | null;
+  checks_per_s: number | null;
+  /** The agent's buffer identity (random per data directory) and the last batch sequence stored from it. */
+  stream: string | null;
+  last_seq: number;
+}
+
 export interface Database {
+  agents: AgentTable;
   rollups_day: RollupTable;
   rollup_blocks: RollupBlockTable;
   observation_chunks: ObservationChunkTable;

@@ -22,7 +22,8 @@ export interface SnapshotComponent {
 
 export interface SnapshotRegion {
   name: string;
-  health: 'up' | 'degraded' | 'down';
+  /** no_data: an agent region none of whose agents is live (never shown as down). */
+  health: 'up' | 'degraded' | 'down' | 'no_data';
 }
 
 export interface SnapshotBars {

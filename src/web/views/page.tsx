@@ -155,7 +155,7 @@ function ComponentRow({ lang, s, svcName, c, recent }: { lang: Lang; s: Snapshot
         <ul class="regions" aria-label={m.regions}>
           {c.regions.map((r) => (
             <li class={`r-${r.health}`} data-region={r.name}>
-              {r.name}: {r.health === 'up' ? m.regionUp : r.health === 'down' ? m.regionDown : m.regionDegraded}
+              {r.health === 'no_data' ? m.regionNoData(r.name) : <>{r.name}: {r.health === 'up' ? m.regionUp : r.health === 'down' ? m.regionDown : m.regionDegraded}</>}
             </li>
           ))}
         </ul>
