@@ -211,6 +211,16 @@ describe('vigie agent processes', { timeout: 180_000 }, () => {
       assert.deepEqual([r.json.accepted, r.json.ignored], [0, 1], 'results for monitors outside the agent’s region are not taken');
       assert.equal((await observations(vigie, 's/c/one@eu-west')).length, 1);
 
+      // An agent whose clock is 30 s behind: its check times are moved to the server's clock, and it is flagged.
+      const behind = Date.now() - 30_000;
+      r = await post('/results', { ...good, seq: 3, agent_time: behind, observations: [{ ...good.observations[0], at: behind - 2000 }] });
+      assert.equal(r.json.accepted, 1);
+      const corrected = (await observations(vigie, 's/c/one@eu-west')).at(-1)!.at;
+      assert.ok(Math.abs(corrected - (Date.now() - 2000)) < 10_000, `stored at ${corrected}, ${Date.now() - corrected} ms ago`);
+      const flagged = (await admin(base, 'GET', '/agents')).json.agents[0];
+      assert.equal(flagged.clock_flagged, true);
+      assert.ok(flagged.clock_offset_ms > 25_000);
+
       // Whatever the body, the answer is never a 5xx.
       await fc.assert(
         fc.asyncProperty(fc.oneof(fc.jsonValue(), fc.record({ stream: fc.string(), seq: fc.integer(), agent_time: fc.double(), observations: fc.array(fc.jsonValue(), { maxLength: 3 }) })), async (body) => {

@@ -35,6 +35,8 @@ export const FLAG_OFFSET_MS = 2000;
 interface Live {
   info: AgentInfo;
   seenAt: number;
+  /** performance.now() when last heard from: liveness is network time, real whatever the clock's speed. */
+  heardAt: number;
   clockOffsetMs: number;
   version: string;
   backlog: number;
@@ -113,6 +115,7 @@ export class AgentHub {
     this.live.set(info.id, {
       info,
       seenAt: now,
+      heardAt: performance.now(),
       clockOffsetMs: offset,
       version: prev?.version ?? '',
       backlog: prev?.backlog ?? 0,
@@ -251,13 +254,13 @@ export class AgentHub {
   }
 
   private expire(): void {
-    const now = this.opts.clock.now();
+    const now = performance.now();
     let changed = false;
     for (const [id, l] of this.live)
-      if (now - l.seenAt > this.liveForMs) {
+      if (now - l.heardAt > this.liveForMs) {
         this.live.delete(id);
         changed = true;
-        this.opts.log.warn({ agent: l.info.name, region: l.info.region, silentForMs: now - l.seenAt }, 'agent silent: its monitors move to the region’s other agents');
+        this.opts.log.warn({ agent: l.info.name, region: l.info.region, silentForMs: Math.round(now - l.heardAt) }, 'agent silent: its monitors move to the region’s other agents');
       }
     if (changed) this.rebalance();
   }
