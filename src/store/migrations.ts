@@ -470,6 +470,29 @@ function migrations(engine: Engine): Record<string, Migration> {
         await db.schema.dropTable('agents').ifExists().execute();
       },
     },
+    // Nodes on one PostgreSQL (src/cluster, src/store/leases.ts): leases with fencing epochs, and membership.
+    '0014_cluster': {
+      async up(db) {
+        await db.schema
+          .createTable('cluster_leases')
+          .ifNotExists()
+          .addColumn('name', 'text', (c) => c.primaryKey())
+          .addColumn('holder', 'text', (c) => c.notNull())
+          .addColumn('epoch', 'bigint', (c) => c.notNull())
+          .addColumn('expires_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('cluster_nodes')
+          .ifNotExists()
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('seen_at', 'bigint', (c) => c.notNull())
+          .addColumn('started_at', 'bigint', (c) => c.notNull())
+          .execute();
+      },
+      async down(db) {
+        for (const t of ['cluster_leases', 'cluster_nodes']) await db.schema.dropTable(t).ifExists().execute();
+      },
+    },
   };
 }
 

@@ -398,7 +398,26 @@ export interface AgentTable {
   last_seq: number;
 }
 
+/** Leases of the nodes sharing one PostgreSQL (store/leases.ts): shards and once-only roles, with fencing epochs. */
+export interface ClusterLeaseTable {
+  name: string;
+  holder: string;
+  /** Grows by one each time the lease changes hands: a write carries the epoch it was made under. */
+  epoch: number;
+  /** Database clock, epoch ms. */
+  expires_at: number;
+}
+
+/** The nodes sharing one PostgreSQL, by their last heartbeat (database clock). */
+export interface ClusterNodeTable {
+  id: string;
+  seen_at: number;
+  started_at: number;
+}
+
 export interface Database {
+  cluster_leases: ClusterLeaseTable;
+  cluster_nodes: ClusterNodeTable;
   agents: AgentTable;
   rollups_day: RollupTable;
   rollup_blocks: RollupBlockTable;

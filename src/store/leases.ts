@@ -1,0 +1,93 @@
+// Leases for nodes sharing one PostgreSQL: a named lease (a shard of the monitors, or a once-only
+// role) has one holder until it expires; each change of holder adds one to its epoch. Times are the
+// database's clock, so nodes whose clocks disagree still agree on who holds what.
+//
+// Fencing: a write made under a lease runs `assertLease` in its own transaction. That reads the
+// lease row FOR SHARE, so the holder, epoch and expiry it checks cannot change before the write
+// commits: a node paused past its lease (SIGSTOP, a long GC, a partition) that wakes up and writes
+// finds a newer epoch or an expired lease, and its whole transaction rolls back.
+import { type Kysely, type Transaction, sql } from 'kysely';
+import type { Database } from './schema.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/** The database's clock in epoch ms (clock_timestamp: the time now, not the transaction's start). */
+const DB_NOW = sql<number>`(extract(epoch from clock_timestamp()) * 1000)::bigint`;
+
+export interface Held {
+  name: string;
+  epoch: number;
+  /** Database clock. */
+  expiresAt: number;
+}
+
+export class LeaseLost extends Error {
+  constructor(
+    readonly lease: string,
+    readonly epoch: number,
+  ) {
+    super(`lease "${lease}" (epoch ${epoch}) is no longer held by this node: the write was not made`);
+    this.name = 'LeaseLost';
+  }
+}
+
+/**
+ * Takes the lease if it is free, expired, or already ours (renewing it). A change of holder adds
+ * one to the epoch; a renewal keeps it. Undefined when another node holds it.
+ */
+export async function acquireLease(db: Db, name: string, holder: string, ttlMs: number): Promise<Held | undefined> {
+  const r = await sql<{ epoch: number; expires_at: number }>`
+    insert into cluster_leases as l (name, holder, epoch, expires_at)
+    values (${name}, ${holder}, 1, ${DB_NOW} + ${ttlMs})
+    on conflict (name) do update
+      set holder = excluded.holder,
+          epoch = case when l.holder = excluded.holder and l.expires_at >= ${DB_NOW} then l.epoch else l.epoch + 1 end,
+          expires_at = excluded.expires_at
+      where l.holder = excluded.holder or l.expires_at < ${DB_NOW}
+    returning epoch, expires_at`.execute(db);
+  const row = r.rows[0];
+  return row ? { name, epoch: Number(row.epoch), expiresAt: Number(row.expires_at) } : undefined;
+}
+
+/** Extends a lease held at `epoch`; undefined when it was lost (expired and taken, or released). */
+export async function renewLease(db: Db, held: Held, holder: string, ttlMs: number): Promise<Held | undefined> {
+  const r = await sql<{ expires_at: number }>`
+    update cluster_leases set expires_at = ${DB_NOW} + ${ttlMs}
+    where name = ${held.name} and holder = ${holder} and epoch = ${held.epoch} and expires_at >= ${DB_NOW}
+    returning expires_at`.execute(db);
+  const row = r.rows[0];
+  return row ? { ...held, expiresAt: Number(row.expires_at) } : undefined;
+}
+
+/** Gives a lease up at once (a node leaving, or over its share): it expires now. */
+export async function releaseLease(db: Db, held: Held, holder: string): Promise<void> {
+  await sql`update cluster_leases set expires_at = ${DB_NOW} - 1 where name = ${held.name} and holder = ${holder} and epoch = ${held.epoch}`.execute(db);
+}
+
+/** In a write's transaction: throws LeaseLost unless the lease is still ours at this epoch and unexpired (and keeps it so until commit). */
+export async function assertLease(trx: Transaction<Database>, held: Held, holder: string): Promise<void> {
+  const r = await sql`
+    select 1 from cluster_leases
+    where name = ${held.name} and holder = ${holder} and epoch = ${held.epoch} and expires_at >= ${DB_NOW}
+    for share`.execute(trx);
+  if (r.rows.length === 0) throw new LeaseLost(held.name, held.epoch);
+}
+
+export async function leases(db: Db, prefix: string): Promise<{ name: string; holder: string; epoch: number; expiresAt: number; live: boolean }[]> {
+  const r = await sql<{ name: string; holder: string; epoch: number; expires_at: number; live: boolean }>`
+    select name, holder, epoch, expires_at, expires_at >= ${DB_NOW} as live from cluster_leases where name like ${prefix + '%'} order by name`.execute(db);
+  return r.rows.map((x) => ({ name: x.name, holder: x.holder, epoch: Number(x.epoch), expiresAt: Number(x.expires_at), live: x.live }));
+}
+
+/** Records that the node is alive; returns the ids of the nodes seen within `liveMs` (itself included). */
+export async function nodeHeartbeat(db: Db, id: string, startedAt: number, liveMs: number): Promise<string[]> {
+  await sql`
+    insert into cluster_nodes (id, seen_at, started_at) values (${id}, ${DB_NOW}, ${startedAt})
+    on conflict (id) do update set seen_at = excluded.seen_at`.execute(db);
+  const r = await sql<{ id: string }>`select id from cluster_nodes where seen_at >= ${DB_NOW} - ${liveMs} order by id`.execute(db);
+  return r.rows.map((x) => x.id);
+}
+
+export async function nodeLeft(db: Db, id: string): Promise<void> {
+  await sql`delete from cluster_nodes where id = ${id}`.execute(db);
+}
