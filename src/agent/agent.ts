@@ -9,7 +9,7 @@ import type { KindAndTarget } from '../config/monitors.js';
 import type { ProbeReport } from '../probes/types.js';
 import { runCheck } from '../probes/registry.js';
 import { Scheduler } from '../schedule/scheduler.js';
-import { systemClock } from '../core/time.js';
+import { type Clock, acceleratedClock, systemClock } from '../core/time.js';
 import { DiskBuffer } from './buffer.js';
 import { AgentClient, Refused, Rejected } from './client.js';
 import { type AssignedMonitor, type Assignment, MAX_BATCH, type WireObservation, assignment as assignmentSchema, heartbeatReply, resultsReply } from './protocol.js';
@@ -45,6 +45,17 @@ const sleep = (ms: number, signal: AbortSignal) =>
     signal.addEventListener('abort', done, { once: true });
   });
 
+/** A clock that is whichever clock `current` gives now. */
+function followClock(current: () => Clock): Clock {
+  return {
+    now: () => current().now(),
+    at: (t, fn) => current().at(t, fn),
+    get speed() {
+      return current().speed;
+    },
+  };
+}
+
 function toUnit(m: AssignedMonitor): Unit {
   return { id: m.id, kind: m.kind, target: m.target, intervalMs: m.interval_ms, timeoutMs: m.timeout_ms, degradedAfterMs: m.degraded_after_ms, hostKey: m.host_key } as unknown as Unit;
 }
@@ -53,7 +64,7 @@ function toWire(id: string, at: number, r: ProbeReport): WireObservation {
   const p = r.phases;
   return {
     monitor_id: id,
-    at,
+    at: Math.round(at),
     ok: r.ok,
     degraded: r.degraded,
     ...(r.statusCode !== undefined ? { status_code: r.statusCode } : {}),
@@ -83,12 +94,15 @@ export class Agent {
   private rejected = 0;
   private delivered = 0;
   private rate = { at: Date.now(), checks: 0, perS: 0 };
+  /** The server's clock: the system clock, or the demo's accelerated one (swapped in when an assignment says so). */
+  private inner: Clock = systemClock;
+  private readonly clock: Clock = followClock(() => this.inner);
 
   constructor(private readonly opts: AgentOptions) {
     this.client = new AgentClient({ server: opts.server, token: opts.token, region: opts.region });
     this.buffer = new DiskBuffer(join(opts.dataDir, 'buffer'), opts.maxBuffer);
     this.scheduler = new Scheduler<Unit>({
-      clock: systemClock,
+      clock: this.clock,
       run: (m, at, signal) => this.check(m, at, signal),
       onError: (m, err) => opts.log.error({ err, monitor: m.id }, 'check failed to complete'),
     });
@@ -173,11 +187,19 @@ export class Agent {
 
   private apply(a: Assignment, from: string): void {
     this.version = a.version;
+    if (a.clock_speed !== this.inner.speed && from === 'from the server') {
+      // Times planned on the old clock mean nothing on the new one: plan every monitor afresh.
+      this.scheduler.setMonitors([]);
+      this.inner = a.clock_speed === 1 ? systemClock : acceleratedClock(a.server_time, a.clock_speed);
+      this.opts.log.info({ speed: a.clock_speed }, 'following the server’s clock speed');
+    }
     this.scheduler.setMonitors(a.monitors.map(toUnit));
     this.opts.log.info({ version: a.version, monitors: a.monitors.length, region: a.region }, `assignment ${from}`);
   }
 
   private async heartbeat(): Promise<void> {
+    // Before the first assignment the agent does not know the server's clock speed yet: its clock would read as wrong.
+    if (this.version === undefined) return sleep(200, this.stopping.signal);
     const now = Date.now();
     const elapsed = (now - this.rate.at) / 1000;
     if (elapsed >= 1) this.rate = { at: now, checks: this.checks, perS: (this.checks - this.rate.checks) / elapsed };
@@ -185,7 +207,7 @@ export class Agent {
       await this.client.call(
         'POST',
         '/heartbeat',
-        { agent_time: now, version: this.opts.version, assignment: this.version ?? null, backlog: this.buffer.backlog, dropped: this.buffer.dropped, checks_per_s: this.rate.perS },
+        { agent_time: Math.round(this.clock.now()), version: this.opts.version, assignment: this.version ?? null, backlog: this.buffer.backlog, dropped: this.buffer.dropped, checks_per_s: this.rate.perS },
         10_000,
         this.stopping.signal,
       ),
@@ -211,7 +233,7 @@ export class Agent {
       return;
     }
     try {
-      const r = resultsReply.parse(await this.client.call('POST', '/results', { stream: this.buffer.stream, seq: b.seq, agent_time: Date.now(), observations: b.observations }, 30_000, this.stopping.signal));
+      const r = resultsReply.parse(await this.client.call('POST', '/results', { stream: this.buffer.stream, seq: b.seq, agent_time: Math.round(this.clock.now()), observations: b.observations }, 30_000, this.stopping.signal));
       if (r.stored) this.delivered += b.observations.length;
       if (r.ignored > 0) this.opts.log.info({ seq: b.seq, ignored: r.ignored }, 'the server no longer has some monitors of this batch');
       this.buffer.ack(b.seq);
@@ -225,7 +247,7 @@ export class Agent {
   }
 
   private async check(m: Unit, at: number, signal: AbortSignal): Promise<void> {
-    const r = await runCheck(m, { signal, timeoutMs: m.timeoutMs, degradedAfterMs: m.degradedAfterMs, clock: systemClock });
+    const r = await runCheck(m, { signal, timeoutMs: m.timeoutMs, degradedAfterMs: m.degradedAfterMs, clock: this.clock });
     if (signal.aborted) return;
     this.checks++;
     this.pending.push(toWire(m.id, at, r));

@@ -112,6 +112,8 @@ export class AgentHub {
     const now = this.opts.clock.now();
     const prev = this.live.get(info.id);
     const offset = agentTime !== undefined ? now - agentTime : (prev?.clockOffsetMs ?? 0);
+    // Thresholds are real time: at the demo's accelerated speeds a millisecond of latency is many clock milliseconds.
+    const realOffset = offset / this.speed();
     this.live.set(info.id, {
       info,
       seenAt: now,
@@ -122,10 +124,10 @@ export class AgentHub {
       dropped: prev?.dropped ?? 0,
       checksPerS: prev?.checksPerS ?? 0,
     });
-    if (Math.abs(offset) > FLAG_OFFSET_MS && !this.flagged.has(info.id)) {
+    if (Math.abs(realOffset) > FLAG_OFFSET_MS && !this.flagged.has(info.id)) {
       this.flagged.add(info.id);
       this.opts.log.warn({ agent: info.name, region: info.region, clockOffsetMs: offset }, 'agent clock is off; its check times are corrected to the server clock');
-    } else if (Math.abs(offset) <= FLAG_OFFSET_MS) this.flagged.delete(info.id);
+    } else if (Math.abs(realOffset) <= FLAG_OFFSET_MS) this.flagged.delete(info.id);
     if (!prev) {
       this.opts.log.info({ agent: info.name, region: info.region }, 'agent connected');
       this.rebalance();
@@ -144,7 +146,7 @@ export class AgentHub {
       dropped: body.dropped,
       checksPerS: body.checks_per_s,
     });
-    return { serverTime: this.opts.clock.now(), clockOffsetMs: l.clockOffsetMs, flagged: Math.abs(l.clockOffsetMs) > FLAG_OFFSET_MS, assignment: this.assignmentVersion(info.id) };
+    return { serverTime: this.opts.clock.now(), clockOffsetMs: l.clockOffsetMs, flagged: this.flagged.has(info.id), assignment: this.assignmentVersion(info.id) };
   }
 
   /** Stops serving a revoked agent at once: its monitors move to the region's other agents. */
@@ -175,6 +177,7 @@ export class AgentHub {
       version: a?.version ?? EMPTY_VERSION,
       server_time: this.opts.clock.now(),
       heartbeat_ms: this.heartbeatMs,
+      clock_speed: this.speed(),
       monitors,
     };
   }
@@ -203,7 +206,7 @@ export class AgentHub {
     if (info.stream === body.stream && body.seq <= info.lastSeq) return { seq: body.seq, stored: false, duplicate: true, accepted: 0, ignored: 0 };
     const now = this.opts.clock.now();
     const offset = this.live.get(info.id)?.clockOffsetMs ?? 0;
-    const shift = Math.abs(offset) > CORRECT_OFFSET_MS ? offset : 0;
+    const shift = Math.abs(offset) > CORRECT_OFFSET_MS * this.speed() ? offset : 0;
     const kept: { m: RemoteMonitor; o: Observation }[] = [];
     let ignored = 0;
     body.observations.forEach((w, i) => {
@@ -242,6 +245,14 @@ export class AgentHub {
       checksPerS: l.checksPerS,
       monitors: this.assigned.get(l.info.id)?.ids.length ?? 0,
     }));
+  }
+
+  isClockFlagged(agentId: string): boolean {
+    return this.flagged.has(agentId);
+  }
+
+  private speed(): number {
+    return Number.isFinite(this.opts.clock.speed) && this.opts.clock.speed > 0 ? this.opts.clock.speed : 1;
   }
 
   isLive(agentId: string): boolean {

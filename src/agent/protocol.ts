@@ -30,6 +30,8 @@ export const assignment = z.strictObject({
   version: z.string(),
   server_time: epochMs,
   heartbeat_ms: z.number().int().positive(),
+  /** Server clock milliseconds per real millisecond: 1 in production; the demo's accelerated replays run faster, and agents follow. */
+  clock_speed: z.number().positive().finite().default(1),
   monitors: z.array(assignedMonitor),
 });
 export type Assignment = z.output<typeof assignment>;

@@ -113,11 +113,16 @@ export async function agentRun(o: { server: string; token?: string; region?: str
   }
   const unlock = lockDataDir(o.data);
   const agent = new Agent({ server: o.server, token, region: o.region, dataDir: o.data, log: makeLogger(o.logLevel), version: packageVersion(), maxBuffer: o.maxBuffer });
-  onShutdown(async () => {
-    const s = await agent.stop();
-    process.stdout.write(JSON.stringify({ event: 'stopped', ...s }) + '\n');
-    unlock();
-  });
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      const s = await agent.stop();
+      process.stdout.write(JSON.stringify({ event: 'stopped', ...s }) + '\n');
+      unlock();
+    })());
+  onShutdown(stop);
+  // Started by a parent over IPC (the demo): when the parent goes, however it goes, so does the agent.
+  if (process.send) process.once('disconnect', () => void stop().then(() => process.exit(0)));
   const code = await agent.run();
   unlock();
   return code;

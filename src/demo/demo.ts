@@ -12,6 +12,7 @@ import { type TimelineEvent, changesBetween } from './faults.js';
 import { type Scenario, loadScenario } from './scenario.js';
 import { type ForkedSimulator, forkSimulator } from './sim-client.js';
 import { scenarioToConfig } from './vigie-config.js';
+import { type LocalAgents, startLocalAgents } from '../agent/local-agents.js';
 
 export interface DemoOptions {
   scenario: string;
@@ -25,6 +26,8 @@ export interface DemoOptions {
   /** Where the demo's SQLite file goes; it is recreated at each run since its times are the scenario's. */
   dataDir?: string;
   out?: (line: string) => void;
+  /** Run each region as a real `vigie agent` child process on loopback (the CLI's default) instead of probing from Vigie itself. */
+  agents?: boolean;
 }
 
 export interface RunningDemo {
@@ -33,6 +36,8 @@ export interface RunningDemo {
   vigie: Vigie;
   sim: ForkedSimulator;
   clock: Clock;
+  /** The regions' agent processes, when the demo runs them. */
+  agents?: LocalAgents | undefined;
   /** Resolves when scenario time passes the end of the replay window. */
   ended: Promise<void>;
   stop(): Promise<void>;
@@ -55,13 +60,14 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
   await Promise.all(['', '-wal', '-shm'].map((suffix) => rm(dbPath + suffix, { force: true })));
 
   const sim = await forkSimulator(o.scenario, { t: scenario.start });
-  const config = scenarioToConfig(scenario, (s, c, r) => sim.url(s, c, r), {
+  const probed = scenarioToConfig(scenario, (s, c, r) => sim.url(s, c, r), {
     port: o.port,
     storePath: dbPath,
     ...(o.intervalMs !== undefined ? { intervalMs: o.intervalMs } : {}),
     timeoutMs: DEMO_TIMEOUT_MS,
     degradedAfterMs: DEMO_DEGRADED_AFTER_MS,
   });
+  const config = o.agents ? { ...probed, regions: [...scenario.regions] } : probed;
   const names = new Map<string, string>(config.services.flatMap((s) => s.components.map((c) => [`${s.id}/${c.id}`, `${s.name} › ${c.name}`] as const)));
   const clock = acceleratedClock(scenario.start, o.speed);
   let vigie: Vigie;
@@ -83,9 +89,18 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
   // quarter of an hour of the scenario gone unwatched, so scenario time starts when Vigie is ready.
   clock.rebase();
   const url = await vigie.start();
+  let agents: LocalAgents | undefined;
+  try {
+    agents = o.agents ? await startLocalAgents({ db: vigie.store.db, regions: scenario.regions, server: url, dataDir, log: o.logger }) : undefined;
+  } catch (err) {
+    await vigie.stop();
+    await sim.close();
+    throw err;
+  }
   const realLength = (scenario.end - scenario.start) / o.speed;
   out(`Replaying "${scenario.title}" (sources: seeds ${scenario.sources.join(', ')}), ${scenario.regions.length} regions, at ${o.speed}× speed: ${formatDuration(realLength)} of real time.`);
   out(`Status page: ${url}/    Statuspage API: ${url}/api/v2/summary.json`);
+  if (agents) out(`Regions ${scenario.regions.join(', ')}: one vigie agent process each (pids ${agents.pids.join(', ')}).`);
 
   let played = scenario.start;
   let endedResolve!: () => void;
@@ -111,10 +126,12 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
     vigie,
     sim,
     clock,
+    agents,
     ended,
     stop: () =>
       (stopping ??= (async () => {
         clearInterval(player);
+        await agents?.stop();
         await vigie.stop();
         await sim.close();
       })()),

@@ -37,7 +37,7 @@ export function agentJson(a: AgentInfo, hub: AgentHub, now: number) {
     seconds_since_seen: seen === null ? null : Math.max(0, Math.round((now - seen) / 1000)),
     version: live?.version || a.version,
     clock_offset_ms: offset,
-    clock_flagged: offset !== null && Math.abs(offset) > FLAG_OFFSET_MS,
+    clock_flagged: live ? hub.isClockFlagged(a.id) : offset !== null && Math.abs(offset) > FLAG_OFFSET_MS,
     backlog: live?.backlog ?? a.backlog,
     dropped: live?.dropped ?? a.dropped,
     checks_per_s: live?.checksPerS ?? a.checksPerS,
