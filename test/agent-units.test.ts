@@ -1,7 +1,7 @@
 // The pure parts of agents: monitor regions as scheduled units, the rendezvous split, the disk
 // buffer (bounded, oldest dropped first and counted, whole across restarts), silent regions in detection.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -115,6 +115,23 @@ describe('disk buffer', () => {
       again.ack(3);
       assert.equal(again.backlog, 0);
       assert.equal(new DiskBuffer(dir, 1000).append(obs(1, 6)), 4, 'sequence numbers are never reused, even once every batch is acknowledged');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a batch file that cannot be read back is dropped and counted, and does not block the next', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigie-buf-'));
+    try {
+      const b = new DiskBuffer(dir, 1000);
+      b.append(obs(2));
+      b.append(obs(3, 2));
+      const first = readdirSync(dir).find((f) => f.startsWith('b-000000000001'))!;
+      writeFileSync(join(dir, first), '{"seq":1,"observ');
+      const again = new DiskBuffer(dir, 1000);
+      assert.equal(again.oldest()!.seq, 2);
+      assert.equal(again.dropped, 2);
+      assert.equal(again.backlog, 3);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

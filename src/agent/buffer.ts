@@ -91,11 +91,22 @@ export class DiskBuffer {
     return seq;
   }
 
-  /** The oldest batch not yet acknowledged. */
+  /** The oldest batch not yet acknowledged. A file that cannot be read back is dropped and counted, so it cannot block the ones after it. */
   oldest(): Batch | undefined {
-    const head = this.index[0];
-    if (!head) return undefined;
-    return JSON.parse(readFileSync(this.path(head.seq, head.count), 'utf8')) as Batch;
+    for (let head = this.index[0]; head; head = this.index[0]) {
+      try {
+        const b = JSON.parse(readFileSync(this.path(head.seq, head.count), 'utf8')) as Batch;
+        if (b.seq === head.seq && Array.isArray(b.observations)) return b;
+      } catch {
+        // unreadable: dropped below
+      }
+      this.index.shift();
+      this.total -= head.count;
+      this.state.dropped += head.count;
+      rmSync(this.path(head.seq, head.count), { force: true });
+      this.saveState();
+    }
+    return undefined;
   }
 
   /** The server has the batch (or refused it for good): it leaves the disk. */
