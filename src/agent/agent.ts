@@ -2,7 +2,7 @@
 // assignment, runs the monitors with the server's own probe registry and scheduler, seals results
 // into batches on its own disk, and uploads them oldest first; a batch leaves the disk only once the
 // server has acknowledged it, so an outage of the server loses nothing (up to the buffer's bound).
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { KindAndTarget } from '../config/monitors.js';
@@ -13,7 +13,6 @@ import { type Clock, acceleratedClock, systemClock } from '../core/time.js';
 import { DiskBuffer } from './buffer.js';
 import { AgentClient, Refused, Rejected } from './client.js';
 import { type AssignedMonitor, type Assignment, MAX_BATCH, type WireObservation, assignment as assignmentSchema, heartbeatReply, resultsReply } from './protocol.js';
-import { writeFileSync, renameSync } from 'node:fs';
 
 export interface AgentOptions {
   server: string;

@@ -1,5 +1,5 @@
 // `vigie agent` (run one) and `vigie agent register|list|revoke` (in the store named by the config).
-import { readFileSync, mkdirSync, openSync, closeSync, writeSync, rmSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent } from '../agent/agent.js';
 import { RegionNotConfigured, agentName, registerAgent } from '../agent/registry.js';
