@@ -4,6 +4,7 @@
 // takeover of its monitors, bad uploads answered 4xx, and silent regions on the page.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -281,6 +282,82 @@ forEachEngine('vigie agent: the server stops, the agent buffers on disk, and del
     await agent?.stop();
     await vigie?.stop();
     await target.close();
+    tmp.done();
+  }
+});
+
+/** A TCP proxy to the server that can be cut (every connection destroyed, nothing accepted) and restored on the same port. */
+async function proxy(to: number): Promise<{ port: number; cut(): Promise<void>; restore(): Promise<void>; close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const make = () =>
+    net.createServer((c) => {
+      const up = net.connect(to, '127.0.0.1');
+      for (const s of [c, up]) {
+        sockets.add(s);
+        s.on('close', () => sockets.delete(s));
+        s.on('error', () => s.destroy());
+      }
+      c.pipe(up).pipe(c);
+    });
+  let server = make();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as net.AddressInfo).port;
+  const stop = () =>
+    new Promise<void>((r) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => r());
+    });
+  return {
+    port,
+    cut: stop,
+    restore: async () => {
+      server = make();
+      await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
+    },
+    close: stop,
+  };
+}
+
+it('an agent cut off from a running server: its region shows "no data", then everything it buffered arrives once', { timeout: 120_000 }, async () => {
+  const engine = await sqliteEngine();
+  const target = await okServer();
+  const tmp = tempDir();
+  let agent: AgentProc | undefined;
+  let vigie: Vigie | undefined;
+  let link: Awaited<ReturnType<typeof proxy>> | undefined;
+  try {
+    const started = await startServer(engine, config(engine, target.url, [{ name: 'one', regions: ['local', 'eu-west'] }]));
+    vigie = started.vigie;
+    const base = started.base;
+    link = await proxy(Number(new URL(base).port));
+    const token = await registerOverApi(base, 'nice', 'eu-west');
+    agent = spawnAgent(['--server', `http://127.0.0.1:${link.port}`, '--token', token, '--data', join(tmp.dir, 'a')]);
+    await waitFor('results through the proxy', async () => (await observations(vigie!, 's/c/one@eu-west')).length >= 2, 30_000);
+    await waitFor('eu-west on the page', async () => (await (await request(`${base}/`)).body.text()).includes('eu-west: up'), 15_000, 200);
+
+    await link.cut();
+    const cutAt = Date.now();
+    // No heartbeat for 10 s: the region is silent, shown as no data (not down), out of the quorum.
+    await waitFor('eu-west silent', async () => (await admin(base, 'GET', '/agents')).json.regions[0].silent === true, 30_000, 200);
+    await waitFor('"no data from eu-west" on the page', async () => (await (await request(`${base}/`)).body.text()).includes('no data from eu-west'), 15_000, 200);
+    assert.equal((await vigie.store.componentStatuses()).get('s/c')?.status, 'operational', 'a silent region is not an outage');
+    const restoredAt = Date.now();
+    await link.restore();
+
+    await waitFor('what was checked while cut off', async () => (await observations(vigie!, 's/c/one@eu-west')).some((o) => o.at > cutAt + 1000 && o.at < restoredAt - 1000), 30_000, 200);
+    await waitFor('eu-west heard from again', async () => (await admin(base, 'GET', '/agents')).json.regions[0].silent === false, 30_000, 200);
+    assert.equal(await agent.stop(), 0);
+    const summary = JSON.parse(agent.out().trim().split('\n').at(-1)!) as { checks: number; backlog: number; dropped: number };
+    assert.deepEqual([summary.backlog, summary.dropped], [0, 0]);
+    const ats: number[] = (await observations(vigie, 's/c/one@eu-west')).map((o) => o.at);
+    assert.equal(ats.length, summary.checks, 'every check arrived');
+    assert.equal(new Set(ats).size, ats.length, 'none twice');
+  } finally {
+    await agent?.stop();
+    await link?.close();
+    await vigie?.stop();
+    await target.close();
+    await engine.cleanup();
     tmp.done();
   }
 });
