@@ -8,7 +8,9 @@ import { type Entities, type MonitorEntity, type VigieConfig, toEntities } from 
 import { type CrowdLevel, type CrowdWeight, Detector, type StatusChange } from './detect/detector.js';
 import { type ComponentInfo, IncidentEngine, type IncidentView } from './incidents/engine.js';
 import { authenticator } from './web/auth.js';
-import { ADMIN_PREFIX, adminApi } from './web/routes/admin-api.js';
+import { ADMIN_PREFIX, AdminRoutes, adminApi, adminRoutes } from './web/routes/admin-api.js';
+import { notifyAdminRoutes } from './web/routes/admin-notify.js';
+import { tokenAdminRoutes } from './web/routes/admin-tokens.js';
 import { runCheck } from './probes/registry.js';
 import { BeatBook } from './probes/heartbeat.js';
 import { heartbeatStore, loadBeats } from './store/heartbeats.js';
@@ -83,6 +85,8 @@ export class Vigie {
   readonly vendor: VendorPoller;
   /** Notifications: the outbox worker (channels, alert rules, subscriber deliveries). */
   readonly notify: NotifyWorker;
+  /** The admin API's routes: add yours here, in the constructor (docs/TEAM-NOTES.md). */
+  readonly admin = new AdminRoutes();
 
   private lock: InstanceLock | undefined;
 
@@ -96,6 +100,7 @@ export class Vigie {
     this.detector = new Detector({ failuresToDown: opts.config.defaults.failures_to_down, successesToUp: opts.config.defaults.successes_to_up });
     this.batcher = new ObservationBatcher({ write: (batch) => this.store.recordObservations(batch) });
     this.web = new WebServer({ logger: this.log, ...(opts.refreshSeconds ? { refreshSeconds: opts.refreshSeconds } : {}) });
+    this.admin.watch(this.web.app);
     this.scheduler = new Scheduler<ScheduledMonitor>({
       clock: this.clock,
       run: (m, at, signal) => this.check(m, at, signal),
@@ -124,7 +129,8 @@ export class Vigie {
       log: this.log.child({ part: 'vendor' }),
       onReading: (_s, rec) => rec.changed && this.schedulePublish(),
     });
-    this.web.app.register(adminApi, { prefix: ADMIN_PREFIX, engine: this.incidents, auth: authenticator(store, { bootstrapToken: opts.adminToken }), now: () => this.clock.now() });
+    this.admin.add(...adminRoutes(this.incidents));
+    this.web.app.register(adminApi, { prefix: ADMIN_PREFIX, routes: this.admin, auth: authenticator(store, { bootstrapToken: opts.adminToken }), now: () => this.clock.now(), serverUrl: () => this.config.site.base_url ?? this.url });
     const r = opts.config.store.retention;
     this.storageJob = new StorageJob({
       store,
@@ -137,7 +143,8 @@ export class Vigie {
     const site = () => ({ title: this.config.site.title, baseUrl: (this.config.site.base_url ?? this.url ?? '').replace(/\/+$/, '') });
     this.notify = new NotifyWorker({ store, config: opts.config.notify, clock: this.clock, log: this.log.child({ part: 'notify' }), site });
     const subs = new Subscriptions({ store, config: () => this.config.notify, secret: () => this.notify.secret, now: () => this.clock.now(), componentIds: () => new Set(this.entities.components.map((c) => c.id)), emailReady: () => this.notify.emailChannel !== undefined, kick: () => this.notify.kick() });
-    this.web.app.register(subscriptionRoutes, { subs, perNetwork: () => this.config.notify.subscriptions.per_network, trustProxy: () => this.reports.trustProxy, worker: this.notify, store, auth: authenticator(store, { bootstrapToken: opts.adminToken }), now: () => this.clock.now(), title: () => this.config.site.title, baseUrl: () => site().baseUrl });
+    this.web.app.register(subscriptionRoutes, { subs, perNetwork: () => this.config.notify.subscriptions.per_network, trustProxy: () => this.reports.trustProxy, worker: this.notify, store, now: () => this.clock.now(), title: () => this.config.site.title, baseUrl: () => site().baseUrl });
+    this.admin.add(...notifyAdminRoutes({ store, worker: this.notify, now: () => this.clock.now() }), ...tokenAdminRoutes({ store, now: () => this.clock.now() }));
   }
 
   static async create(opts: VigieOptions): Promise<Vigie> {
@@ -318,7 +325,17 @@ export class Vigie {
         })),
       incidents: incidents.map(snapshotIncident),
       maintenances: maintenances.map(snapshotIncident),
+      onRowProblems: (problems) => this.reportRowProblems(problems),
     });
+  }
+
+  /** Stored rows the page could not show as they are: logged once each, not at every re-render. */
+  private reportedRows = new Set<string>();
+  private reportRowProblems(problems: string[]): void {
+    const fresh = problems.filter((p) => !this.reportedRows.has(p));
+    if (fresh.length === 0) return;
+    if (this.reportedRows.size < 10_000) for (const p of fresh) this.reportedRows.add(p);
+    this.log.warn({ rows: fresh.slice(0, 20), count: fresh.length }, 'stored rows hold times no date can represent; the page shows them without those times');
   }
 
   async publish(): Promise<void> {
