@@ -4,9 +4,12 @@ import { formatConfigError, loadConfigFile } from '../config/load.js';
 import { ApiTokenStore } from '../store/api-tokens.js';
 import { openStore, type Store } from '../store/index.js';
 import { TOKEN_NAME, TOKEN_NAME_TEXT, TokenNameTakenError, createApiToken } from '../web/auth.js';
+import { missingConfigHint } from './init.js';
 import { UsageError } from './logger.js';
 
 async function withStore<T>(configFile: string, fn: (s: Store) => Promise<T>): Promise<T> {
+  const hint = await missingConfigHint(configFile);
+  if (hint) throw new UsageError(hint);
   const loaded = await loadConfigFile(configFile);
   if (!loaded.ok) throw new UsageError(`${configFile}: ${loaded.errors.map(formatConfigError).join('; ')}`);
   const url = process.env.DATABASE_URL || loaded.config.store.url;
