@@ -32,6 +32,7 @@ import { NotifyWorker } from './notify/worker.js';
 import { Subscriptions } from './notify/subscriptions.js';
 import { subscriptionRoutes } from './web/routes/subscriptions.js';
 import { type Snapshot, type SnapshotIncident, type SnapshotRegion, type SnapshotVendor, buildSnapshot } from './web/snapshot.js';
+import { logOnceEach } from './web/snapshot-guard.js';
 import { uptimeBars } from './store/rollups.js';
 import { latestVendorSnapshot } from './store/vendor.js';
 import { VendorPoller } from './signals/vendor/poller.js';
@@ -87,6 +88,8 @@ export class Vigie {
   readonly notify: NotifyWorker;
   /** The admin API's routes: add yours here, in the constructor (docs/TEAM-NOTES.md). */
   readonly admin = new AdminRoutes();
+  /** Stored rows the page cannot show as they are (snapshot-guard.ts): logged once each. */
+  private rowProblems = logOnceEach((rows, count) => this.log.warn({ rows, count }, 'stored rows hold times no date can represent; the page shows them without those times'));
 
   private lock: InstanceLock | undefined;
 
@@ -325,17 +328,8 @@ export class Vigie {
         })),
       incidents: incidents.map(snapshotIncident),
       maintenances: maintenances.map(snapshotIncident),
-      onRowProblems: (problems) => this.reportRowProblems(problems),
+      onRowProblems: this.rowProblems,
     });
-  }
-
-  /** Stored rows the page could not show as they are: logged once each, not at every re-render. */
-  private reportedRows = new Set<string>();
-  private reportRowProblems(problems: string[]): void {
-    const fresh = problems.filter((p) => !this.reportedRows.has(p));
-    if (fresh.length === 0) return;
-    if (this.reportedRows.size < 10_000) for (const p of fresh) this.reportedRows.add(p);
-    this.log.warn({ rows: fresh.slice(0, 20), count: fresh.length }, 'stored rows hold times no date can represent; the page shows them without those times');
   }
 
   async publish(): Promise<void> {

@@ -3,6 +3,7 @@
 // (written directly, as an older version or a bug could) does not take the page down: every public
 // answer and the admin list still render after a restart.
 import assert from 'node:assert/strict';
+import { pino } from 'pino';
 import { request } from 'undici';
 import { createVigie } from '../src/app.js';
 import { cleanSnapshotInput } from '../src/web/snapshot-guard.js';
@@ -85,7 +86,9 @@ forEachEngine('a stored time beyond a Date does not take the page down (after a 
   await db.updateTable('component_status_changes').set({ at: BEYOND_DATE }).execute();
   await store.close();
 
-  const vigie = await createVigie({ config: adminConfig(engine), adminToken: ADMIN_TOKEN, ...(engine.options.url ? { databaseUrl: engine.options.url } : {}) });
+  const logged: Array<{ msg: string; count?: number; rows?: string[] }> = [];
+  const logger = pino({ level: 'warn' }, { write: (line: string) => void logged.push(JSON.parse(line)) });
+  const vigie = await createVigie({ config: adminConfig(engine), adminToken: ADMIN_TOKEN, logger, ...(engine.options.url ? { databaseUrl: engine.options.url } : {}) });
   try {
     const base = await vigie.start();
     const get = async (path: string) => {
@@ -100,6 +103,10 @@ forEachEngine('a stored time beyond a Date does not take the page down (after a 
       assert.equal(a.status, 200, `${path}: ${a.text.slice(0, 200)}`);
     }
     const summary = JSON.parse((await get('/api/v2/summary.json')).text);
+    await vigie.publish();
+    const told = logged.filter((l) => /stored rows hold times no date can represent/.test(l.msg));
+    assert.equal(told.length, 1, 'said once, not at every re-render');
+    assert.ok(told[0]!.rows!.some((r) => r.includes(`incident ${incidentId!}`)), JSON.stringify(told));
     assert.equal(summary.incidents[0].name, 'Hostile row incident');
     const call = adminCaller(base);
     const list = await call('GET', '/incidents');

@@ -90,3 +90,14 @@ export function cleanSnapshotInput(input: SnapshotInput): { input: SnapshotInput
     problems,
   };
 }
+
+/** Calls `log` with the problems not seen before (the page is rebuilt every minute: say each once). */
+export function logOnceEach(log: (fresh: RowProblem[], count: number) => void, max = 10_000): (problems: RowProblem[]) => void {
+  const seen = new Set<RowProblem>();
+  return (problems) => {
+    const fresh = problems.filter((p) => !seen.has(p));
+    if (fresh.length === 0) return;
+    if (seen.size < max) for (const p of fresh) seen.add(p);
+    log(fresh.slice(0, 20), fresh.length);
+  };
+}
