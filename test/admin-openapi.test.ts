@@ -79,6 +79,9 @@ export function openApiProblems(doc: any): string[] {
   const walk = (v: unknown, at: string) => {
     if (Array.isArray(v)) return v.forEach((x, i) => walk(x, `${at}[${i}]`));
     if (v === null || typeof v !== 'object') return;
+    const o = v as { type?: unknown; required?: unknown; properties?: Record<string, unknown> };
+    if (o.type === 'object' && Array.isArray(o.required) && o.properties)
+      for (const name of o.required) if (!(name in o.properties)) p.push(`${at}: required "${String(name)}" is not among its properties`);
     for (const [k, x] of Object.entries(v)) {
       if (k === '$ref') {
         const target = String(x)
@@ -142,6 +145,9 @@ describe('admin OpenAPI document from a running Vigie', () => {
     assert.ok(incident.required.includes('scheduled_for'));
     const keys = (o: any): string[] => (o && typeof o === 'object' ? Object.entries<any>(o).flatMap(([k, v]) => (k === 'properties' ? [...Object.keys(v), ...Object.values(v).flatMap(keys)] : keys(v))) : []);
     for (const k of keys(doc.paths).concat(keys(doc.components.schemas))) assert.match(k, /^[a-z0-9_]+$/, `field ${k} is snake_case`);
+    assert.equal(incident.properties.id.type, 'string');
+    const retry = doc.paths['/api/admin/notify/deliveries/{id}/retry'].post;
+    assert.deepEqual(retry.parameters, [{ name: 'id', in: 'path', required: true, schema: { type: 'integer', exclusiveMinimum: 0, maximum: Number.MAX_SAFE_INTEGER } }]);
     const deliveries = doc.paths['/api/admin/notify/deliveries'].get;
     assert.deepEqual(deliveries.parameters.map((x: any) => x.name).sort(), ['limit', 'status', 'target']);
     assert.equal(doc.paths['/api/admin/tokens/{name}'].delete.responses['204'].description, 'Done');

@@ -58,7 +58,7 @@ const deliveryResponse = z.strictObject({
 });
 
 const notifyStatusResponse = z.strictObject({
-  deliveries: z.record(z.enum(DELIVERY_STATUSES), z.number().int()),
+  deliveries: z.strictObject(Object.fromEntries(DELIVERY_STATUSES.map((s) => [s, z.number().int()]))).meta({ description: 'deliveries by status' }),
   events_waiting: z.number().int(),
   channels: z.array(z.strictObject({ name: z.string(), type: z.string() })),
   problems: z.array(z.strictObject({ channel: z.string(), type: z.string(), field: z.string(), message: z.string(), text: z.string() })),

@@ -22,7 +22,7 @@ function adopt(schema: unknown, components: Json): unknown {
     if (v === null || typeof v !== 'object') return v;
     const out: Json = {};
     for (const [k, x] of Object.entries(v as Json)) {
-      if (k === '$schema' || k === '$defs' || k === 'id') continue;
+      if (k === '$schema' || k === '$defs') continue;
       if (k === '$ref' && typeof x === 'string') out[k] = x.replace(/^#\/\$defs\//, '#/components/schemas/');
       else if (k === 'pattern' && (v as Json).format === 'date-time') continue;
       else out[k] = walk(x);
