@@ -27,7 +27,9 @@ forEachEngine('admin API time fields: out-of-range times are refused at the edge
       assert.deepEqual(r.json.issues.map((i: { field: string }) => i.field), ['body.at'], `at=${String(bad)}`);
       if (typeof bad === 'number' && Number.isInteger(bad)) assert.match(r.json.message, /2000-01-01T00:00:00Z to 2100-01-01T00:00:00Z/);
     }
-    let r = await call('POST', '/incidents', { name: 'Down', body: 'x', fault_start: BEYOND_DATE });
+    let r = await call('POST', '/incidents', { name: 'Down', body: 'x', at: '2024-12-11T23:07:00' });
+    assert.match(r.json.message, /^body\.at: expected an ISO 8601 date-time with its offset/);
+    r = await call('POST', '/incidents', { name: 'Down', body: 'x', fault_start: BEYOND_DATE });
     assert.deepEqual(r.json.issues?.map((i: { field: string }) => i.field), ['body.fault_start']);
     r = await call('POST', '/maintenances', { name: 'DB', components: ['acme/api'], scheduled_for: now + 60_000, scheduled_until: BEYOND_DATE });
     assert.equal(r.status, 400);

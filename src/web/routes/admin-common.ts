@@ -15,7 +15,7 @@ const TIME_RANGE = `must be a time ${INPUT_TIME_RANGE_TEXT}`;
  * would break everything that shows it).
  */
 export const time = z
-  .union([z.iso.datetime({ offset: true }), z.number().int().min(MIN_INPUT_TIME_MS, { error: TIME_RANGE }).max(MAX_INPUT_TIME_MS, { error: TIME_RANGE })], {
+  .union([z.iso.datetime({ offset: true, error: 'expected an ISO 8601 date-time with its offset, e.g. "2024-12-11T23:07:00Z" or "2024-12-12T00:07:00+01:00"' }), z.number().int().min(MIN_INPUT_TIME_MS, { error: TIME_RANGE }).max(MAX_INPUT_TIME_MS, { error: TIME_RANGE })], {
     error: 'expected an ISO 8601 date-time with offset ("2024-12-11T23:07:00Z") or epoch milliseconds',
   })
   .transform((v) => (typeof v === 'number' ? v : Date.parse(v)))
