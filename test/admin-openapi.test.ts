@@ -10,6 +10,7 @@ import { z } from 'zod';
 import type { Vigie } from '../src/app.js';
 import { AdminRoutes, ADMIN_PREFIX } from '../src/web/routes/admin-api.js';
 import { route } from '../src/web/routes/admin-common.js';
+import { requireToken } from '../src/web/auth.js';
 import { openApiDocument } from '../src/web/routes/admin-openapi.js';
 import { startAdminVigie } from './helpers/admin.js';
 import { sqliteEngine, type TestEngine } from './helpers/engines.js';
@@ -180,6 +181,12 @@ describe('AdminRoutes: registering a route is enough to appear', () => {
     );
     await app.ready();
     routes.seal();
+    // Registered by other means, it still needs a token.
+    routes.protect(requireToken({ check: async (h) => (h === 'Bearer good' ? 'ops' : undefined) }, Date.now));
+    const base = await app.listen({ host: '127.0.0.1', port: 0 });
+    assert.equal((await request(`${base}/api/admin/gateway/keys`)).statusCode, 401);
+    assert.equal((await request(`${base}/api/admin/gateway/keys`, { headers: { authorization: 'Bearer bad' } })).statusCode, 401);
+    assert.equal((await request(`${base}/api/admin/gateway/keys`, { headers: { authorization: 'Bearer good' } })).statusCode, 200);
     assert.throws(() => routes.add({ ...extra, operationId: 'late', url: '/late' }), /before the server starts/);
     const doc = openApiDocument(routes.routes, routes.others, { prefix: ADMIN_PREFIX, version: '1.2.3' });
     assert.deepEqual(openApiProblems(doc), []);

@@ -1,7 +1,7 @@
 // The admin REST API under /api/admin. Every route is an AdminRoute (admin-common.ts) handed to
 // AdminRoutes.add before the server starts; that one registration gives it Bearer auth, zod
 // validation with answers naming the bad field, and its operation in /api/admin/openapi.json.
-import type { FastifyInstance, FastifyPluginAsync, RouteOptions } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, RouteOptions, onRequestHookHandler } from 'fastify';
 import type { IncidentEngine } from '../../incidents/engine.js';
 import { VIGIE_VERSION } from '../../core/version.js';
 import { type Authenticator, requireToken } from '../auth.js';
@@ -20,6 +20,8 @@ export class AdminRoutes {
   private list: AdminRoute[] = [];
   private sealed = false;
   private readonly foreign: RouteOptions[] = [];
+  /** The token check, set when the admin API loads; routes registered by other means get it too. */
+  private guard: ((req: FastifyRequest, reply: FastifyReply) => Promise<unknown>) | undefined;
 
   add(...routes: AdminRoute[]): this {
     if (this.sealed) throw new Error('admin routes must be added before the server starts (Fastify cannot add routes later)');
@@ -41,12 +43,24 @@ export class AdminRoutes {
     return this.foreign;
   }
 
-  /** Call on the root Fastify instance before anything is registered, so every admin route is seen. */
+  /**
+   * Call on the root Fastify instance before anything is registered, so every admin route is seen:
+   * one registered by other means is documented from its Fastify schema, and still needs a token.
+   */
   watch(app: FastifyInstance): void {
     app.addHook('onRoute', (r) => {
       if (!r.url.startsWith(`${ADMIN_PREFIX}/`) || (r.config as Record<string, unknown> | undefined)?.[OURS]) return;
       this.foreign.push(r);
+      const check: onRequestHookHandler = async (req, reply) => {
+        if (!this.guard) return reply.code(503).send({ error: 'unavailable', message: 'the admin API is not loaded' });
+        return this.guard(req, reply);
+      };
+      r.onRequest = [check, ...(r.onRequest === undefined ? [] : [r.onRequest].flat())];
     });
+  }
+
+  protect(guard: (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>): void {
+    this.guard = guard;
   }
 
   seal(): void {
@@ -70,6 +84,8 @@ export interface AdminApiOptions {
 /** Register with `{ prefix: ADMIN_PREFIX }`. */
 export const adminApi: FastifyPluginAsync<AdminApiOptions> = async (app: FastifyInstance, opts) => {
   opts.routes.seal();
+  const guard = requireToken(opts.auth, opts.now);
+  opts.routes.protect(guard);
   // Built on first request: by then every plugin has registered its routes and the address is known.
   let doc: string | undefined;
   app.get('/openapi.json', { config: { [OURS]: true } }, async (_req, reply) => {
@@ -77,7 +93,7 @@ export const adminApi: FastifyPluginAsync<AdminApiOptions> = async (app: Fastify
     return reply.type('application/json; charset=utf-8').send(doc);
   });
   app.register(async (secured) => {
-    secured.addHook('onRequest', requireToken(opts.auth, opts.now));
+    secured.addHook('onRequest', guard);
     secured.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
       if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500)
         return sendInvalid(reply, [{ field: 'body', message: err.message }], err.statusCode);
