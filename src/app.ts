@@ -89,7 +89,7 @@ export class Vigie {
   /** The admin API's routes: add yours here, in the constructor (docs/TEAM-NOTES.md). */
   readonly admin = new AdminRoutes();
   /** Stored rows the page cannot show as they are (snapshot-guard.ts): logged once each. */
-  private rowProblems = logOnceEach((rows, count) => this.log.warn({ rows, count }, 'stored rows hold times no date can represent; the page shows them without those times'));
+  private rowProblems = logOnceEach((rows, count) => this.log.warn({ rows, count }, 'stored rows the page cannot show as they are (times no date can hold are left out; unreadable rows are skipped)'));
 
   private lock: InstanceLock | undefined;
 
@@ -277,8 +277,8 @@ export class Vigie {
     const [model, changes, incidents, maintenances, bars, vendors] = await Promise.all([
       this.store.pageModel(),
       this.store.statusChanges({ limit: 30 }),
-      this.incidents.incidents({ limit: 100 }),
-      this.incidents.maintenances({ limit: 50 }),
+      this.incidents.incidents({ limit: 100, onCorrupt: (err) => this.rowProblems([err.message]) }),
+      this.incidents.maintenances({ limit: 50, onCorrupt: (err) => this.rowProblems([err.message]) }),
       // The page's 90-day bars (day rollups); the page still renders without them.
       uptimeBars(this.store.db, { componentIds: this.entities.components.map((c) => c.id) }, { now }).catch((err) => {
         this.log.warn({ err }, 'uptime bars unavailable');

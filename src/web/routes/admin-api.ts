@@ -98,6 +98,8 @@ export const adminApi: FastifyPluginAsync<AdminApiOptions> = async (app: Fastify
       if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500)
         return sendInvalid(reply, [{ field: 'body', message: err.message }], err.statusCode);
       secured.log.error({ err }, 'admin API request failed');
+      // A row the store cannot read is the operator's to repair: name it.
+      if (err.name === 'CorruptRowError') return reply.code(500).send({ error: 'corrupt_row', message: err.message });
       return reply.code(500).send({ error: 'internal', message: 'internal error' });
     });
     for (const r of opts.routes.routes) secured.route({ method: r.method, url: r.url, config: { [OURS]: true }, handler: handle(r) });

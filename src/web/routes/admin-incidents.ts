@@ -51,7 +51,7 @@ export const listQuery = z.strictObject({
 });
 
 export const idParams = z.strictObject({ id: z.string().min(1).max(100) });
-const listResponse = z.strictObject({ incidents: z.array(incidentResponse) });
+const listResponse = z.strictObject({ incidents: z.array(incidentResponse), unreadable: z.array(z.string()).meta({ description: 'stored rows that could not be read, left out of the list (each names its table, row and fault)' }) });
 
 export function incidentRoutes(engine: IncidentEngine) {
   const get = async (id: string) => {
@@ -68,7 +68,11 @@ export function incidentRoutes(engine: IncidentEngine) {
       tag: 'incidents',
       query: listQuery,
       response: listResponse,
-      handler: async ({ query }) => ({ incidents: (await engine.incidents({ open: query.status === 'open', limit: query.limit })).map(incidentJson) }),
+      handler: async ({ query }) => {
+        const unreadable: string[] = [];
+        const list = await engine.incidents({ open: query.status === 'open', limit: query.limit, onCorrupt: (err) => void unreadable.push(err.message) });
+        return { incidents: list.map(incidentJson), unreadable };
+      },
     }),
     route({
       method: 'POST',

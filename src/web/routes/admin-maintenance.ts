@@ -30,7 +30,7 @@ export const updateMaintenanceBody = z.strictObject({
   auto_transitions: z.boolean().optional(),
 });
 
-const listResponse = z.strictObject({ maintenances: z.array(incidentResponse) });
+const listResponse = z.strictObject({ maintenances: z.array(incidentResponse), unreadable: z.array(z.string()).meta({ description: 'stored rows that could not be read, left out of the list (each names its table, row and fault)' }) });
 /** The engine's names for the API's snake_case fields. */
 const engineFields = <T extends { scheduled_for?: number; scheduled_until?: number; auto_transitions?: boolean }>({ scheduled_for, scheduled_until, auto_transitions, ...rest }: T) =>
   strip({ ...rest, scheduledFor: scheduled_for, scheduledUntil: scheduled_until, autoTransitions: auto_transitions });
@@ -45,7 +45,11 @@ export function maintenanceRoutes(engine: IncidentEngine) {
       tag: 'maintenance',
       query: listQuery,
       response: listResponse,
-      handler: async ({ query }) => ({ maintenances: (await engine.maintenances({ open: query.status === 'open', limit: query.limit })).map(incidentJson) }),
+      handler: async ({ query }) => {
+        const unreadable: string[] = [];
+        const list = await engine.maintenances({ open: query.status === 'open', limit: query.limit, onCorrupt: (err) => void unreadable.push(err.message) });
+        return { maintenances: list.map(incidentJson), unreadable };
+      },
     }),
     route({
       method: 'POST',
