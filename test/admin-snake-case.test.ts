@@ -89,6 +89,23 @@ describe('admin API: snake_case only', () => {
     checkShape('listIncidents', (await call('GET', '/incidents')).json);
   });
 
+  it('refuses a NUL character anywhere, and ids that cannot be ids, with a 400 (never a 500 from the store)', async () => {
+    let r = await call('POST', '/incidents', { name: 'a\u0000b', body: 'ok' });
+    assert.equal(r.status, 400, r.text);
+    assert.deepEqual(r.json.issues, [{ field: 'body.name', message: 'contains a NUL character' }]);
+    r = await call('POST', '/incidents', { name: 'n', body: 'ok', components: { 'acme/api\u0000': 'major_outage' } });
+    assert.equal(r.status, 400, r.text);
+    r = await call('GET', '/notify/deliveries?target=a%00b');
+    assert.deepEqual(r.json.issues, [{ field: 'query.target', message: 'contains a NUL character' }]);
+    for (const id of ['%00', '..%2F..', 'x'.repeat(5000), 'a%20b']) {
+      for (const [method, path] of [['GET', `/incidents/${id}`], ['DELETE', `/tokens/${id}`], ['DELETE', `/subscriptions/${id}`], ['PATCH', `/maintenances/${id}`]] as const) {
+        r = await call(method, path, method === 'PATCH' ? { name: 'x' } : undefined);
+        assert.ok(r.status >= 400 && r.status < 500, `${method} ${path.slice(0, 40)}: ${r.status} ${r.text.slice(0, 200)}`);
+      }
+    }
+    assert.equal((await call('GET', '/incidents/abcdefghijkl')).status, 404);
+  });
+
   it('answers the notify and subscription routes in their documented shape', async () => {
     checkShape('getNotifyStatus', (await call('GET', '/notify')).json);
     checkShape('listDeliveries', (await call('GET', '/notify/deliveries?status=dead')).json);

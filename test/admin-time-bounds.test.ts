@@ -37,6 +37,9 @@ forEachEngine('admin API time fields: out-of-range times are refused at the edge
     r = await call('POST', '/maintenances', { name: 'DB', components: ['acme/api'], scheduled_for: '2150-01-01T00:00:00Z', scheduled_until: '2150-01-02T00:00:00Z' });
     assert.deepEqual(r.json.issues.map((i: { field: string }) => i.field).sort(), ['body.scheduled_for', 'body.scheduled_until']);
 
+    // Not a time, but the same rule: refused at the edge, not a 500 from PostgreSQL's text type.
+    r = await call('POST', '/incidents', { name: 'Down\u0000', body: 'x' });
+    assert.equal(r.status, 400, r.text);
     // Nothing refused was stored.
     assert.equal((await call('GET', '/incidents')).json.incidents.length, 0);
     assert.equal((await call('GET', '/maintenances')).json.maintenances.length, 0);

@@ -106,12 +106,31 @@ export function sendInvalid(reply: FastifyReply, list: Problem[], code = 400) {
   });
 }
 
+/**
+ * Where a request holds a NUL character: PostgreSQL text cannot store one (the write would fail
+ * with a 500), and no field has a use for it.
+ */
+function nulFields(v: unknown, at: string, out: Problem[] = []): Problem[] {
+  if (out.length >= 10) return out;
+  if (typeof v === 'string') {
+    if (v.includes('\u0000')) out.push({ field: at, message: 'contains a NUL character' });
+  } else if (Array.isArray(v)) v.forEach((x, i) => nulFields(x, `${at}.${i}`, out));
+  else if (v !== null && typeof v === 'object')
+    for (const [k, x] of Object.entries(v)) {
+      if (k.includes('\u0000')) out.push({ field: `${at}.${k.replace(/\u0000/g, '\\0')}`, message: 'contains a NUL character' });
+      nulFields(x, `${at}.${k}`, out);
+    }
+  return out;
+}
+
 /** Runs one admin route: validates, calls, maps domain errors to 4xx. */
 export function handle(r: AdminRoute) {
   return async (req: FastifyRequest, reply: FastifyReply) => {
     let body: unknown = undefined;
     let query: unknown = undefined;
     let params: unknown = req.params;
+    const nul = [...nulFields(req.params, 'params'), ...nulFields(req.query, 'query'), ...nulFields(req.body, 'body')];
+    if (nul.length > 0) return sendInvalid(reply, nul);
     const bad: Problem[] = [];
     if (r.params) {
       const parsed = r.params.safeParse(req.params ?? {});

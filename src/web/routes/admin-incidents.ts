@@ -50,7 +50,7 @@ export const listQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
 
-export const idParams = z.strictObject({ id: z.string().min(1).max(100) });
+export const idParams = z.strictObject({ id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'is not an id (letters, digits, "_" and "-")' }) });
 const listResponse = z.strictObject({ incidents: z.array(incidentResponse), unreadable: z.array(z.string()).meta({ description: 'stored rows that could not be read, left out of the list (each names its table, row and fault)' }) });
 
 export function incidentRoutes(engine: IncidentEngine) {
