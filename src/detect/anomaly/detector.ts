@@ -173,7 +173,7 @@ export class AnomalyDetector {
     this.aLevel = 1 / clamp(Math.round(360 * perMin), 50, 400);
     this.aScale = 1 / 500;
     this.aV = 1 / clamp(Math.round(30 * perMin), 6, 30);
-    this.relearn = 2 * clamp(Math.round(60 * perMin), 12, 60);
+    this.relearn = clamp(Math.round(60 * perMin), 12, 60);
     this.profile = new DailyProfile(HOUR / this.step);
     // Initial level and spread from the warm-up values (median and median absolute deviation).
     const ys = Array.from(this.bufX.subarray(0, n), (v) => this.tf(v)).sort((a, b) => a - b);
@@ -288,9 +288,11 @@ export class AnomalyDetector {
     this.run = run;
     this.last = y;
     this.lastRaw = x;
-    // A sustained change of level: re-learn it now rather than crawl toward it.
+    // A sustained change of level: re-learn it now rather than crawl toward it. Sustained: the
+    // minutes or the hour mean stayed past 3 of its spreads, on one side, for `relearn` values.
     const zS = zs[1]!;
-    const sign = zS > 4 ? 1 : zS < -4 ? -1 : 0;
+    const zL = zs[2]!;
+    const sign = zS > 3 || zL > 3 ? 1 : zS < -3 || zL < -3 ? -1 : 0;
     if (sign !== 0 && sign === this.snapSign) this.snapRun++;
     else {
       this.snapSign = sign;
@@ -299,6 +301,7 @@ export class AnomalyDetector {
     if (this.snapRun >= this.relearn) {
       this.plain.relearn();
       this.daily.relearn();
+      this.vs = Math.max(tr.err(), fl);
       this.snapRun = 0;
       this.snapSign = 0;
     }

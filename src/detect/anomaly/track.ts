@@ -28,6 +28,8 @@ export class Track {
   ms = 0;
   madS: number;
   ml = 0;
+  /** The hour mean of residuals, unclipped: where the level went (for re-learning). */
+  mlr = 0;
   madL: number;
   // Read by the detector after `read`.
   r0 = 0;
@@ -88,13 +90,15 @@ export class Track {
     this.madL += r.scale * (Math.min(Math.abs(this.nml), HUBER * sL) - this.madL);
     this.ms = this.nms;
     this.ml = this.nml;
+    this.mlr += r.long * (r0 - this.mlr);
   }
 
   /** A sustained change of level: take the recent level as the level. */
   relearn(): void {
-    this.loc += this.ml;
+    this.loc += this.mlr;
     this.ms = 0;
     this.ml = 0;
+    this.mlr = 0;
     this.corr = 0;
   }
 }
