@@ -115,6 +115,7 @@ export class Vigie {
     this.web.app.register(metricsRoute, { metrics: this.metrics });
     this.web.app.register(pushRoutes, { beats: this.beats, knows: (token) => this.entities.monitors.some((m) => m.kind === 'heartbeat' && m.target.token === token) });
     const d = opts.config.detection;
+    this.latency.configure(d.false_alarms);
     this.incidents = new IncidentEngine({
       store,
       clock: this.clock,
@@ -196,6 +197,7 @@ export class Vigie {
     this.config = config;
     this.entities = toEntities(config);
     this.reports.configure(config);
+    this.latency.configure(config.detection.false_alarms);
     this.notify.setConfig(config.notify);
     this.vendor.setSources(vendorSources(config));
     await this.applyEntities();

@@ -126,15 +126,15 @@ program
 
 program
   .command('detect')
-  .description('score a "timestamp,value" CSV series with the crowd-report detector; writes timestamp,value,anomaly_score (0..1) to stdout')
+  .description('score a "timestamp,value" CSV series with the streaming anomaly detector; writes timestamp,value,anomaly_score (0..1, log scale) to stdout')
   .requiredOption('-i, --input <file>', 'CSV file, or - for standard input')
   .option('--direction <side>', 'which side is unusual: up, down or both', 'both')
-  .option('--weeks <n>', 'weeks of history for the hour-of-week baseline', (v: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1 || n > 52) throw new InvalidArgumentError(`must be a whole number from 1 to 52 (got "${v}")`);
-    return n;
+  .option('--explain <file>', 'write one JSON line per flagged stretch: expected, seen, why')
+  .option('--false-alarms <rate>', 'flagged stretches (--explain) allow about this many false alarms, e.g. 1/30d', '1/30d')
+  .option('--weeks <n>', 'refused: the detector learns its own season (hour of day) and keeps no weekly history', () => {
+    throw new InvalidArgumentError('is no longer read: the detector learns the daily rhythm itself; drop the option');
   })
-  .action(async (o: { input: string; direction: string; weeks?: number }) => {
+  .action(async (o: { input: string; direction: string; explain?: string; falseAlarms: string }) => {
     const { detectCommand } = await import('./detect.js');
     process.exitCode = await detectCommand(o);
   });
