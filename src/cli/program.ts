@@ -150,6 +150,25 @@ token
     process.exitCode = await tokenRevoke({ name, config: o.config });
   });
 
+const gateway = program
+  .command('gateway')
+  .description('run the OpenAI-compatible failover proxy from the config’s gateway: section (vigie gateway token: a new client token)')
+  .option('-c, --config <file>', 'config file', 'vigie.yaml')
+  .option('--vigie <url>', 'a Vigie server whose /api/v2/components.json gives the upstreams’ component status')
+  .option('-p, --port <port>', 'listen on this port instead of gateway.port', parsePort)
+  .addOption(logLevel())
+  .action(async (o: { config: string; vigie?: string; port?: number; logLevel: string }) => {
+    const { gatewayCommand } = await import('./gateway.js');
+    process.exitCode = await gatewayCommand(o);
+  });
+gateway
+  .command('token')
+  .description('print a new client token on stdout and its sha256 (for gateway.clients[].token_sha256) on stderr')
+  .action(async () => {
+    const { gatewayTokenCommand } = await import('./gateway.js');
+    process.exitCode = await gatewayTokenCommand();
+  });
+
 function parsePort(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`port must be a whole number from 0 to 65535 (got "${v}")`);
