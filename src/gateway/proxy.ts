@@ -78,12 +78,12 @@ export async function proxyRequest(d: ProxyDeps, endpoint: Endpoint, req: Incomi
       case 'failed':
         failedAttempt(d, labels, start.failure);
         tried.push(`${u.id}: ${start.failure} (${start.detail})`);
-        if (start.answer) lastRateLimit = start.answer;
+        if (start.answer) lastRateLimit = { ...start.answer, body: withoutKey(start.answer.body, up.api_key) };
         continue;
       case 'answer': {
         const outcome = start.status === 429 ? 'rate_limited' : 'caller_error';
         d.metrics.requests.inc({ ...labels, outcome });
-        relayAnswer(res, u.id, model, start.status, start.headers, start.body);
+        relayAnswer(res, u.id, model, start.status, start.headers, withoutKey(start.body, up.api_key));
         countResponse(d, route.name, client, start.status);
         logRequest(d, { route: route.name, client: client.name, upstream: u.id, status: start.status, outcome, t0, bytesIn: raw.length, bytesOut: start.body.length, tried });
         return;
@@ -182,6 +182,12 @@ async function relayStarted(d: ProxyDeps, r: Relay): Promise<void> {
   d.clients.charge(r.client, used);
   countResponse(d, r.route.name, r.client, call.status);
   logRequest(d, { route: r.route.name, client: r.client.name, upstream: r.upstream, status: call.status, outcome: 'ok', t0: r.t0, bytesIn: r.bytesIn, bytesOut, tried: r.tried, ttftMs: call.firstDataMs, tokens: used });
+}
+
+/** Some providers echo the key they were sent in a 401's message: the gateway's callers must never see it. */
+function withoutKey(body: Buffer, key: string | undefined): Buffer {
+  if (!key || key.length < 4 || body.indexOf(key) === -1) return body;
+  return Buffer.from(body.toString('utf8').split(key).join('[redacted]'));
 }
 
 function countData(s: string): number {
