@@ -48,6 +48,17 @@ export class FakeUpstream {
     return this;
   }
 
+  /** Stops listening: new connections are refused; answers in progress finish (as when a provider's front door fails). */
+  async refuse(): Promise<void> {
+    const s = this.server;
+    this.server = undefined;
+    if (s) {
+      const closed = new Promise<void>((resolve) => s.close(() => resolve()));
+      s.closeIdleConnections();
+      void closed;
+    }
+  }
+
   /** Stops listening (new connections are refused) and drops every open connection. */
   async stop(): Promise<void> {
     const s = this.server;
