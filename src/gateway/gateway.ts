@@ -17,8 +17,8 @@ export interface GatewayOptions {
   config: GatewayConfig;
   logger?: Logger;
   clock?: Clock;
-  /** Vigie server to read component status from (wins over config.vigie_url). */
-  vigieUrl?: string;
+  /** Vigie server to read component status from (wins over config.vigie_url); null: none, the status is fed by applyReading (in-process). */
+  vigieUrl?: string | null;
   port?: number;
   host?: string;
   /** Node process metrics on /metrics (default true; tests with several gateways turn them off). */
@@ -77,7 +77,7 @@ export class Gateway {
       trickle: (route) => tickers.get(route)?.() ?? false,
       status: () => this.status(),
     });
-    const vigieUrl = o.vigieUrl ?? c.vigie_url;
+    const vigieUrl = o.vigieUrl === null ? undefined : (o.vigieUrl ?? c.vigie_url);
     if (vigieUrl) {
       this.poller = new VigiePoller({ url: vigieUrl, pollMs: c.vigie_poll, staleAfterMs: c.health.stale_after, clock: this.clock, log: this.log, dispatcher: this.dispatcher, onReading: (list) => this.applyReading(list) });
     }
@@ -97,9 +97,14 @@ export class Gateway {
     if (this.clients.open) this.log.warn({ event: 'gateway.open' }, 'gateway.clients is empty: any caller may use the gateway (and its provider keys)');
     await this.app.listen({ host: this.o.host ?? c.host, port: this.o.port ?? c.port });
     await this.poller?.start();
-    const a = this.app.server.address() as AddressInfo;
-    const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
-    return `http://${host}:${a.port}`;
+    return this.address()!;
+  }
+
+  /** The listening address (http://host:port), once started. */
+  address(): string | undefined {
+    const a = this.app.server.address() as AddressInfo | null;
+    if (!a || typeof a === 'string') return undefined;
+    return `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
   }
 
   async stop(): Promise<void> {
