@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { request } from 'undici';
 import { formatConfigError, parseConfigText } from '../src/config/load.js';
 import { FakeUpstream, sha256 } from './gateway-fake.js';
 import { MISTRAL_KEY, OPENAI_KEY, ask, chat, setup } from './gateway-setup.js';
@@ -104,6 +105,24 @@ describe('gateway: bad client input gets an OpenAI-style 4xx', () => {
     const plain = await post('/v1/chat/completions', JSON.stringify(ask()), { 'content-type': 'text/plain' });
     assert.equal(plain.status, 200);
     assert.equal(s.openai.received.length, 1, 'nothing bad reached the provider');
+  });
+});
+
+describe('gateway: odd but valid or hostile bodies', () => {
+  it('a body nested a million deep is a 400, not a crash or a 5xx', async (t) => {
+    const s = await setup(t);
+    const deep = `{"model":"gpt-4o-mini","messages":[{"role":"user","content":"x"}],"extra":${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}}`;
+    const res = await fetch(`${s.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: deep });
+    const json = (await res.json()) as { error: { message: string } };
+    assert.equal(res.status, 400);
+    assert.match(json.error.message, /nested too deeply/);
+    assert.equal(s.openai.received.length, 0);
+  });
+
+  it('a request without a content type is still read as JSON', async (t) => {
+    const s = await setup(t);
+    const res = await request(`${s.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify(ask()) });
+    assert.equal(res.statusCode, 200, await res.body.text());
   });
 });
 

@@ -21,6 +21,8 @@ export class FakeUpstream {
   chunks = 5;
   /** Delay between streamed chunks. */
   chunkDelayMs = 2;
+  /** Answer plain JSON even when asked to stream (as some providers do). */
+  ignoreStream = false;
   readonly received: Received[] = [];
   private server: Server | undefined;
   private sockets = new Set<import('node:net').Socket>();
@@ -83,7 +85,7 @@ export class FakeUpstream {
     } catch {
       // answered below like any request
     }
-    const stream = body.stream === true;
+    const stream = body.stream === true && !this.ignoreStream;
     this.received.push({ path, model: String(body.model), stream, authorization: req.headers.authorization, apiKey: req.headers['api-key'] as string | undefined });
     const model = String(body.model);
     switch (this.mode) {

@@ -44,6 +44,15 @@ describe('gateway: the API passed through', () => {
     assert.match(rest, /\[DONE\]/);
   });
 
+  it('a provider that answers JSON to a stream request is relayed as that JSON, not retried', async (t) => {
+    const s = await setup(t);
+    s.openai.ignoreStream = true;
+    const r = await chat(s.url, ask(true));
+    assert.equal(r.status, 200);
+    assert.equal(r.json.choices[0].message.content, 'hello from openai');
+    assert.equal(s.mistral.received.length, 0);
+  });
+
   it('maps the model for the fallback upstream and the response tells which model answered', async (t) => {
     const s = await setup(t);
     await s.openai.stop();

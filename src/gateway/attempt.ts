@@ -46,6 +46,7 @@ export interface StartedCall {
 
 const ERROR_BODY_MAX = 64 * 1024;
 const DATA_LINE = /(^|\n)data:/;
+const HOLD_MAX = 64 * 1024;
 
 class Timeout extends Error {}
 
@@ -88,6 +89,8 @@ export async function startAttempt(a: AttemptInput): Promise<AttemptStart> {
     return { kind: 'answer', status: res.statusCode, headers: res.headers, body };
   }
 
+  // A provider that ignores `stream` and answers JSON is relayed as the JSON it is.
+  const sse = a.stream && /event-stream/i.test(String(res.headers['content-type'] ?? ''));
   const it = res.body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   const held: Buffer[] = [];
   let text = '';
@@ -96,14 +99,14 @@ export async function startAttempt(a: AttemptInput): Promise<AttemptStart> {
       const r = await it.next();
       if (r.done) {
         cleanup();
-        if (held.length === 0 || (a.stream && !DATA_LINE.test(text))) return { kind: 'failed', failure: 'empty', detail: 'the response ended before any data' };
+        if (held.length === 0 || (sse && !DATA_LINE.test(text))) return { kind: 'failed', failure: 'empty', detail: 'the response ended before any data' };
         break;
       }
       held.push(r.value);
-      if (!a.stream) break;
-      // SSE comments (": keep-alive") before the first event are not a first token: keep waiting.
+      if (!sse) break;
+      // SSE comments (": keep-alive") before the first event are not a first token: keep waiting (within reason).
       text += r.value.toString('latin1');
-      if (DATA_LINE.test(text)) break;
+      if (DATA_LINE.test(text) || text.length > HOLD_MAX) break;
     }
   } catch (err) {
     return failed(err, 'connect');

@@ -59,7 +59,8 @@ export async function proxyRequest(d: ProxyDeps, endpoint: Endpoint, req: Incomi
     const left = deadline - performance.now();
     if (left <= 0) break;
     const model = upstreamModel(u, parsed.model);
-    const body = Buffer.from(JSON.stringify({ ...parsed.body, model }));
+    const body = serialize(parsed.body, model);
+    if (!body) return respondError(d, res, route.name, client, 400, apiError('The request body is nested too deeply.', 'invalid_request_error'));
     const up = d.config.upstreams[u.id]!;
     const start = await startAttempt({
       url: upstreamUrl(up, endpoint, model),
@@ -182,6 +183,15 @@ async function relayStarted(d: ProxyDeps, r: Relay): Promise<void> {
   d.clients.charge(r.client, used);
   countResponse(d, r.route.name, r.client, call.status);
   logRequest(d, { route: r.route.name, client: r.client.name, upstream: r.upstream, status: call.status, outcome: 'ok', t0: r.t0, bytesIn: r.bytesIn, bytesOut, tried: r.tried, ttftMs: call.firstDataMs, tokens: used });
+}
+
+function serialize(body: Record<string, unknown>, model: string): Buffer | undefined {
+  try {
+    return Buffer.from(JSON.stringify({ ...body, model }));
+  } catch {
+    // JSON.stringify recurses: a body nested thousands deep overflows the stack.
+    return undefined;
+  }
 }
 
 /** Some providers echo the key they were sent in a 401's message: the gateway's callers must never see it. */
