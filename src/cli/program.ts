@@ -87,10 +87,11 @@ program
   .option('--speed <factor>', 'scenario seconds per real second (60 = one scenario minute per second)', parseSpeed, 60)
   .option('-p, --port <port>', 'status page port (0 picks a free one)', parsePort, 8080)
   .option('--exit-at-end', 'stop when the replay ends instead of keeping the page up')
+  .option('--no-gateway', 'without the failover gateway and its client (scenarios with a ChatGPT API)')
   .addOption(logLevel().default('warn'))
-  .action(async (o: { scenario: string; speed: number; port: number; exitAtEnd?: boolean; logLevel: string }) => {
+  .action(async (o: { scenario: string; speed: number; port: number; exitAtEnd?: boolean; gateway: boolean; logLevel: string }) => {
     const { runDemo } = await import('../demo/demo.js');
-    await runDemo({ scenario: o.scenario, speed: o.speed, port: o.port, exitAtEnd: o.exitAtEnd ?? false, logger: makeLogger(o.logLevel) });
+    await runDemo({ scenario: o.scenario, speed: o.speed, port: o.port, exitAtEnd: o.exitAtEnd ?? false, gateway: o.gateway, logger: makeLogger(o.logLevel) });
   });
 
 program
