@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { type Health, type HealthConfig, type Outcome, type VigieSignal, advance, initialHealth, onOutcome, onVigie } from '../src/gateway/health.js';
 import { attemptOrder, activeUpstream, routeFor, trickleTicker, upstreamModel } from '../src/gateway/route.js';
 import { statusAction } from '../src/gateway/errors.js';
+import { upstreamHeaders, upstreamUrl } from '../src/gateway/upstream.js';
 import { estimateTokens, usageFromJson, usageFromSseTail } from '../src/gateway/usage.js';
 import { findComponent, parseComponents, signalFor } from '../src/gateway/vigie-source.js';
 import { publicId } from '../src/core/ids.js';
@@ -177,6 +178,18 @@ describe('gateway helpers', () => {
     assert.equal(statusAction(408), 'retry');
     assert.equal(statusAction(429), 'rate_limited');
     for (const s of [400, 401, 402, 403, 404, 422]) assert.equal(statusAction(s), 'caller');
+  });
+
+  it('builds OpenAI-compatible and Azure OpenAI requests', () => {
+    const openai = { kind: 'openai' as const, base_url: 'https://api.example.com/v1/', api_key: 'sk-1', api_version: '2024-06-01' };
+    assert.equal(upstreamUrl(openai, 'chat/completions', 'gpt-4o-mini'), 'https://api.example.com/v1/chat/completions');
+    assert.equal(upstreamHeaders(openai, true, 10).authorization, 'Bearer sk-1');
+    assert.equal(upstreamHeaders(openai, true, 10).accept, 'text/event-stream');
+    const azure = { ...openai, kind: 'azure' as const, base_url: 'https://acme.openai.azure.com' };
+    assert.equal(upstreamUrl(azure, 'embeddings', 'my deployment'), 'https://acme.openai.azure.com/openai/deployments/my%20deployment/embeddings?api-version=2024-06-01');
+    const h = upstreamHeaders(azure, false, 10);
+    assert.equal(h['api-key'], 'sk-1');
+    assert.equal(h.authorization, undefined);
   });
 
   it('reads usage from a JSON body and from the tail of a stream, else estimates', () => {

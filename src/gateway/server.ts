@@ -14,7 +14,9 @@ export interface ServerDeps extends ProxyDeps {
 const ENDPOINTS: Endpoint[] = ['chat/completions', 'completions', 'embeddings'];
 
 export function gatewayServer(d: ServerDeps): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: d.config.max_body_bytes, keepAliveTimeout: 65_000, return503OnClosing: false });
+  // requestTimeout bounds receiving a request (a slow client cannot hold a socket forever); answers,
+  // which may stream for minutes, are bounded by the retry settings instead.
+  const app = Fastify({ logger: false, bodyLimit: d.config.max_body_bytes, keepAliveTimeout: 65_000, requestTimeout: 60_000, return503OnClosing: false });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
