@@ -197,3 +197,18 @@ describe('gateway: caller errors are the caller’s', () => {
     assert.equal(s.mistral.received.length, 0);
   });
 });
+
+describe('gateway: stopping', () => {
+  it('stop() does not hang on a stream in progress: it is cut after the grace period', async (t) => {
+    const s = await setup(t, { retry: { idle_timeout: '1h' }, stopGraceMs: 200 });
+    s.openai.mode = 'stall_mid';
+    const res = await request(`${s.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ask(true)) });
+    const it = res.body[Symbol.asyncIterator]();
+    assert.match(String((await it.next()).value), /openai-0/);
+    await s.gw.stop();
+    await assert.rejects(async () => {
+      for (let n = await it.next(); !n.done; n = await it.next());
+      throw new Error('ended cleanly');
+    });
+  });
+});

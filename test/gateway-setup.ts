@@ -26,6 +26,7 @@ export interface SetupOptions {
   health?: Record<string, string | number>;
   retry?: Record<string, string | number>;
   vigieUrl?: string;
+  stopGraceMs?: number;
 }
 
 export async function setup(t: TestContext, o: SetupOptions = {}): Promise<Setup> {
@@ -60,7 +61,7 @@ ${o.extra ?? ''}`;
       cb();
     },
   });
-  const gw = await createGateway({ config: loaded.config.gateway, logger: pino({ level: 'trace' }, sink), processMetrics: false, ...(o.vigieUrl ? { vigieUrl: o.vigieUrl } : {}) });
+  const gw = await createGateway({ config: loaded.config.gateway, logger: pino({ level: 'trace' }, sink), processMetrics: false, ...(o.vigieUrl ? { vigieUrl: o.vigieUrl } : {}), ...(o.stopGraceMs !== undefined ? { stopGraceMs: o.stopGraceMs } : {}) });
   const url = await gw.start();
   t.after(() => gw.stop());
   return { gw, url, openai, mistral, logs };

@@ -23,7 +23,11 @@ export interface GatewayOptions {
   host?: string;
   /** Node process metrics on /metrics (default true; tests with several gateways turn them off). */
   processMetrics?: boolean;
+  /** How long stop() lets answers in progress finish before cutting them (default 10 s). */
+  stopGraceMs?: number;
 }
+
+const STOP_GRACE_MS = 10_000;
 
 /** Paths pino masks, should a key ever reach a log line. */
 export const REDACT = ['api_key', '*.api_key', 'authorization', '*.authorization', 'headers.authorization', '*.headers.authorization', '*.headers["api-key"]', 'token', '*.token'];
@@ -107,10 +111,17 @@ export class Gateway {
     return `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
   }
 
-  async stop(): Promise<void> {
-    this.poller?.stop();
-    await this.app.close();
-    await this.dispatcher.close();
+  private stopping: Promise<void> | undefined;
+
+  stop(): Promise<void> {
+    return (this.stopping ??= (async () => {
+      this.poller?.stop();
+      // Streams in progress get a moment to finish; then they are cut, so a stop never hangs on a long answer.
+      const cut = setTimeout(() => this.app.server.closeAllConnections(), this.o.stopGraceMs ?? STOP_GRACE_MS);
+      await this.app.close();
+      clearTimeout(cut);
+      await this.dispatcher.close();
+    })());
   }
 
   status() {
