@@ -28,12 +28,6 @@ export function statusAction(status: number): StatusAction {
   return 'caller';
 }
 
-/** Node/undici error codes that mean no connection was made or it dropped before the answer. */
-export function isTimeout(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'ETIMEDOUT';
-}
-
 /** A short, key-free description of a transport error (undici messages carry no headers, but stay brief anyway). */
 export function describeError(err: unknown): string {
   const e = err as { code?: unknown; message?: unknown; cause?: { code?: unknown } } | null;
