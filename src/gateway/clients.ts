@@ -56,7 +56,7 @@ export class Clients {
     if (cfg.rate_limit) {
       const { count, perMs } = cfg.rate_limit;
       const b = this.buckets.get(cfg.name) ?? { tokens: count, at: now };
-      const tokens = Math.min(count, b.tokens + ((now - b.at) * count) / perMs);
+      const tokens = Math.min(count, b.tokens + (Math.max(0, now - b.at) * count) / perMs);
       if (tokens < 1) {
         this.buckets.set(cfg.name, { tokens, at: now });
         return { ok: false, status: 429, type: 'requests', code: 'rate_limit_exceeded', message: `Rate limit reached for client "${cfg.name}" (${count} per ${perMs / 1000} s).`, retryAfterS: Math.max(1, Math.ceil(((1 - tokens) * perMs) / count / 1000)) };
