@@ -5,7 +5,7 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import type { AddressInfo } from 'node:net';
 import { createHash } from 'node:crypto';
 
-export type Mode = 'ok' | '500' | 'stall_first' | 'stall_mid' | 'drop_mid' | '429' | '401' | 'comment_then_stall';
+export type Mode = 'ok' | '500' | 'stall_first' | 'stall_mid' | 'drop_mid' | '429' | '401' | 'comment_then_stall' | 'drop_json';
 
 export interface Received {
   path: string;
@@ -103,6 +103,15 @@ export class FakeUpstream {
         }
         this.stalled.add(res);
         return;
+      case 'drop_json':
+        if (!stream) {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.write('{"id":"cmpl-half","choices":[{"mess');
+          await sleep(5);
+          res.socket?.destroy();
+          return;
+        }
+        break;
       case 'comment_then_stall':
         res.writeHead(200, { 'content-type': 'text/event-stream' });
         res.write(': keep-alive\n\n');

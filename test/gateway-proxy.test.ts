@@ -163,6 +163,19 @@ describe('gateway: failures after the first byte are never replayed', () => {
   }
 });
 
+describe('gateway: a plain answer cut mid-body', () => {
+  it('is retried on the next upstream: plain answers are read whole before the client gets a byte', async (t) => {
+    const s = await setup(t);
+    s.openai.mode = 'drop_json';
+    const r = await chat(s.url, ask(false));
+    assert.equal(r.status, 200);
+    assert.equal(r.json.choices[0].message.content, 'hello from mistral');
+    assert.equal(s.openai.countFor(), 1);
+    const m = await (await fetch(`${s.url}/metrics`)).text();
+    assert.match(m, /vigie_gateway_upstream_errors_total\{route="chat",upstream="openai",kind="connect"\} 1/);
+  });
+});
+
 describe('gateway: caller errors are the caller’s', () => {
   it('429 with Retry-After is returned as it is and does not mark the provider down', async (t) => {
     const s = await setup(t);

@@ -36,7 +36,7 @@ export interface Answer {
 export interface StartedCall {
   status: number;
   headers: Record<string, string | string[] | undefined>;
-  /** What arrived up to and including the first data. */
+  /** What arrived up to and including the first data (streams), or the whole answer up to 8 MiB (the rest). */
   held: Buffer[];
   firstDataMs: number;
   /** The next chunk, or null at the end; rejects after idleMs of silence or when the connection drops. */
@@ -47,6 +47,7 @@ export interface StartedCall {
 const ERROR_BODY_MAX = 64 * 1024;
 const DATA_LINE = /(^|\n)data:/;
 const HOLD_MAX = 64 * 1024;
+const BUFFER_MAX = 8 * 1024 * 1024;
 
 class Timeout extends Error {}
 
@@ -94,16 +95,27 @@ export async function startAttempt(a: AttemptInput): Promise<AttemptStart> {
   const it = res.body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   const held: Buffer[] = [];
   let text = '';
+  let heldBytes = 0;
+  let firstDataMs: number | undefined;
+  let ended = false;
   try {
     for (;;) {
       const r = await it.next();
       if (r.done) {
         cleanup();
         if (held.length === 0 || (sse && !DATA_LINE.test(text))) return { kind: 'failed', failure: 'empty', detail: 'the response ended before any data' };
+        ended = true;
         break;
       }
       held.push(r.value);
-      if (!sse) break;
+      firstDataMs ??= performance.now() - t0;
+      heldBytes += r.value.length;
+      // A plain answer is read whole before anything goes to the client (up to BUFFER_MAX), so one cut
+      // mid-body is retried like any early failure; only streams are committed at their first data.
+      if (!sse) {
+        if (heldBytes > BUFFER_MAX) break;
+        continue;
+      }
       // SSE comments (": keep-alive") before the first event are not a first token: keep waiting (within reason).
       text += r.value.toString('latin1');
       if (DATA_LINE.test(text) || text.length > HOLD_MAX) break;
@@ -112,8 +124,6 @@ export async function startAttempt(a: AttemptInput): Promise<AttemptStart> {
     return failed(err, 'connect');
   }
   cleanup();
-  const firstDataMs = performance.now() - t0;
-  let ended = false;
   a.clientSignal.addEventListener('abort', onClient, { once: true });
   return {
     kind: 'started',
@@ -121,7 +131,7 @@ export async function startAttempt(a: AttemptInput): Promise<AttemptStart> {
       status: res.statusCode,
       headers: res.headers,
       held,
-      firstDataMs,
+      firstDataMs: sse ? performance.now() - t0 : (firstDataMs ?? 0),
       async next(idleMs) {
         if (ended) return null;
         const idle = setTimeout(() => ac.abort(new Timeout()), idleMs);
