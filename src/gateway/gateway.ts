@@ -28,6 +28,7 @@ export interface GatewayOptions {
 }
 
 const STOP_GRACE_MS = 10_000;
+const FIRST_READING_WAIT_MS = 1000;
 
 /** Paths pino masks, should a key ever reach a log line. */
 export const REDACT = ['api_key', '*.api_key', 'authorization', '*.authorization', 'headers.authorization', '*.headers.authorization', '*.headers["api-key"]', 'token', '*.token'];
@@ -100,7 +101,9 @@ export class Gateway {
     const c = this.o.config;
     if (this.clients.open) this.log.warn({ event: 'gateway.open' }, 'gateway.clients is empty: any caller may use the gateway (and its provider keys)');
     await this.app.listen({ host: this.o.host ?? c.host, port: this.o.port ?? c.port });
-    await this.poller?.start();
+    // The first reading is worth a short wait (routing starts informed), never a long one: an unreachable
+    // Vigie must not hold the gateway back; its status arrives with a later poll.
+    if (this.poller) await Promise.race([this.poller.start(), new Promise((r) => setTimeout(r, FIRST_READING_WAIT_MS).unref())]);
     return this.address()!;
   }
 

@@ -62,6 +62,7 @@ export class VigiePoller {
   private last: { at: number; list: ComponentReading[] } | undefined;
   private problem: string | undefined;
   private stopped = false;
+  private readonly abort = new AbortController();
   private readonly endpoint: string;
 
   constructor(private readonly o: VigiePollerOptions) {
@@ -75,10 +76,12 @@ export class VigiePoller {
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    this.abort.abort();
   }
 
   private async poll(): Promise<void> {
     const problem = await this.fetch();
+    if (this.stopped) return;
     if (problem !== this.problem) {
       if (problem) this.o.log.warn({ event: 'gateway.vigie_unreachable', url: this.endpoint, problem }, 'cannot read Vigie’s component status; routing on the gateway’s own view until it comes back');
       else if (this.problem) this.o.log.info({ event: 'gateway.vigie_reachable', url: this.endpoint }, 'reading Vigie’s component status again');
@@ -94,7 +97,7 @@ export class VigiePoller {
 
   private async fetch(): Promise<string | undefined> {
     try {
-      const res = await request(this.endpoint, { dispatcher: this.o.dispatcher, headersTimeout: this.o.pollMs * 2, bodyTimeout: this.o.pollMs * 2, headers: { accept: 'application/json' } });
+      const res = await request(this.endpoint, { dispatcher: this.o.dispatcher, signal: this.abort.signal, headersTimeout: this.o.pollMs * 2, bodyTimeout: this.o.pollMs * 2, headers: { accept: 'application/json' } });
       const text = await res.body.text();
       if (res.statusCode !== 200) return `HTTP ${res.statusCode}`;
       const list = parseComponents(text);
