@@ -2,6 +2,8 @@
 // failover and failback events, and the promise that no client request fails while a healthy
 // upstream exists, under concurrent traffic through a scripted outage.
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { publicId } from '../src/core/ids.js';
 import { FakeVigie, type Mode } from './gateway-fake.js';
@@ -60,6 +62,18 @@ describe('gateway: routing on Vigie’s signal', () => {
     stopped = true;
     await until(() => s.gw.board.state('openai') !== 'down', 'stale reading forgotten');
     assert.ok(s.logs.some((l) => l.includes('gateway.vigie_unreachable')));
+  });
+});
+
+describe('gateway: a Vigie that never answers', () => {
+  it('neither holds the gateway back at start nor at stop, and traffic flows meanwhile', { timeout: 20_000 }, async (t) => {
+    // Accepts connections and never answers: the poll would wait its full timeout (vigie_poll × 2).
+    const hole = createServer(() => undefined);
+    await new Promise<void>((r) => hole.listen(0, '127.0.0.1', () => r()));
+    t.after(() => new Promise<void>((r) => (hole.closeAllConnections(), hole.close(() => r()))));
+    const s = await setup(t, { vigieUrl: `http://127.0.0.1:${(hole.address() as AddressInfo).port}`, extra: '  vigie_poll: 30s' });
+    assert.equal((await chat(s.url, ask())).status, 200);
+    await s.gw.stop();
   });
 });
 
