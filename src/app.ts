@@ -37,6 +37,7 @@ import { uptimeBars } from './store/rollups.js';
 import { latestVendorSnapshot } from './store/vendor.js';
 import { VendorPoller } from './signals/vendor/poller.js';
 import { vendorSources } from './signals/vendor/sources.js';
+import type { Gateway } from './gateway/gateway.js';
 
 export interface VigieOptions {
   config: VigieConfig;
@@ -72,6 +73,8 @@ export class Vigie {
   private refreshTimer: NodeJS.Timeout | undefined;
   /** Prometheus metrics, served at /metrics. */
   readonly metrics: VigieMetrics;
+  /** The OpenAI-compatible failover proxy, when the config has a gateway: section; fed each published component status. */
+  gateway: Gateway | undefined;
   /** Rollups and retention on the clock. */
   readonly storageJob: StorageJob;
   /** Beats pushed by jobs to /api/push/<token>, read by heartbeat monitors. */
@@ -178,6 +181,11 @@ export class Vigie {
   /** Starts serving and checking; returns the status page address. */
   async start(): Promise<string> {
     this.url = await this.web.listen(this.config.site.host, this.opts.port ?? this.config.site.port);
+    if (this.config.gateway) {
+      const { Gateway } = await import('./gateway/gateway.js');
+      this.gateway = new Gateway({ config: this.config.gateway, logger: this.log, clock: this.clock, processMetrics: false, vigieUrl: null });
+      this.log.info({ url: await this.gateway.start() }, 'gateway started');
+    }
     await this.publish();
     this.refreshTimer = setInterval(() => this.schedulePublish(), 60_000);
     this.refreshTimer.unref();
@@ -335,7 +343,9 @@ export class Vigie {
   }
 
   async publish(): Promise<void> {
-    await this.web.publish(await this.snapshot());
+    const snapshot = await this.snapshot();
+    await this.web.publish(snapshot);
+    this.gateway?.applyReading(snapshot.services.flatMap((s) => s.components));
   }
 
   /** Per-region health of each component's own monitors, for components probed from several regions. */
@@ -367,6 +377,7 @@ export class Vigie {
 
   /** Graceful stop: no new checks, running ones aborted, every pending write finished, then close. */
   async stop(): Promise<void> {
+    await this.gateway?.stop();
     await this.scheduler.stop();
     await this.vendor.stop();
     await this.storageJob.stop();

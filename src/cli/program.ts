@@ -103,11 +103,12 @@ program
   .option('--speed <factor>', 'scenario seconds per real second (60 = one scenario minute per second)', parseSpeed, 60)
   .option('-p, --port <port>', 'status page port (0 picks a free one)', parsePort, 8080)
   .option('--exit-at-end', 'stop when the replay ends instead of keeping the page up')
+  .option('--no-gateway', 'without the failover gateway and its client (scenarios with a ChatGPT API)')
   .addOption(logLevel().default('warn'))
   .addOption(logFormat())
-  .action(async (o: { scenario: string; speed: number; port: number; exitAtEnd?: boolean; logLevel: string; logFormat: string }) => {
+  .action(async (o: { scenario: string; speed: number; port: number; exitAtEnd?: boolean; gateway: boolean; logLevel: string; logFormat: string }) => {
     const { runDemo } = await import('../demo/demo.js');
-    await runDemo({ scenario: o.scenario, speed: o.speed, port: o.port, exitAtEnd: o.exitAtEnd ?? false, logger: makeLogger(o.logLevel, o.logFormat) });
+    await runDemo({ scenario: o.scenario, speed: o.speed, port: o.port, exitAtEnd: o.exitAtEnd ?? false, gateway: o.gateway, logger: makeLogger(o.logLevel, o.logFormat) });
   });
 
 program
@@ -165,6 +166,25 @@ token
   .action(async (name: string, o: { config: string }) => {
     const { tokenRevoke } = await import('./token.js');
     process.exitCode = await tokenRevoke({ name, config: o.config });
+  });
+
+const gateway = program
+  .command('gateway')
+  .description('run the OpenAI-compatible failover proxy from the config’s gateway: section (vigie gateway token: a new client token)')
+  .option('-c, --config <file>', 'config file', 'vigie.yaml')
+  .option('--vigie <url>', 'a Vigie server whose /api/v2/components.json gives the upstreams’ component status')
+  .option('-p, --port <port>', 'listen on this port instead of gateway.port', parsePort)
+  .addOption(logLevel())
+  .action(async (o: { config: string; vigie?: string; port?: number; logLevel: string }) => {
+    const { gatewayCommand } = await import('./gateway.js');
+    process.exitCode = await gatewayCommand(o);
+  });
+gateway
+  .command('token')
+  .description('print a new client token on stdout and its sha256 (for gateway.clients[].token_sha256) on stderr')
+  .action(async () => {
+    const { gatewayTokenCommand } = await import('./gateway.js');
+    process.exitCode = await gatewayTokenCommand();
   });
 
 function parsePort(v: string): number {
