@@ -94,12 +94,12 @@ describe('vigie agent processes', { timeout: 180_000 }, () => {
       assert.match(lost.err(), /registered for region "eu-west", not "us-east"/);
 
       // Revoked while running: the agent is told and exits non-zero.
-      const revoked = await admin(base, 'POST', '/agents/paris-1/revoke');
-      assert.equal(revoked.status, 200);
-      assert.notEqual(revoked.json.revoked_at, null);
+      const revoked = await admin(base, 'DELETE', '/agents/paris-1');
+      assert.equal(revoked.status, 204);
       assert.equal(await a.exited, 2);
       assert.match(a.err(), /revoked/);
-      assert.equal((await admin(base, 'POST', '/agents/paris-1/revoke')).status, 404);
+      assert.equal((await admin(base, 'DELETE', '/agents/paris-1')).status, 404);
+      assert.notEqual((await admin(base, 'GET', '/agents')).json.agents.find((x: { name: string }) => x.name === 'paris-1').revoked_at, null);
 
       // A region the config no longer has: an agent of it is told so.
       const other = await registerOverApi(base, 'paris-2', 'eu-west');

@@ -7,10 +7,9 @@ import type { Observation } from '../core/observation.js';
 import type { Clock } from '../core/time.js';
 import { AgentStore } from '../store/agents.js';
 import type { Store } from '../store/store.js';
-import type { Authenticator } from '../web/auth.js';
-import { agentAdmin } from '../web/routes/agent-admin.js';
+import type { AdminRoute } from '../web/routes/admin-common.js';
+import { agentAdminRoutes } from '../web/routes/agent-admin.js';
 import { agentApi } from '../web/routes/agent-api.js';
-import { ADMIN_PREFIX } from '../web/routes/admin-api.js';
 import { AgentHub, type RemoteMonitor } from './hub.js';
 import { registerAgentMetrics } from './metrics.js';
 import { AGENT_PREFIX } from './protocol.js';
@@ -20,7 +19,8 @@ export interface MountOptions {
   clock: Clock;
   log: Logger;
   metrics: Registry;
-  auth: Authenticator;
+  /** Where admin routes go (vigie.admin.add). */
+  admin: (...routes: AdminRoute[]) => void;
   prepare: (m: RemoteMonitor, o: Observation) => void;
   observed: (o: Observation) => void;
   onSilence: (silent: ReadonlySet<string>, at: number) => void;
@@ -30,7 +30,7 @@ export function mountAgents(app: FastifyInstance, o: MountOptions): AgentHub {
   const agents = new AgentStore(o.store.db);
   const hub = new AgentHub({ store: agents, clock: o.clock, log: o.log, prepare: o.prepare, observed: o.observed, onSilence: o.onSilence });
   app.register(agentApi, { prefix: AGENT_PREFIX, hub, agents });
-  app.register(agentAdmin, { prefix: ADMIN_PREFIX, store: o.store, hub, auth: o.auth, now: () => o.clock.now() });
+  o.admin(...agentAdminRoutes({ store: o.store, hub, now: () => o.clock.now() }));
   registerAgentMetrics(o.metrics, hub, o.clock);
   return hub;
 }

@@ -28,6 +28,8 @@ export interface DemoOptions {
   out?: (line: string) => void;
   /** Run each region as a real `vigie agent` child process on loopback (the CLI's default) instead of probing from Vigie itself. */
   agents?: boolean;
+  /** Scenarios with a ChatGPT API: a gateway and a client calling it through the outage (src/gateway/demo.ts). */
+  gateway?: boolean;
 }
 
 export interface RunningDemo {
@@ -97,6 +99,10 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
     await sim.close();
     throw err;
   }
+  const gateway =
+    o.gateway && scenario.services.some((s) => s.id === 'chatgpt' && s.components.some((c) => c.id === 'api'))
+      ? await (await import('../gateway/demo.js')).startDemoGateway({ vigieUrl: url, simApiUrl: sim.url('chatgpt', 'api', scenario.regions.includes('us') ? 'us' : scenario.regions[0]!), clock, logger: o.logger, out })
+      : undefined;
   const realLength = (scenario.end - scenario.start) / o.speed;
   out(`Replaying "${scenario.title}" (sources: seeds ${scenario.sources.join(', ')}), ${scenario.regions.length} regions, at ${o.speed}× speed: ${formatDuration(realLength)} of real time.`);
   out(`Status page: ${url}/    Statuspage API: ${url}/api/v2/summary.json`);
@@ -118,6 +124,7 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
   };
   const player = setInterval(step, PLAYER_STEP_MS);
   step();
+  if (gateway) void ended.then(() => out(gateway.summary()));
 
   let stopping: Promise<void> | undefined;
   return {
@@ -132,6 +139,7 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
       (stopping ??= (async () => {
         clearInterval(player);
         await agents?.stop();
+        await gateway?.stop();
         await vigie.stop();
         await sim.close();
       })()),

@@ -42,13 +42,14 @@ export function spawnAgent(args: string[]): AgentProc {
   };
 }
 
-export async function admin(base: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; json: any }> {
+export async function admin(base: string, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<{ status: number; json: any }> {
   const r = await request(`${base}/api/admin${path}`, {
     method,
     headers: { authorization: `Bearer ${ADMIN}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
-  return { status: r.statusCode, json: await r.body.json() };
+  const text = await r.body.text();
+  return { status: r.statusCode, json: text === '' ? undefined : JSON.parse(text) };
 }
 
 export async function registerOverApi(base: string, name: string, region: string): Promise<string> {
