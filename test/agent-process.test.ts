@@ -202,6 +202,9 @@ describe('vigie agent processes', { timeout: 180_000 }, () => {
       r = await post('/results', { ...good, observations: [{ ...good.observations[0], at: Date.now() + 3_600_000 }] });
       assert.equal(r.status, 400);
       assert.equal(r.json.issues[0].field, 'body.observations.0.at');
+      r = await post('/results', { ...good, agent_id: 'someone-else' });
+      assert.equal(r.status, 409);
+      assert.equal(r.json.issues[0].field, 'body.agent_id');
       r = await post('/results', '{"stream":');
       assert.equal(r.status, 400);
       r = await post('/results', good);

@@ -84,6 +84,7 @@ export class Agent {
   private scheduler: Scheduler<Unit>;
   private pending: WireObservation[] = [];
   private version: string | undefined;
+  private agentId: string | undefined;
   private heartbeatMs = 2000;
   private stopping = new AbortController();
   private uploadWake: (() => void) | undefined;
@@ -186,6 +187,8 @@ export class Agent {
 
   private apply(a: Assignment, from: string): void {
     this.version = a.version;
+    // Only the server's word: a saved assignment may be from a token this data directory used before.
+    if (from === 'from the server') this.agentId = a.agent_id;
     if (a.clock_speed !== this.inner.speed && from === 'from the server') {
       // Times planned on the old clock mean nothing on the new one: plan every monitor afresh.
       this.scheduler.setMonitors([]);
@@ -232,7 +235,7 @@ export class Agent {
       return;
     }
     try {
-      const r = resultsReply.parse(await this.client.call('POST', '/results', { stream: this.buffer.stream, seq: b.seq, agent_time: Math.round(this.clock.now()), observations: b.observations }, 30_000, this.stopping.signal));
+      const r = resultsReply.parse(await this.client.call('POST', '/results', { ...(this.agentId ? { agent_id: this.agentId } : {}), stream: this.buffer.stream, seq: b.seq, agent_time: Math.round(this.clock.now()), observations: b.observations }, 30_000, this.stopping.signal));
       if (r.stored) this.delivered += b.observations.length;
       if (r.ignored > 0) this.opts.log.info({ seq: b.seq, ignored: r.ignored }, 'the server no longer has some monitors of this batch');
       this.buffer.ack(b.seq);

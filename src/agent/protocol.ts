@@ -76,6 +76,8 @@ export const wireObservation = z.strictObject({
 export type WireObservation = z.output<typeof wireObservation>;
 
 export const resultsBody = z.strictObject({
+  /** The agent's id (from its assignment); the token decides who it is, this must agree with it. */
+  agent_id: z.string().max(64).optional(),
   /** The agent's buffer identity: random per data directory; sequence numbers count within it. */
   stream: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be 8 to 64 letters, digits, "-" or "_"'),
   seq: z.number().int().positive(),

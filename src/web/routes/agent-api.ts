@@ -82,6 +82,8 @@ export const agentApi: FastifyPluginAsync<AgentApiOptions> = async (app, opts) =
     async (req: WithAgent, reply) => {
       const b = parse(resultsBody, req.body, 'body', reply);
       if (!b) return reply;
+      if (b.agent_id !== undefined && b.agent_id !== req.agent!.id)
+        return invalid(reply, [{ field: 'body.agent_id', message: `is not the id of the agent this token belongs to (${req.agent!.id})` }], 409);
       try {
         return reply.send(await hub.results(req.agent!, b));
       } catch (err) {
