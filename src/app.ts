@@ -180,12 +180,12 @@ export class Vigie {
 
   /** Starts serving and checking; returns the status page address. */
   async start(): Promise<string> {
-    this.url = await this.web.listen(this.config.site.host, this.opts.port ?? this.config.site.port);
     if (this.config.gateway) {
       const { Gateway } = await import('./gateway/gateway.js');
       this.gateway = new Gateway({ config: this.config.gateway, logger: this.log, clock: this.clock, processMetrics: false, vigieUrl: null });
       this.log.info({ url: await this.gateway.start() }, 'gateway started');
     }
+    this.url = await this.web.listen(this.config.site.host, this.opts.port ?? this.config.site.port);
     await this.publish();
     this.refreshTimer = setInterval(() => this.schedulePublish(), 60_000);
     this.refreshTimer.unref();
