@@ -276,7 +276,7 @@ export class AnomalyDetector {
     this.plain.learn(rates);
     if (this.useSeason) {
       this.daily.learn(rates);
-      this.profile.learn(t, y - this.daily.loc);
+      this.profile.learn(t, y - this.daily.loc, HUBER * this.daily.sP);
       this.seasonal = this.profile.ready(t) && this.daily.mad0 < 0.85 * this.plain.mad0;
     }
     this.vs = vs;
