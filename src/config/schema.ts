@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { parseDuration } from '../core/duration.js';
 import { type KindAndTarget, monitorSchemas, toKindAndTarget } from './monitors.js';
 import { findCycle } from '../core/graph.js';
+import { gatewaySchema } from '../gateway/config.js';
 
 const SLUG = /^[a-z0-9][a-z0-9_-]*$/;
 const slug = z.string().regex(SLUG, 'must be lowercase letters, digits, "-" or "_", starting with a letter or digit');
@@ -241,6 +242,8 @@ export const configSchema = z
     notify: notifySchema.prefault({}),
     detection: detectionSchema.prefault({}),
     reports: reportsSchema.prefault({}),
+    /** `vigie gateway`: the OpenAI-compatible failover proxy (src/gateway/config.ts). */
+    gateway: gatewaySchema({ duration, rateLimit }).optional(),
   })
   .superRefine((cfg, ctx) => {
     // Cross-references: ids unique where they must be, dependencies that resolve.
