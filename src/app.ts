@@ -32,6 +32,7 @@ import { subscriptionRoutes } from './web/routes/subscriptions.js';
 import { type Snapshot, type SnapshotIncident, type SnapshotRegion, type SnapshotVendor, buildSnapshot } from './web/snapshot.js';
 import { uptimeBars } from './store/rollups.js';
 import { latestVendorSnapshot } from './store/vendor.js';
+import { parseText } from './i18n/text.js';
 import { VendorPoller } from './signals/vendor/poller.js';
 import { vendorSources } from './signals/vendor/sources.js';
 
@@ -197,6 +198,7 @@ export class Vigie {
     this.log.info(report, 'config synced');
     const statuses = await this.store.componentStatuses();
     this.detector.load(this.entities.components, this.entities.monitors, new Map([...statuses].map(([id, s]) => [id, s.status])));
+    this.detector.setNames(new Map(componentInfos(this.config).map((c) => [c.id, `${c.serviceName} ${c.name}`])));
     this.detector.setCrowdWeights(new Map(this.config.services.flatMap((s) => (s.detection?.crowd_weight ? [[s.id, s.detection.crowd_weight] as const] : []))), this.config.detection.crowd_weight);
     this.incidents.setComponents(componentInfos(this.config));
     this.incidents.seed(statuses);
@@ -238,7 +240,7 @@ export class Vigie {
     if (changes.length === 0) return;
     this.changeChain = this.changeChain.then(async () => {
       for (const c of changes) {
-        await this.store.recordComponentStatus({ componentId: c.componentId, status: c.to, at: c.at, reason: c.reason });
+        await this.store.recordComponentStatus({ componentId: c.componentId, status: c.to, at: c.at, reason: c.reason, reasonText: c.reasonText ? JSON.stringify(c.reasonText) : null });
         this.notify.kick();
         this.log.info({ component: c.componentId, from: c.from, to: c.to, reason: c.reason }, 'component status changed');
         this.opts.onStatusChange?.(c);
@@ -315,6 +317,7 @@ export class Vigie {
           to: c.toStatus,
           at: c.at,
           reason: c.reason,
+          reasonText: parseText(c.reasonText),
         })),
       incidents: incidents.map(snapshotIncident),
       maintenances: maintenances.map(snapshotIncident),
@@ -380,6 +383,7 @@ function snapshotIncident(v: IncidentView): SnapshotIncident {
     id: v.id,
     kind: v.kind,
     name: v.name,
+    nameText: parseText(v.nameText),
     status: v.status,
     impact: v.impact,
     createdAt: v.createdAt,
@@ -391,7 +395,7 @@ function snapshotIncident(v: IncidentView): SnapshotIncident {
     scheduledUntil: v.scheduledUntil,
     postmortemBody: v.postmortemBody,
     componentIds: v.components.map((c) => c.componentId),
-    updates: v.updates.map((u) => ({ id: u.id, status: u.status, body: u.body, at: u.at, createdAt: u.createdAt, affected: u.affected })),
+    updates: v.updates.map((u) => ({ id: u.id, status: u.status, body: u.body, bodyText: parseText(u.bodyText), at: u.at, createdAt: u.createdAt, affected: u.affected })),
     observedStart: v.observedStart,
     vendorAcknowledgedAt: v.vendorAckAt,
     silentVendor: v.silentVendorAt !== null,

@@ -116,6 +116,7 @@ export async function runReplay(scenario: Scenario, opts: ReplayOptions = {}): P
     const detector = new Detector({ failuresToDown: config.defaults.failures_to_down, successesToUp: config.defaults.successes_to_up });
     detector.load(entities.components, entities.monitors, new Map());
     const serviceNames = new Map(config.services.map((s) => [s.id, s.name]));
+    detector.setNames(new Map(entities.components.map((c) => [c.id, `${serviceNames.get(c.serviceId) ?? c.serviceId} ${c.name}`])));
     const components: ComponentInfo[] = entities.components.map((c) => ({ id: c.id, serviceId: c.serviceId, name: c.name, serviceName: serviceNames.get(c.serviceId) ?? c.serviceId }));
     const d = config.detection;
     const engine = new IncidentEngine({
@@ -186,7 +187,7 @@ export async function runReplay(scenario: Scenario, opts: ReplayOptions = {}): P
         const tl = timelines.get(c.componentId) ?? [];
         tl.push({ at: c.at, status: c.to });
         timelines.set(c.componentId, tl);
-        await store.recordComponentStatus({ componentId: c.componentId, status: c.to, at: c.at, reason: c.reason });
+        await store.recordComponentStatus({ componentId: c.componentId, status: c.to, at: c.at, reason: c.reason, reasonText: c.reasonText ? JSON.stringify(c.reasonText) : null });
         void engine.onStatusChange(c);
       }
     }

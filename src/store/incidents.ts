@@ -34,6 +34,8 @@ export interface IncidentUpdate {
   createdAt: number;
   /** "vigie" for automatic updates, the API token's name for a human's. */
   author: string;
+  /** A drafted body as a message key and parameters (JSON, src/i18n/text.ts); null for what people write. */
+  bodyText: string | null;
 }
 
 export interface IncidentComponent {
@@ -70,6 +72,8 @@ export interface IncidentFields {
   silentVendorAt: number | null;
   peakShare: number | null;
   peakDetail: string | null;
+  /** A title Vigie drafted, as a message key and parameters (JSON, src/i18n/text.ts); null for a person's. */
+  nameText: string | null;
 }
 
 export interface IncidentRecord extends IncidentFields {
@@ -82,6 +86,8 @@ export interface IncidentRecord extends IncidentFields {
 export interface NewUpdate {
   status: AnyIncidentStatus;
   body: string;
+  /** For drafted updates: the body as a message key and parameters (JSON). */
+  bodyText?: string | null;
   affected: AffectedComponent[];
   at: number;
   author: string;
@@ -159,6 +165,7 @@ const FIELD_COLUMNS: { [K in keyof IncidentFields]: keyof IncidentTable } = {
   silentVendorAt: 'silent_vendor_at',
   peakShare: 'peak_share',
   peakDetail: 'peak_detail',
+  nameText: 'name_text',
 };
 
 function toColumns(f: Partial<IncidentFields>): Partial<IncidentTable> {
@@ -203,6 +210,7 @@ function toFields(r: Selectable<IncidentTable>): IncidentFields {
     silentVendorAt: r.silent_vendor_at,
     peakShare: r.peak_share,
     peakDetail: r.peak_detail,
+    nameText: r.name_text ?? null,
   };
 }
 
@@ -230,6 +238,7 @@ function toUpdate(r: Selectable<IncidentUpdateTable>): IncidentUpdate {
     at: r.at,
     createdAt: r.created_at,
     author: r.author,
+    bodyText: r.body_text ?? null,
   };
 }
 
@@ -267,6 +276,7 @@ export class IncidentStore {
             at: w.update.at,
             created_at: w.update.at,
             author: w.update.author,
+            body_text: w.update.bodyText ?? null,
           })
           .execute();
       // The notification outbox row (src/store/outbox.ts), in this same transaction.
