@@ -3,7 +3,7 @@
 import type { Logger } from 'pino';
 import { pino } from 'pino';
 import type { Observation } from './core/observation.js';
-import { type Clock, systemClock } from './core/time.js';
+import { type Clock, type TimerHandle, systemClock } from './core/time.js';
 import { type Entities, type MonitorEntity, type VigieConfig, toEntities } from './config/schema.js';
 import { type CrowdLevel, type CrowdWeight, Detector, type StatusChange } from './detect/detector.js';
 import { type ComponentInfo, IncidentEngine, type IncidentView } from './incidents/engine.js';
@@ -29,7 +29,7 @@ import { reportRoutes } from './web/routes/reports.js';
 import { NotifyWorker } from './notify/worker.js';
 import { Subscriptions } from './notify/subscriptions.js';
 import { subscriptionRoutes } from './web/routes/subscriptions.js';
-import { type Snapshot, type SnapshotIncident, type SnapshotRegion, type SnapshotVendor, buildSnapshot } from './web/snapshot.js';
+import { type Snapshot, type SnapshotCrowd, type SnapshotIncident, type SnapshotRegion, type SnapshotVendor, buildSnapshot } from './web/snapshot.js';
 import { uptimeBars } from './store/rollups.js';
 import { latestVendorSnapshot } from './store/vendor.js';
 import { parseText } from './i18n/text.js';
@@ -86,6 +86,8 @@ export class Vigie {
   readonly notify: NotifyWorker;
 
   private lock: InstanceLock | undefined;
+  /** Re-publishes each clock minute in which crowd reports came in, so the page's crowd sparklines move. */
+  private crowdTimer: TimerHandle | undefined;
 
   private constructor(store: Store, private opts: VigieOptions) {
     this.store = store;
@@ -175,6 +177,7 @@ export class Vigie {
     this.scheduler.start();
     this.storageJob.start();
     this.reports.start();
+    this.refreshCrowd(this.reports.accepted);
     this.incidents.start();
     this.vendor.start();
     this.notify.start();
@@ -253,6 +256,7 @@ export class Vigie {
 
   /** A service's crowd-report level changed: detection weighs it (services with reports.weight 0 are shown only). */
   private onCrowdReportLevel(c: LevelChange): void {
+    this.schedulePublish();
     if ((this.reports.service(c.serviceId)?.weight ?? 0) > 0) this.setCrowdLevel(c.serviceId, c.to, c.at);
   }
 
@@ -306,6 +310,7 @@ export class Vigie {
           ...(bars?.has(c.id) ? { bars: bars.get(c.id)! } : {}),
         })),
         ...(vendors.has(s.id) ? { vendor: vendors.get(s.id)! } : {}),
+        ...this.crowdView(s.id),
       })),
       changes: changes
         .filter((c) => names.has(c.componentId))
@@ -326,6 +331,22 @@ export class Vigie {
 
   async publish(): Promise<void> {
     await this.web.publish(await this.snapshot());
+  }
+
+  private refreshCrowd(seen: number): void {
+    this.crowdTimer = this.clock.at((Math.floor(this.clock.now() / 60_000) + 1) * 60_000, () => {
+      const now = this.reports.accepted;
+      if (now !== seen) this.schedulePublish();
+      this.refreshCrowd(now);
+    });
+  }
+
+  /** The last hour of crowd reports of a service that takes them, for the page's sparkline. */
+  private crowdView(serviceId: string): { crowd?: SnapshotCrowd } {
+    const v = this.reports.service(serviceId)?.enabled ? this.reports.view(serviceId) : undefined;
+    if (!v) return {};
+    const n = v.series.counts.length;
+    return { crowd: { level: v.level, lastHour: v.lastHour, counts: v.series.counts.slice(Math.max(0, n - 60)), expected: v.series.expected.slice(Math.max(0, n - 60)) } };
   }
 
   /** Per-region health of each component's own monitors, for components probed from several regions. */
@@ -365,6 +386,7 @@ export class Vigie {
     await this.incidents.stop();
     clearTimeout(this.publishTimer);
     clearInterval(this.refreshTimer);
+    this.crowdTimer?.cancel();
     await this.web.close();
     await this.reports.stop();
     await this.notify.stop();

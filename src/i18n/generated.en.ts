@@ -54,6 +54,10 @@ export const genEn = {
   vendorUnreadable: (p: P) => `unreadable: ${p.why}`,
   vendorUnreachable: (p: P) => `unreachable: ${p.why}`,
   vendorNoWords: 'reachable, but it says nothing we can read',
+  // The page's crowd sparkline (src/web/views/crowd.tsx).
+  crowdSpark: (p: P) => `Crowd reports, last hour: ${p.n} (usual: about ${p.usual})`,
+  crowdDetected: 'users report problems',
+  crowdPossible: 'possible problems',
 };
 
 export type GenMessages = typeof genEn;

@@ -51,4 +51,7 @@ export const genFr: GenMessages = {
   vendorUnreadable: (p: P) => `illisible : ${p.why}`,
   vendorUnreachable: (p: P) => `injoignable : ${p.why}`,
   vendorNoWords: 'joignable, mais rien de lisible',
+  crowdSpark: (p: P) => `Signalements, dernière heure : ${p.n} (d’habitude : environ ${p.usual})`,
+  crowdDetected: 'des utilisateurs signalent des problèmes',
+  crowdPossible: 'problèmes possibles',
 };

@@ -69,6 +69,17 @@ export interface SnapshotService {
   components: SnapshotComponent[];
   /** The vendor's official status, for services whose page Vigie polls. */
   vendor?: SnapshotVendor | null;
+  /** Crowd reports over the last hour, for services that take them. */
+  crowd?: SnapshotCrowd;
+}
+
+export interface SnapshotCrowd {
+  level: 'none' | 'possible' | 'detected';
+  lastHour: number;
+  /** Reports per minute, oldest first, the last one the minute under way. */
+  counts: number[];
+  /** What was expected of each minute (NaN where nothing was known yet). */
+  expected: number[];
 }
 
 export interface SnapshotChange {

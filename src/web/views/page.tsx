@@ -4,6 +4,7 @@ import type { SnapshotComponent } from '../snapshot.js';
 import type { Snapshot } from '../snapshot.js';
 import { type Lang, MESSAGES, dateTime, timeOnly } from '../../i18n/index.js';
 import { Layout } from './layout.js';
+import { CrowdSparkline } from './crowd.js';
 import { History, IncidentCard, Time, UptimeBars, componentNames, incidentStart, isOpen, silentVendor, DAY_MS } from './parts.js';
 
 export interface PageProps {
@@ -75,6 +76,7 @@ export function StatusPage({ s, lang, state, refreshSeconds }: PageProps) {
               </p>
             ) : null}
             <Components lang={lang} s={s} svcName={svc.name} list={svc.components} recent={recent} />
+            <CrowdSparkline lang={lang} svc={svc} />
             <p class="report-link now">
               <a href={`/services/${encodeURIComponent(svc.id)}/reports`}>{m.reportLink(svc.name)}</a>
             </p>
