@@ -58,6 +58,10 @@ export const genEn = {
   crowdSpark: (p: P) => `Crowd reports, last hour: ${p.n} (usual: about ${p.usual})`,
   crowdDetected: 'users report problems',
   crowdPossible: 'possible problems',
+  // Declared beside observed (src/web/views/declared.tsx).
+  declaredByIncident: 'Declared by the incident',
+  declaredByMaintenance: 'Declared by the maintenance',
+  observedByVigie: 'observed by Vigie',
 };
 
 export type GenMessages = typeof genEn;

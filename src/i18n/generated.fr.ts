@@ -54,4 +54,7 @@ export const genFr: GenMessages = {
   crowdSpark: (p: P) => `Signalements, dernière heure : ${p.n} (d’habitude : environ ${p.usual})`,
   crowdDetected: 'des utilisateurs signalent des problèmes',
   crowdPossible: 'problèmes possibles',
+  declaredByIncident: 'Déclaré par l’incident',
+  declaredByMaintenance: 'Déclaré par la maintenance',
+  observedByVigie: 'observé par Vigie',
 };

@@ -5,6 +5,7 @@ import type { Snapshot } from '../snapshot.js';
 import { type Lang, MESSAGES, dateTime, timeOnly } from '../../i18n/index.js';
 import { Layout } from './layout.js';
 import { CrowdSparkline } from './crowd.js';
+import { StatusOrigin } from './declared.js';
 import { History, IncidentCard, Time, UptimeBars, componentNames, incidentStart, isOpen, silentVendor, DAY_MS } from './parts.js';
 
 export interface PageProps {
@@ -153,6 +154,7 @@ function ComponentRow({ lang, s, svcName, c, recent }: { lang: Lang; s: Snapshot
           ) : null}
         </span>
       </div>
+      <StatusOrigin lang={lang} c={c} />
       {c.regions && c.regions.length > 1 ? (
         <ul class="regions" aria-label={m.regions}>
           {c.regions.map((r) => (
