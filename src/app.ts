@@ -285,6 +285,7 @@ export class Vigie {
     const regions = this.regionViews();
     const names = new Map(model.services.flatMap((s) => s.components.map((c) => [c.id, { service: s.name, component: c.name }] as const)));
     const byId = new Map(this.entities.components.map((c) => [c.id, c]));
+    const monitored = new Set(this.entities.monitors.map((m) => m.componentId));
     return buildSnapshot({
       title: this.config.site.title,
       baseUrl: this.config.site.base_url ?? this.url ?? '',
@@ -306,6 +307,7 @@ export class Vigie {
           createdAt: c.createdAt,
           updatedAt: c.updatedAt,
           position: j,
+          monitored: monitored.has(c.id),
           ...(regions.has(c.id) ? { regions: regions.get(c.id)! } : {}),
           ...(bars?.has(c.id) ? { bars: bars.get(c.id)! } : {}),
         })),
@@ -370,7 +372,17 @@ export class Vigie {
     await Promise.all(
       ids.map(async (id) => {
         const v = await latestVendorSnapshot(this.store.db, id).catch(() => null);
-        if (v) out.set(id, { url: v.url, at: v.lastSeenAt, reachable: v.reachable, saysOperational: v.saysOperational, indicator: v.indicator, description: v.description });
+        if (v)
+          out.set(id, {
+            url: v.url,
+            at: v.lastSeenAt,
+            reachable: v.reachable,
+            saysOperational: v.saysOperational,
+            indicator: v.indicator,
+            description: v.description,
+            error: v.error,
+            components: v.components.map((c) => ({ name: c.name, status: c.status })),
+          });
       }),
     );
     return out;

@@ -62,6 +62,19 @@ export const genEn = {
   declaredByIncident: 'Declared by the incident',
   declaredByMaintenance: 'Declared by the maintenance',
   observedByVigie: 'observed by Vigie',
+  // Why a vendor page could not be read (src/web/vendor-words.ts).
+  whyHttp: (p: P) => `HTTP ${p.code}`,
+  whyTimeout: 'no answer in time',
+  whyDns: 'name not found',
+  whyRefused: 'connection refused',
+  whyReset: 'connection dropped',
+  whyTooLarge: 'answer too large',
+  whyRedirects: 'too many redirects',
+  whyHtml: 'an HTML page instead of JSON',
+  whyJson: 'malformed JSON',
+  whyFeed: 'malformed feed',
+  whyShape: 'unexpected content',
+  whyOther: 'network error',
 };
 
 export type GenMessages = typeof genEn;

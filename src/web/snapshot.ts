@@ -20,6 +20,8 @@ export interface SnapshotComponent {
   createdAt: number;
   updatedAt: number;
   position: number;
+  /** Whether Vigie probes it (false: its status can only come from dependencies, crowd reports or declarations). */
+  monitored?: boolean;
   /** Per-region health of its own monitors (empty when it has none or one region). */
   regions?: SnapshotRegion[];
   /** 90 days of checks, oldest first (day i starts at firstDay + i days); absent when unknown. */
@@ -55,6 +57,10 @@ export interface SnapshotVendor {
   indicator: string | null;
   /** The vendor's own words (escaped when shown). */
   description: string | null;
+  /** Why the page could not be read ("vendor page unreachable: HTTP 503", "malformed: …"); null when it was. */
+  error?: string | null;
+  /** The vendor's components as its page shows them. */
+  components?: { name: string; status: ComponentStatus }[];
 }
 
 export interface SnapshotService {

@@ -6,6 +6,7 @@ import { type Lang, MESSAGES, dateTime, timeOnly } from '../../i18n/index.js';
 import { Layout } from './layout.js';
 import { CrowdSparkline } from './crowd.js';
 import { StatusOrigin } from './declared.js';
+import { VendorDisagreements, VendorStatusText } from './vendor-note.js';
 import { History, IncidentCard, Time, UptimeBars, componentNames, incidentStart, isOpen, silentVendor, DAY_MS } from './parts.js';
 
 export interface PageProps {
@@ -60,17 +61,14 @@ export function StatusPage({ s, lang, state, refreshSeconds }: PageProps) {
                 </span>
                 <span>
                   {m.vendorStatus}:{' '}
-                  {svc.vendor.reachable ? (
-                    <strong>{svc.vendor.description ?? (svc.vendor.indicator && svc.vendor.indicator in m.indicator ? m.indicator[svc.vendor.indicator as keyof typeof m.indicator] : '?')}</strong>
-                  ) : (
-                    <strong>{m.vendorUnreachable}</strong>
-                  )}{' '}
+                  <VendorStatusText lang={lang} v={svc.vendor} />{' '}
                   <span class="meta">
                     ({m.vendorChecked(timeOnly(svc.vendor.at))}, <a href={svc.vendor.url} rel="nofollow noopener noreferrer">{hostOf(svc.vendor.url)}</a>)
                   </span>
                 </span>
               </p>
             ) : null}
+            <VendorDisagreements lang={lang} svc={svc} />
             {silentVendor(svc, s.incidents) ? (
               <p class="warn" data-silent-vendor={svc.id}>
                 {m.silentVendor(svc.name)}
