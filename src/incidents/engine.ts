@@ -329,6 +329,7 @@ export class IncidentEngine {
       if (status === 'postmortem') throw new IncidentError('invalid', 'a new incident cannot start in postmortem', 'status');
       const serviceId = input.serviceId ?? commonService(comps.map((c) => this.components.get(c.componentId)!.serviceId));
       const observed = comps.map((c) => this.state.get(c.componentId)?.nonOpSince).filter((t): t is number => t != null);
+      const detected = comps.map((c) => this.state.get(c.componentId)?.detectedAt).filter((t): t is number => t != null);
       await this.db.write({
         id,
         create: {
@@ -342,6 +343,7 @@ export class IncidentEngine {
           origin: 'manual',
           human: true,
           observedStart: observed.length > 0 ? Math.min(...observed) : null,
+          detectedAt: detected.length > 0 ? Math.min(...detected) : null,
           faultStart: input.faultStart ?? null,
           monitoringAt: status === 'monitoring' ? at : null,
           resolvedAt: status === 'resolved' ? at : null,
@@ -624,6 +626,7 @@ export class IncidentEngine {
         impact: impactOf(serviceStatuses.length > 0 ? serviceStatuses : statuses),
         origin: 'auto',
         observedStart: Math.min(...states.map((s) => s.nonOpSince ?? s.outageSince!)),
+        detectedAt: Math.min(...states.map((s) => s.detectedAt ?? s.outageSince!)),
         faultStart: fault ?? null,
         peakShare,
         peakDetail,
@@ -911,6 +914,7 @@ function blankFields(at: number): IncidentFields {
     peakShare: null,
     peakDetail: null,
     nameText: null,
+    detectedAt: null,
   };
 }
 

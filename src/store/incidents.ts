@@ -74,6 +74,8 @@ export interface IncidentFields {
   peakDetail: string | null;
   /** A title Vigie drafted, as a message key and parameters (JSON, src/i18n/text.ts); null for a person's. */
   nameText: string | null;
+  /** Vigie's first non-operational status of any of its components (after hysteresis): where "time to detect" ends. */
+  detectedAt: number | null;
 }
 
 export interface IncidentRecord extends IncidentFields {
@@ -166,6 +168,7 @@ const FIELD_COLUMNS: { [K in keyof IncidentFields]: keyof IncidentTable } = {
   peakShare: 'peak_share',
   peakDetail: 'peak_detail',
   nameText: 'name_text',
+  detectedAt: 'detected_at',
 };
 
 function toColumns(f: Partial<IncidentFields>): Partial<IncidentTable> {
@@ -211,6 +214,7 @@ function toFields(r: Selectable<IncidentTable>): IncidentFields {
     peakShare: r.peak_share,
     peakDetail: r.peak_detail,
     nameText: r.name_text ?? null,
+    detectedAt: r.detected_at ?? null,
   };
 }
 

@@ -455,11 +455,14 @@ function migrations(engine: Engine): Record<string, Migration> {
           ['incident_updates', 'body_text'],
         ] as const)
           if (!(await have(table)).has(column)) await db.schema.alterTable(table).addColumn(column, 'text').execute();
+        // When Vigie's status first left operational for the incident's components: the end of "time to detect".
+        if (!(await have('incidents')).has('detected_at')) await db.schema.alterTable('incidents').addColumn('detected_at', 'bigint').execute();
       },
       async down(db) {
         await db.schema.alterTable('component_status_changes').dropColumn('reason_text').execute();
         await db.schema.alterTable('incidents').dropColumn('name_text').execute();
         await db.schema.alterTable('incident_updates').dropColumn('body_text').execute();
+        await db.schema.alterTable('incidents').dropColumn('detected_at').execute();
       },
     },
   };

@@ -171,6 +171,8 @@ export interface IncidentTable {
   peak_detail: string | null;
   /** A title Vigie drafted, as a message key and parameters (JSON, src/i18n/text.ts); null once a person names it. */
   name_text?: string | null;
+  /** Vigie's first non-operational status of its components (0011_semantics); null for older rows and manual ones. */
+  detected_at?: number | null;
 }
 
 export interface IncidentComponentTable {
