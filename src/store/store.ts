@@ -235,7 +235,7 @@ export class Store {
         toStatus: toStatus(r.to_status, 'component_status_changes', r.id),
         at: r.at,
         reason: r.reason,
-        reasonText: r.reason_text ?? null,
+        ...(r.reason_text ? { reasonText: r.reason_text } : {}),
       }));
     });
   }
