@@ -133,3 +133,23 @@ test('the French page shows Vigie’s drafted titles, updates and reasons in Fre
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('notifications word what Vigie wrote in the subscriber’s language', async () => {
+  const { buildMessage } = await import('../src/notify/messages.js');
+  const { text } = await import('../src/i18n/text.js');
+  const page = { id: 'p', title: 'Vigie', url: 'http://127.0.0.1', indicator: 'major', description: 'Partial System Outage' };
+  const reason = text('dependsOn', { component: 'ChatGPT API', status: { status: 'major_outage' }, ref: 'chatgpt/api' });
+  const change = buildMessage({
+    event: { id: 1, createdAt: t(0), kind: 'component_status', subject: 'component:siri/ext', componentIds: ['siri/ext'], at: t(0), payload: { componentId: 'siri/ext', componentName: 'ChatGPT extension', serviceId: 'siri', serviceName: 'Siri', from: 'operational', to: 'partial_outage', at: t(0), reason: 'depends on ChatGPT API (major outage)', reasonText: JSON.stringify(reason) } },
+    action: 'update', locale: 'fr', page, now: t(0),
+  });
+  assert.match(change.text, /dépend de ChatGPT API \(panne majeure\)/);
+  const name = text('titleDown', { service: 'Meta', components: { list: ['Facebook', 'WhatsApp'] } });
+  const body = text('resolvedAuto', { time: { time: t(100) } });
+  const inc = buildMessage({
+    event: { id: 2, createdAt: t(0), kind: 'incident', subject: 'incident:x', componentIds: [], at: t(0), payload: { incidentId: 'x', kind: 'incident', name: 'Meta: Facebook and WhatsApp unavailable', nameText: JSON.stringify(name), status: 'resolved', impact: 'major', createdAt: t(0), updatedAt: t(0), resolvedAt: t(0), scheduledFor: null, scheduledUntil: null, update: { id: 'u', status: 'resolved', body: 'All affected…', bodyText: JSON.stringify(body), at: t(100) }, updates: [], components: [] } },
+    action: 'update', locale: 'fr', page, now: t(0),
+  });
+  assert.match(inc.title, /Meta : Facebook et WhatsApp indisponible\(s\)/);
+  assert.match(inc.text, /Tous les composants touchés sont opérationnels depuis 22:25 UTC/);
+});

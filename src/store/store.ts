@@ -157,7 +157,7 @@ export class Store {
           .where('id', '=', c.componentId)
           .execute();
         // The notification outbox row, in this same transaction: no change without its notification.
-        await enqueueComponentStatus(trx, { componentId: c.componentId, from, to: c.status, at: c.at, reason: c.reason });
+        await enqueueComponentStatus(trx, { componentId: c.componentId, from, to: c.status, at: c.at, reason: c.reason, reasonText: c.reasonText ?? null });
       });
     });
   }
