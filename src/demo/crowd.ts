@@ -25,19 +25,21 @@ export class CrowdPlayer {
   private carry = new Map<string, number>();
   private n = 0;
   private chain: Promise<void> = Promise.resolve();
+  private busy = false;
   readonly totals: CrowdTotals = { sent: 0, accepted: 0, counted: 0, rejected: 0, thinned: 0 };
 
   /**
    * `speed`: scenario ms per real ms (the Clock's). `maxPerSecond`: the most reports sent per real second;
    * past it (a fast replay of a large surge) every service's reports are thinned by the same factor, and
-   * counted in totals.thinned, so the shape of the surge is kept and the machine is not flooded.
+   * counted in totals.thinned, so the shape of the surge is kept and the machine is not flooded. A step that
+   * comes while the previous one is still being sent is thinned whole: the crowd never starves the probes.
    */
   constructor(
     private readonly scenario: Scenario,
     private readonly submit: CrowdSubmit,
     private readonly categories: (serviceId: string) => string[],
     private readonly speed: number = 1,
-    private readonly maxPerSecond: number = 2000,
+    private readonly maxPerSecond: number = 300,
   ) {}
 
   /** How many reports each service and region sends over [t0, t1) of scenario time (fractions carried over). */
@@ -63,6 +65,10 @@ export class CrowdPlayer {
   play(t0: number, t1: number): Promise<void> {
     let batch = this.due(t0, t1);
     const total = batch.reduce((a, b) => a + b.count, 0);
+    if (this.busy && Number.isFinite(this.speed)) {
+      this.totals.thinned += total;
+      return this.chain;
+    }
     const budget = Number.isFinite(this.speed) && this.speed > 0 ? Math.max(1, Math.floor((this.maxPerSecond * (t1 - t0)) / this.speed / 1000)) : Infinity;
     if (total > budget) {
       const f = budget / total;
@@ -70,7 +76,11 @@ export class CrowdPlayer {
       this.totals.thinned += total - kept.reduce((a, b) => a + b.count, 0);
       batch = kept;
     }
-    this.chain = this.chain.then(() => this.send(batch)).catch(() => {});
+    this.busy = true;
+    this.chain = this.chain
+      .then(() => this.send(batch))
+      .catch(() => {})
+      .finally(() => void (this.busy = false));
     return this.chain;
   }
 

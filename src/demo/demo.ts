@@ -97,7 +97,12 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
   const step = () => {
     const now = Math.min(clock.now(), scenario.end);
     for (const e of changesBetween(scenario, played, now === scenario.end ? Infinity : now)) out(describe(e));
-    if (now > played) void crowd.play(played, now);
+    if (now > played) {
+      const before = crowd.totals.thinned;
+      void crowd.play(played, now);
+      if (before === 0 && crowd.totals.thinned > 0)
+        out(`[${hhmm(now)} UTC] Crowd:    more reports than this machine takes at ${o.speed}× speed; sending a thinned sample (the page shows fewer reports than the scenario; a lower --speed shows them all)`);
+    }
     played = now;
     sim.setTime(now);
     if (now >= scenario.end) {
