@@ -39,7 +39,7 @@ export class CrowdPlayer {
     private readonly submit: CrowdSubmit,
     private readonly categories: (serviceId: string) => string[],
     private readonly speed: number = 1,
-    private readonly maxPerSecond: number = 300,
+    private readonly maxPerSecond: number = 1000,
   ) {}
 
   /** How many reports each service and region sends over [t0, t1) of scenario time (fractions carried over). */
