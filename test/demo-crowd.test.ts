@@ -18,7 +18,8 @@ const T = (s: string) => Date.parse(s);
 test('the crowd player sends what the scenario says, minute by minute, each report from its own network', async () => {
   const s = loadScenario('correlated-evening');
   const sent: { service: string; region: string }[] = [];
-  const p = new CrowdPlayer(s, async (service, input) => (sent.push({ service, region: input.region }), { ok: true, counted: true }), () => ['website', 'app']);
+  const cats: string[] = [];
+  const p = new CrowdPlayer(s, async (service, input) => (sent.push({ service, region: input.region }), cats.push(input.category), { ok: true, counted: true }), () => ['website', 'app', 'login', 'api']);
   // 23:10–23:11: 1,600 a minute for ChatGPT over three regions (fractions carried to the next step).
   await p.play(T('2024-12-11T23:10:00Z'), T('2024-12-11T23:11:00Z'));
   const chatgpt = sent.filter((x) => x.service === 'chatgpt').length;
@@ -26,6 +27,8 @@ test('the crowd player sends what the scenario says, minute by minute, each repo
   assert.deepEqual(new Set(sent.map((x) => x.region)), new Set(['us', 'eu', 'asia']));
   assert.equal(sent.filter((x) => x.service === 'siri').length, 0, 'no reports where the scenario has none');
   assert.equal(p.totals.accepted, sent.length);
+  for (const c of ['app', 'login', 'api']) assert.ok(cats.filter((x) => x === c).length > sent.length / 8, `category ${c} is reported too`);
+  assert.ok(cats.filter((x) => x === 'website').length >= sent.length / 2 - 1, 'half report the obvious symptom');
   // Distinct /24 per simulated person: the intake's prefix caps hold without silencing the crowd.
   assert.notEqual(networkPrefix(simulatedAddress(1)), networkPrefix(simulatedAddress(2)));
   // Faster than the machine can send: thinned evenly, and said so.

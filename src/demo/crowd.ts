@@ -96,8 +96,8 @@ export class CrowdPlayer {
       if (cats.length === 0) continue;
       for (let k = 0; k < count; k++) {
         const n = this.n++;
-        // Most people report the obvious symptom; a spread over the others.
-        const category = cats[n % 3 === 0 ? 0 : n % cats.length]!;
+        // Half report the obvious symptom (the first category); the rest spread evenly over the others.
+        const category = cats[n % 2 === 0 || cats.length === 1 ? 0 : 1 + ((n >> 1) % (cats.length - 1))]!;
         this.totals.sent++;
         jobs.push(
           this.submit(service, { category, region }, { address: simulatedAddress(n), userAgent: 'vigie-demo-crowd' }).then(
