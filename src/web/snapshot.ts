@@ -2,6 +2,7 @@
 import { publicId } from '../core/ids.js';
 import type { GenText } from '../i18n/text.js';
 import { type ComponentStatus, type IncidentImpact, type PageStatus, pageStatus, severity, worst } from '../core/status.js';
+import { cleanSnapshotInput } from './snapshot-guard.js';
 
 export interface SnapshotComponent {
   id: string;
@@ -176,9 +177,13 @@ export interface SnapshotInput {
   changes: SnapshotChange[];
   incidents?: SnapshotIncident[];
   maintenances?: SnapshotIncident[];
+  /** Told which stored rows held a time no Date can represent (fixed or left out; see snapshot-guard.ts). */
+  onRowProblems?: (problems: string[]) => void;
 }
 
-export function buildSnapshot(input: SnapshotInput): Snapshot {
+export function buildSnapshot(raw: SnapshotInput): Snapshot {
+  const { input, problems } = cleanSnapshotInput(raw);
+  if (problems.length > 0) raw.onRowProblems?.(problems);
   const incidents = input.incidents ?? [];
   const maintenances = input.maintenances ?? [];
   const declared = declaredStatuses([...incidents, ...maintenances]);
