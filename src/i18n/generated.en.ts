@@ -50,7 +50,6 @@ export const genEn = {
   // Official status beside Vigie's (the page).
   vendorSaysProblem: (p: P) => `${p.service}'s official status reports a problem (${p.words}) that Vigie does not observe.`,
   vendorSaysProblemUnmonitored: (p: P) => `${p.service}'s official status reports a problem with ${p.components}, which Vigie does not monitor.`,
-  vendorSaysFine: (p: P) => `${p.service} is observed failing, but its official status page still says all is well.`,
   vendorUnreadable: (p: P) => `unreadable: ${p.why}`,
   vendorUnreachable: (p: P) => `unreachable: ${p.why}`,
   vendorNoWords: 'reachable, but it says nothing we can read',

@@ -47,7 +47,6 @@ export const genFr: GenMessages = {
   maintenanceCompleted: 'La maintenance planifiée est terminée.',
   vendorSaysProblem: (p: P) => `Le statut officiel de ${p.service} signale un problème (${p.words}) que Vigie n’observe pas.`,
   vendorSaysProblemUnmonitored: (p: P) => `Le statut officiel de ${p.service} signale un problème sur ${p.components}, que Vigie ne surveille pas.`,
-  vendorSaysFine: (p: P) => `${p.service} est observé en échec, mais sa page de statut officielle dit toujours que tout va bien.`,
   vendorUnreadable: (p: P) => `illisible : ${p.why}`,
   vendorUnreachable: (p: P) => `injoignable : ${p.why}`,
   vendorNoWords: 'joignable, mais rien de lisible',

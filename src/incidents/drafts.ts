@@ -53,8 +53,7 @@ export function openBody(serviceName: string, members: Member[], since: number):
 }
 
 /** What one component's change says on its service's incident, and what the incident does about it. */
-export function memberBody(label: string, member: boolean, from: ComponentStatus, to: ComponentStatus, reason: GenText | undefined, at: number, move: 'again' | 'recovering' | null): GenText {
-  void from;
+export function memberBody(label: string, member: boolean, to: ComponentStatus, reason: GenText | undefined, at: number, move: 'again' | 'recovering' | null): GenText {
   const isOutage = to === 'partial_outage' || to === 'major_outage';
   let first: GenText;
   if (!member) first = text('alsoAffecting', { component: label, what: { text: describe(to, reason, at) } });

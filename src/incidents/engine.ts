@@ -550,7 +550,7 @@ export class IncidentEngine {
       await this.db.write({ id: i.id, patch: { ...peak }, components: member ? components : [] });
       return;
     }
-    const body = memberBody(label, member !== undefined, c.from, c.to, c.reasonText ?? plainReason(c.reason), c.at, move);
+    const body = memberBody(label, member !== undefined, c.to, c.reasonText ?? plainReason(c.reason), c.at, move);
     // The title follows its components while Vigie wrote it: a component joining, or all of them down now.
     const ids = [...i.components.map((x) => x.componentId), ...(member ? [] : [c.componentId])];
     const allMajor = ids.every((id) => statuses.get(id) === 'major_outage');
