@@ -32,7 +32,7 @@ export function describe(status: ComponentStatus, reason: GenText | undefined, s
 
 /** "Meta: Facebook, Instagram and WhatsApp unavailable". */
 export function title(serviceName: string, componentNames: string[], allMajor: boolean): GenText {
-  return text(allMajor ? 'titleDown' : 'titlePartly', { service: serviceName, components: { list: componentNames } });
+  return text(allMajor ? 'titleDown' : 'titlePartly', { service: serviceName, components: { list: componentNames }, n: componentNames.length });
 }
 
 export interface Member {
