@@ -8,7 +8,8 @@ import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { NotifyConfig } from '../config/schema.js';
 import { publicId } from '../core/ids.js';
-import { type ComponentStatus, pageStatus } from '../core/status.js';
+import { openDeclarations } from '../store/incidents.js';
+import { notifyPageStatus } from './page-status.js';
 import type { Clock, TimerHandle } from '../core/time.js';
 import {
   claimDueDeliveries,
@@ -234,10 +235,8 @@ export class NotifyWorker {
   private async pageInfo(): Promise<PageInfo> {
     const site = this.opts.site();
     const statuses = await this.opts.store.componentStatuses();
-    // Per service (component ids are "service/component"), as the page's banner: one rule (core/status.ts).
-    const byService = new Map<string, ComponentStatus[]>();
-    for (const [id, st] of statuses) byService.set(id.split('/')[0]!, [...(byService.get(id.split('/')[0]!) ?? []), st.status]);
-    const ps = pageStatus({ services: [...byService.values()] });
+    const open = await openDeclarations(this.opts.store.db);
+    const ps = notifyPageStatus(new Map([...statuses].map(([id, st]) => [id, st.status])), open.declared, open.impacts);
     return { id: publicId('page', site.title), title: site.title, url: site.baseUrl.replace(/\/+$/, ''), indicator: ps.indicator, description: ps.description };
   }
 
