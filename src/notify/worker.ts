@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { NotifyConfig } from '../config/schema.js';
 import { publicId } from '../core/ids.js';
 import { pageStatus } from '../core/status.js';
-import type { Clock, TimerHandle } from '../core/time.js';
+import { type Clock, type TimerHandle, safeTimeout } from '../core/time.js';
 import {
   claimDueDeliveries,
   deferDelivery,
@@ -190,8 +190,7 @@ export class NotifyWorker {
       };
       this.wake = done;
       // Real time: polling is about load on the store, not about the (possibly accelerated) clock.
-      const t = setTimeout(done, ms);
-      this.timer = { cancel: () => clearTimeout(t) };
+      this.timer = safeTimeout(done, ms);
     });
   }
 

@@ -4,7 +4,7 @@ import type { Entities, MonitorEntity } from '../config/schema.js';
 import type { Observation } from '../core/observation.js';
 import { isComponentStatus, type ComponentStatus } from '../core/status.js';
 import { chunkHoursNewestFirst, CHUNK_MS } from './chunks.js';
-import { openDatabase, type Engine, type StoreOptions } from './db.js';
+import { DamagedDatabaseError, DEFAULT_SQLITE_PATH, isDamagedDatabaseError, openDatabase, type Engine, type StoreOptions } from './db.js';
 import { migrateToLatest } from './migrations.js';
 import { enqueueComponentStatus } from './outbox.js';
 import { observationRow, toMonitor, toObservation, toStatus, toStringList } from './rows.js';
@@ -272,7 +272,13 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     await migrateToLatest(db, engine);
   } catch (err) {
     await db.destroy().catch(() => {});
-    throw err;
+    throw damagedOr(opts, err);
   }
   return new Store(engine, db);
+}
+
+/** A damaged SQLite file's error, named with its file and the ways out; any other error as it is. */
+export function damagedOr(opts: StoreOptions, err: unknown): unknown {
+  if (err instanceof DamagedDatabaseError || !isDamagedDatabaseError(err) || (opts.url !== undefined && opts.url !== '')) return err;
+  return new DamagedDatabaseError(opts.path ?? DEFAULT_SQLITE_PATH, err);
 }

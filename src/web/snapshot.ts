@@ -127,6 +127,8 @@ export interface Snapshot {
   incidents: SnapshotIncident[];
   /** Recent scheduled maintenances, newest first. */
   maintenances: SnapshotIncident[];
+  /** Since when Vigie cannot write its data (statuses may be stale); absent while it can. */
+  writeFailingSince?: number;
 }
 
 export interface SnapshotInput {
@@ -139,6 +141,7 @@ export interface SnapshotInput {
   changes: SnapshotChange[];
   incidents?: SnapshotIncident[];
   maintenances?: SnapshotIncident[];
+  writeFailingSince?: number | null;
 }
 
 export function buildSnapshot(input: SnapshotInput): Snapshot {
@@ -164,5 +167,6 @@ export function buildSnapshot(input: SnapshotInput): Snapshot {
     changes: input.changes,
     incidents: input.incidents ?? [],
     maintenances: input.maintenances ?? [],
+    ...(input.writeFailingSince != null ? { writeFailingSince: input.writeFailingSince } : {}),
   };
 }
