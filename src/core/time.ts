@@ -56,8 +56,8 @@ function untilDue(now: () => number, due: number, fn: () => void, speed: number,
   };
 }
 
-/** Wall-clock timers look at the clock at least this often, so a clock stepped forward is noticed within a minute. */
-const WALL_CHUNK_MS = 60_000;
+/** Wall-clock timers look at the clock at least this often, so a clock stepped forward is noticed within a second. */
+const WALL_CHUNK_MS = 1_000;
 
 export const systemClock: Clock = {
   speed: 1,
