@@ -9,6 +9,7 @@
 // by itself after `retry`), and by what the process has left (Pressure: refused near the fd limit).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { clientAddress, networkPrefix } from '../../signals/reports/identity.js';
 import type { Pressure } from '../pressure.js';
 
@@ -32,6 +33,7 @@ export type SseRefusal = 'busy' | 'network' | 'pressure';
 
 interface Client {
   res: ServerResponse;
+  socket: Socket;
   network: string;
   openedAt: number;
 }
@@ -89,7 +91,7 @@ export class SseHub {
     res.write(`retry: 5000\n${this.state ? `id: ${this.state}\nevent: state\ndata: ${this.state}\n` : ''}\n`);
     req.raw.socket.setNoDelay(true);
     req.raw.socket.setTimeout(0);
-    const client: Client = { res, network, openedAt: performance.now() };
+    const client: Client = { res, socket: req.raw.socket, network, openedAt: performance.now() };
     this.clients.add(client);
     this.perNetwork.set(network, (this.perNetwork.get(network) ?? 0) + 1);
     let dropped = false;
@@ -132,7 +134,11 @@ export class SseHub {
     const maxAge = this.opts.maxAgeMs ?? 600_000;
     const maxBuffered = this.opts.maxBufferedBytes ?? 65_536;
     for (const c of this.clients) {
-      if (now - c.openedAt >= maxAge) c.res.end();
+      // Ended and closed: the socket is not kept alive for reuse (EventSource opens a new one).
+      if (now - c.openedAt >= maxAge) {
+        c.res.end();
+        c.socket.end();
+      }
       else if (c.res.writableLength > maxBuffered) c.res.destroy();
       else if (!c.res.writableEnded) c.res.write(': keep-alive\n\n');
     }
