@@ -15,7 +15,7 @@ export interface PressureOptions {
   openFds?: () => number | undefined;
 }
 
-export type Tightness = 'ok' | 'streams' | 'critical';
+export type Tightness = 'ok' | 'streams' | 'critical' | 'exhausted';
 
 /** Re-measured at most this often (ms): a readdir of /proc/self/fd costs ~1 ms at 4,000 descriptors. */
 const CACHE_MS = 200;
@@ -54,9 +54,14 @@ export class Pressure {
     return this.opts.fdReserve ?? Math.max(64, Math.floor((this.limit ?? 0) / 10));
   }
 
-  /** "streams": refuse new event streams; "critical": refuse everything but the prepared page and API. */
+  /**
+   * "streams": refuse new event streams; "critical": refuse everything but the prepared page and API;
+   * "exhausted": answer new connections 503 at once and close them, so the descriptors that remain
+   * serve the connections already open instead of idle newcomers.
+   */
   tightness(now = performance.now()): Tightness {
-    if (now - this.measuredAt < CACHE_MS) return this.level;
+    // Measured at every call once inside the reserve: a burst of connections crosses it in milliseconds.
+    if (now - this.measuredAt < CACHE_MS && this.fdsLeftNow >= this.reserve) return this.level;
     this.measuredAt = now;
     const open = (this.opts.openFds ?? countOpenFds)();
     this.fdsLeftNow = this.limit !== undefined && open !== undefined ? this.limit - open : Infinity;
@@ -64,7 +69,13 @@ export class Pressure {
     this.heapNow = h.heap_size_limit > 0 ? h.used_heap_size / h.heap_size_limit : 0;
     const high = this.opts.heapHigh ?? 0.85;
     this.level =
-      this.fdsLeftNow < this.reserve / 4 || this.heapNow > (1 + high) / 2 ? 'critical' : this.fdsLeftNow < this.reserve || this.heapNow > high ? 'streams' : 'ok';
+      this.fdsLeftNow < this.reserve / 4
+        ? 'exhausted'
+        : this.fdsLeftNow < this.reserve / 2 || this.heapNow > (1 + high) / 2
+          ? 'critical'
+          : this.fdsLeftNow < this.reserve || this.heapNow > high
+            ? 'streams'
+            : 'ok';
     return this.level;
   }
 

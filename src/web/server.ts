@@ -66,6 +66,8 @@ export class WebServer {
   private pending: Snapshot | undefined;
   private cacheControl: string;
   private state = '';
+  /** Connections answered 503 at once because descriptors were nearly gone, since start. */
+  refusedConnections = 0;
   /** Connections the kernel could not hand us (out of descriptors) since start. */
   acceptFailures = 0;
 
@@ -90,6 +92,12 @@ export class WebServer {
         },
       );
       server.maxRequestsPerSocket = t.maxRequestsPerSocket;
+      // Out of descriptors but for the last few: a newcomer hears 503 and goes, instead of holding one.
+      server.on('connection', (socket) => {
+        if (this.pressure.tightness() !== 'exhausted') return;
+        this.refusedConnections++;
+        socket.end(EXHAUSTED_ANSWER);
+      });
       return server;
     };
     // Request logs would cost more than the prepared responses themselves during a surge.
@@ -254,6 +262,9 @@ export class WebServer {
     await this.app.close();
   }
 }
+
+const EXHAUSTED_ANSWER =
+  'HTTP/1.1 503 Service Unavailable\r\nretry-after: 30\r\ncache-control: no-store\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: 53\r\nconnection: close\r\n\r\nVigie is out of connections; try again in 30 seconds\n';
 
 const pathOf = (url: string) => {
   const q = url.indexOf('?');
