@@ -10,6 +10,7 @@ import { describe, it } from 'node:test';
 import { request } from 'undici';
 import { createVigie, type Vigie } from '../src/app.js';
 import { DamagedDatabaseError, ReadOnlyDatabaseError } from '../src/store/db.js';
+import { openStore } from '../src/store/store.js';
 import { PG_SKIPPED, postgresEngine, sqliteEngine } from './helpers/engines.js';
 import { waitFor } from './helpers/wait.js';
 import { IS_ROOT, capturingLogger, cuttableProxy, faultConfig, smallTmpfs, startTarget } from './faults-helpers.js';
@@ -205,6 +206,38 @@ describe('PostgreSQL cut off under load', { skip: PG_SKIPPED && 'VIGIE_TEST_PG=s
       await vigie?.stop().catch(() => {});
       await proxy.close();
       await target.close();
+      await engine.cleanup();
+    }
+  });
+});
+
+describe('a PostgreSQL connection cut while checked out of the pool', { skip: PG_SKIPPED && 'VIGIE_TEST_PG=skip' }, () => {
+  it('fails the transaction that held it, not the process', async () => {
+    const engine = await postgresEngine();
+    const u = new URL(engine.options.url!);
+    const proxy = await cuttableProxy(u.hostname, Number(u.port || 5432));
+    u.port = String(proxy.port);
+    const store = await openStore({ url: u.toString() });
+    let fatal: unknown;
+    const onUncaught = (err: unknown) => (fatal = err);
+    // The test runner would report an uncaught error as this test's failure; catch it to say what it was.
+    process.on('uncaughtException', onUncaught);
+    try {
+      const tx = store.db.transaction().execute(async (trx) => {
+        await trx.selectFrom('services').selectAll().execute();
+        await proxy.cut(); // the client is checked out and idle between two queries
+        await new Promise((r) => setTimeout(r, 200));
+        await trx.selectFrom('services').selectAll().execute();
+      });
+      await assert.rejects(tx);
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(fatal, undefined, `an 'error' event escaped: ${String(fatal)}`);
+      await proxy.restore();
+      await waitFor('the pool works again', async () => (await store.db.selectFrom('services').selectAll().execute(), true));
+    } finally {
+      process.off('uncaughtException', onUncaught);
+      await store.close().catch(() => {});
+      await proxy.close();
       await engine.cleanup();
     }
   });

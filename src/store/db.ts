@@ -142,6 +142,12 @@ function postgresPool(url: string): pg.Pool {
   // An idle client that loses its server emits 'error' on the pool; unhandled, that would end the
   // process. pg drops that client itself, and the next query reports the problem to its caller.
   pool.on('error', () => {});
+  // A client checked out of the pool (inside a transaction, or between a query and its release) has
+  // no pool listener: a server restart or a cut connection emitted 'error' on it and ended the process.
+  // The query it was running fails on its own; the listener only keeps the event from being fatal.
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
   return pool;
 }
 

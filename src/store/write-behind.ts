@@ -21,7 +21,7 @@ export interface WriteBehindOptions<T> {
   maxHeld?: number;
   /** Most items per retried write. Default 500. */
   maxBatch?: number;
-  /** Real ms before the first retry, doubled up to retryMaxMs. Defaults 500 ms and 15 s. */
+  /** Real ms before the first retry, doubled up to retryMaxMs. Defaults 500 ms and 5 s. */
   retryMinMs?: number;
   retryMaxMs?: number;
 }
@@ -99,7 +99,7 @@ export class WriteBehind<T> {
       this.retry = undefined;
       this.chain = this.chain.then(() => this.drain()).catch(() => {});
     }, this.delayMs, { unref: true });
-    this.delayMs = Math.min(this.delayMs * 2, this.opts.retryMaxMs ?? 15_000);
+    this.delayMs = Math.min(this.delayMs * 2, this.opts.retryMaxMs ?? 5_000);
   }
 
   /** Writes what is held, oldest first, until none is left or the store fails again. */
