@@ -12,6 +12,16 @@ import { buildSnapshot } from '../src/web/snapshot.js';
 import { waitFor } from './helpers/wait.js';
 
 const silent = pino({ level: 'silent' });
+
+/** `p`, or a failure saying `what` after `ms` (the timer cleared either way: it must not hold the process). */
+async function within(p: Promise<unknown>, ms: number, what: string): Promise<void> {
+  let t: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([p, new Promise((_, rej) => (t = setTimeout(() => rej(new Error(what)), ms)))]);
+  } finally {
+    clearTimeout(t);
+  }
+}
 const snapshot = () => buildSnapshot({ title: 'T', baseUrl: '', now: Date.now(), services: [], changes: [] });
 
 interface Stream {
@@ -87,7 +97,7 @@ describe('event streams are bounded', () => {
     const s = await openStream(base, { 'x-forwarded-for': '192.0.2.1' });
     streams.push(s);
     assert.equal(s.status, 200);
-    await Promise.race([s.closed, new Promise((_, rej) => setTimeout(() => rej(new Error('stream was never closed')), 10_000))]);
+    await within(s.closed, 10_000, 'stream was never closed');
   });
 });
 
@@ -145,7 +155,7 @@ describe('server timeouts', () => {
     slow.on('error', () => {});
     slow.write('GET / HTTP/1.1\r\nHost: x\r\n');
     const drip = setInterval(() => slow.writable && slow.write('X-Slow: 1\r\n'), 50);
-    await Promise.race([closed, new Promise((_, rej) => setTimeout(() => rej(new Error('the slow-headers client was never cut off')), 15_000))]);
+    await within(closed, 15_000, 'the slow-headers client was never cut off');
     clearInterval(drip);
     assert.match(answer, /^HTTP\/1\.1 408/);
 
@@ -154,7 +164,7 @@ describe('server timeouts', () => {
     body.on('error', () => {});
     body.write('POST /nowhere HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{');
     const drip2 = setInterval(() => body.writable && body.write(' '), 50);
-    await Promise.race([bodyClosed, new Promise((_, rej) => setTimeout(() => rej(new Error('the slow-body client was never cut off')), 15_000))]);
+    await within(bodyClosed, 15_000, 'the slow-body client was never cut off');
     clearInterval(drip2);
     // The page answered throughout.
     await waitFor('page', async () => (await request(`${base}/`)).statusCode === 200);
