@@ -34,6 +34,8 @@ const PG_ADMIN = process.env.VIGIE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1
 
 interface FaultResult {
   fault: string;
+  /** The fault makes writes fail (so writesBackMs means something). */
+  storeFault: boolean;
   skipped?: string;
   requests: number;
   page5xx: number;
@@ -159,7 +161,7 @@ async function runFault(name: string, opts: { store: { path?: string }; database
     const truthAfterMs = await until(async () => (await apiStatus(base)) === 'operational');
     await l.stop();
     const lost = Math.max(0, l.r.acked - ((await storedReports(v)) - before));
-    return { fault: name, requests: l.r.requests, page5xx: l.r.page5xx, reports5xx: l.r.reports5xx, reportsRefused503: l.r.refused, acknowledged: l.r.acked, lost, truthDuringFaultMs, writesBackMs, truthAfterMs };
+    return { fault: name, storeFault: injection.storeFault, requests: l.r.requests, page5xx: l.r.page5xx, reports5xx: l.r.reports5xx, reportsRefused503: l.r.refused, acknowledged: l.r.acked, lost, truthDuringFaultMs, writesBackMs, truthAfterMs };
   } finally {
     await v.stop().catch(() => {});
   }
@@ -183,7 +185,7 @@ function fill(dir: string): string {
   return file;
 }
 
-const skipped = (fault: string, why: string): FaultResult => ({ fault, skipped: why, requests: 0, page5xx: 0, reports5xx: 0, reportsRefused503: 0, acknowledged: 0, lost: 0, truthDuringFaultMs: null, writesBackMs: null, truthAfterMs: null });
+const skipped = (fault: string, why: string): FaultResult => ({ fault, storeFault: true, skipped: why, requests: 0, page5xx: 0, reports5xx: 0, reportsRefused503: 0, acknowledged: 0, lost: 0, truthDuringFaultMs: null, writesBackMs: null, truthAfterMs: null });
 
 async function main(): Promise<void> {
   const target = await startTarget();
@@ -284,7 +286,7 @@ async function main(): Promise<void> {
     const ms = (x: number | null) => (x === null ? 'never' : `${(x / 1000).toFixed(1)} s`);
     console.log(
       `${f.fault}: ${f.requests} requests, ${f.page5xx} page 5xx, ${f.reports5xx} report 5xx (${f.reportsRefused503} refused 503 + Retry-After), ` +
-        `${f.acknowledged} reports acknowledged, ${f.lost} lost; page showed the outage after ${ms(f.truthDuringFaultMs)}, writes back ${ms(f.writesBackMs)} after the fault, recovery shown after ${ms(f.truthAfterMs)}`,
+        `${f.acknowledged} reports acknowledged, ${f.lost} lost; page showed the outage after ${ms(f.truthDuringFaultMs)}, ${f.storeFault ? `writes back ${ms(f.writesBackMs)} after the fault, ` : ''}recovery shown after ${ms(f.truthAfterMs)}`,
     );
   }
 }

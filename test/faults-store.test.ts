@@ -11,6 +11,7 @@ import { request } from 'undici';
 import { createVigie, type Vigie } from '../src/app.js';
 import { DamagedDatabaseError, ReadOnlyDatabaseError } from '../src/store/db.js';
 import { openStore } from '../src/store/store.js';
+import { sql } from 'kysely';
 import { PG_SKIPPED, postgresEngine, sqliteEngine } from './helpers/engines.js';
 import { waitFor } from './helpers/wait.js';
 import { IS_ROOT, capturingLogger, cuttableProxy, faultConfig, smallTmpfs, startTarget } from './faults-helpers.js';
@@ -238,6 +239,29 @@ describe('a PostgreSQL connection cut while checked out of the pool', { skip: PG
       process.off('uncaughtException', onUncaught);
       await store.close().catch(() => {});
       await proxy.close();
+      await engine.cleanup();
+    }
+  });
+});
+
+describe('a read-only PostgreSQL database', { skip: PG_SKIPPED && 'VIGIE_TEST_PG=skip' }, () => {
+  it('is refused at start, named (without its password)', async () => {
+    const engine = await postgresEngine();
+    const target = await startTarget();
+    try {
+      const first = await createVigie({ config: faultConfig(target.url), databaseUrl: engine.options.url! });
+      await first.stop();
+      const name = new URL(engine.options.url!).pathname.slice(1);
+      const admin = await engine.open();
+      await sql.raw(`ALTER DATABASE "${name}" SET default_transaction_read_only = on`).execute(admin.db);
+      await admin.close();
+      await assert.rejects(createVigie({ config: faultConfig(target.url), databaseUrl: engine.options.url! }), (err: Error) => {
+        assert.ok(err instanceof ReadOnlyDatabaseError, `${err.name}: ${err.message}`);
+        assert.ok(err.message.includes(name), err.message);
+        return true;
+      });
+    } finally {
+      await target.close();
       await engine.cleanup();
     }
   });
