@@ -121,6 +121,12 @@ export class WebServer {
       this.app.get(`/api/v2/${p}.json`, fallback);
     this.app.get('/badge/*', fallback);
     for (const p of ['/uptime.svg', '/widget.js', '/favicon.svg']) this.app.get(p, fallback);
+    // JSON nested thousands deep parses fine but overflows the stack of any recursive walk after it
+    // (validation, NUL checks, logging): refused here, for every route, before any of them runs.
+    this.app.addHook('preValidation', async (req, reply) => {
+      if (req.body !== null && typeof req.body === 'object' && nestedDeeperThan(req.body, MAX_BODY_DEPTH))
+        return reply.code(400).header('cache-control', 'no-store').send({ error: 'invalid_body', message: `the body is nested more than ${MAX_BODY_DEPTH} levels deep` });
+    });
     this.sse.register(this.app);
     // Not ok while writes fail: an orchestrator or monitor must hear that the page may be stale.
     this.app.get('/healthz', async (_req, reply) => {
@@ -265,6 +271,21 @@ export class WebServer {
 
 const EXHAUSTED_ANSWER =
   'HTTP/1.1 503 Service Unavailable\r\nretry-after: 30\r\ncache-control: no-store\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: 53\r\nconnection: close\r\n\r\nVigie is out of connections; try again in 30 seconds\n';
+
+/** Deeper than any body a route takes. */
+export const MAX_BODY_DEPTH = 64;
+
+/** Whether a parsed JSON value nests arrays/objects more than `max` deep; iterative, so it cannot overflow itself. */
+export function nestedDeeperThan(v: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[v, 1]];
+  while (stack.length > 0) {
+    const [x, d] = stack.pop()!;
+    if (x === null || typeof x !== 'object') continue;
+    if (d > max) return true;
+    for (const y of Array.isArray(x) ? x : Object.values(x)) if (y !== null && typeof y === 'object') stack.push([y, d + 1]);
+  }
+  return false;
+}
 
 const pathOf = (url: string) => {
   const q = url.indexOf('?');
