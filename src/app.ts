@@ -151,10 +151,10 @@ export class Vigie {
       policy: r ? { rawMs: r.raw, minuteMs: r.per_minute, hourMs: r.per_hour, dayMs: r.per_day, reportsMs: r.reports, reportCountsMs: r.report_counts } : DEFAULT_RETENTION,
       onError: (err) => this.guard.faults.report('rollup or retention run', err),
     });
-    this.reports = new CrowdReports({ store, clock: this.clock, log: this.log, config: opts.config, onLevel: (c) => this.onCrowdReportLevel(c) });
+    this.reports = new CrowdReports({ store, clock: this.clock, log: this.log, config: opts.config, onLevel: (c) => this.onCrowdReportLevel(c), faults: this.guard.faults });
     this.web.app.register(reportRoutes, { reports: this.reports, title: () => this.config.site.title });
     const site = () => ({ title: this.config.site.title, baseUrl: (this.config.site.base_url ?? this.url ?? '').replace(/\/+$/, '') });
-    this.notify = new NotifyWorker({ store, config: opts.config.notify, clock: this.clock, log: this.log.child({ part: 'notify' }), site });
+    this.notify = new NotifyWorker({ store, config: opts.config.notify, clock: this.clock, log: this.log.child({ part: 'notify' }), site, faults: this.guard.faults });
     const subs = new Subscriptions({ store, config: () => this.config.notify, secret: () => this.notify.secret, now: () => this.clock.now(), componentIds: () => new Set(this.entities.components.map((c) => c.id)), emailReady: () => this.notify.emailChannel !== undefined, kick: () => this.notify.kick() });
     this.web.app.register(subscriptionRoutes, { subs, perNetwork: () => this.config.notify.subscriptions.per_network, trustProxy: () => this.reports.trustProxy, worker: this.notify, store, now: () => this.clock.now(), title: () => this.config.site.title, baseUrl: () => site().baseUrl });
     this.admin.add(...notifyAdminRoutes({ store, worker: this.notify, now: () => this.clock.now() }), ...tokenAdminRoutes({ store, now: () => this.clock.now() }));

@@ -98,6 +98,8 @@ describe('a disk that fills (SQLite on a small tmpfs)', { skip: !IS_ROOT && 'nee
       assert.ok(!text.some((t) => /cannot rollback/.test(t)), 'no "cannot rollback" noise');
       const firstLines = lines.filter((l) => /observations write failed/.test(String(l.msg)));
       assert.equal(firstLines.length, 1, 'the cause is logged once, then counted');
+      const errors = lines.filter((l) => Number(l.level) >= 50);
+      assert.ok(errors.length <= 12, `a handful of error lines for the whole fault, not one per failed write: ${errors.length}\n${errors.map((l) => l.msg).join('\n')}`);
       const metrics = await (await request(`${base}/metrics`)).body.text();
       assert.match(metrics, /vigie_failures_total\{cause="database or disk is full[^"]*",where="observations write"\} \d+/);
       assert.match(metrics, /vigie_store_writable 1/);

@@ -46,6 +46,8 @@ export interface NotifyWorkerOptions {
   log: Logger;
   site: () => SiteInfo;
   http?: HttpClient;
+  /** Where a failing round is counted and logged once per cause (src/store/health.ts); else every round logs. */
+  faults?: { report(where: string, err: unknown): void };
 }
 
 /** Token bucket: `count` sends per `perMs`, bursts up to `count`. */
@@ -170,7 +172,8 @@ export class NotifyWorker {
         busy = r.expanded > 0 || r.claimed > 0;
       } catch (err) {
         if (this.opts.store.closed) return;
-        this.opts.log.error({ err }, 'notify worker round failed');
+        if (this.opts.faults) this.opts.faults.report('notify worker round', err);
+        else this.opts.log.error({ err }, 'notify worker round failed');
       }
       if (!busy && this.running) await this.sleep(this.config.delivery.poll);
     }

@@ -125,6 +125,8 @@ export interface CrowdReportsOptions {
   config: VigieConfig;
   /** Called on every service level change (weight 0 services too; the caller checks weight()). */
   onLevel?: (c: LevelChange) => void;
+  /** Where repeated store failures are counted and logged once (src/store/health.ts); else each is logged. */
+  faults?: { report(where: string, err: unknown): void };
 }
 
 export class CrowdReports {
@@ -345,7 +347,8 @@ export class CrowdReports {
       await this.writer.add(row);
     } catch (err) {
       this.gate.undo(svc.id, id.reporterKey, id.prefixKey, g.counted, now);
-      this.log.error({ err: err instanceof Error ? err.message : String(err) }, 'could not store crowd reports');
+      if (this.opts.faults) this.opts.faults.report('crowd reports write', err);
+      else this.log.error({ err: err instanceof Error ? err.message : String(err) }, 'could not store crowd reports');
       return this.reject(svc.id, 'store_unavailable', undefined, 5);
     }
     this.acceptedSinceStart++;
@@ -377,7 +380,7 @@ export class CrowdReports {
     this.unsaved.clear();
     this.flushing = this.flushing
       .then(() => insertRejections(this.store.db, rows))
-      .catch((err) => this.log.error({ err }, 'could not store report rejections'));
+      .catch((err) => (this.opts.faults ? this.opts.faults.report('report rejections write', err) : this.log.error({ err }, 'could not store report rejections')));
   }
 
   rejections(serviceId?: string): Record<string, number> {
