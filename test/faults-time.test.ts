@@ -56,23 +56,21 @@ describe('timers past 2^31-1 ms', () => {
     assert.deepEqual(fired.sort(), ['-inf', 'nan']);
   });
 
-  it('a wall clock stepped back holds the timer; stepped forward fires it within a second', async () => {
+  it('a wall clock stepped back does not freeze timers; stepped forward fires them within a second', async () => {
     const realNow = Date.now;
     let offset = 0;
     Date.now = () => realNow() + offset;
     try {
       let fired = 0;
+      // NTP steps the clock an hour back: waiting until it shows the old time again would stop every check for an hour.
       const h = systemClock.at(Date.now() + 100, () => fired++);
-      offset = -3_600_000; // NTP steps the clock an hour back
-      await sleep(300);
-      assert.equal(fired, 0, 'a timer for wall time X does not fire before the clock shows X');
-      offset = 0;
-      await waitFor('fired once the clock is back', () => fired === 1, 3000);
+      offset = -3_600_000;
+      await waitFor('fired after its real delay despite the step back', () => fired === 1, 3000);
       h.cancel();
 
       // Forward: a deadline an hour ahead is reached by a step, not by waiting an hour.
       const far = systemClock.at(Date.now() + 3_600_000, () => fired++);
-      offset = 3_600_000 + 1000;
+      offset += 3_600_000 + 1000;
       await waitFor('fired after the forward step', () => fired === 2, 5000);
       far.cancel();
     } finally {

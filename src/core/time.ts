@@ -26,27 +26,30 @@ export function safeTimeout(fn: () => void, ms: number, opts: { unref?: boolean 
 }
 
 /**
- * Calls fn once `now()` reaches `due`, sleeping `(due - now) / speed` real ms at most `chunkMs` at a
- * time and looking at `now()` again after each sleep, so a clock that jumped back (woken early) or
- * forward (caught up at the next look) and a deadline years ahead are all honoured.
+ * Calls fn once `now()` reaches `due` or, whichever comes first, once the delay it had when armed has
+ * passed in real (monotonic) time. It sleeps at most `chunkMs` at a time and looks again after each
+ * sleep, so a deadline years ahead is slept in pieces, a wall clock stepped forward is caught up at the
+ * next look, and one stepped back (NTP) does not freeze every timer until the clock shows the old time.
  */
 function untilDue(now: () => number, due: number, fn: () => void, speed: number, chunkMs: number, unref: boolean): TimerHandle {
   let t: NodeJS.Timeout | undefined;
   let live = true;
+  const never = due !== due || due === Infinity;
+  const realDeadline = performance.now() + Math.max(0, (due - now()) / speed);
+  const left = () => Math.min((due - now()) / speed, realDeadline - performance.now());
   const arm = () => {
-    if (!live) return;
-    if (due !== due || due === Infinity) return; // never
-    const left = (due - now()) / speed;
-    if (!(left > 0)) {
+    if (!live || never) return;
+    const ms = left();
+    if (!(ms > 0)) {
       live = false;
       fn();
       return;
     }
-    t = setTimeout(arm, Math.min(Math.ceil(left), chunkMs));
+    t = setTimeout(arm, Math.min(Math.ceil(ms), chunkMs));
     if (unref) t.unref();
   };
   // Always through the event loop, as setTimeout would: callers may rely on fn not running inside at().
-  t = setTimeout(arm, Math.min(Math.max(0, Math.ceil((due - now()) / speed) || 0), chunkMs));
+  t = setTimeout(arm, never ? chunkMs : Math.min(Math.max(0, Math.ceil(left()) || 0), chunkMs));
   if (unref) t.unref();
   return {
     cancel: () => {
