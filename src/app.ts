@@ -24,6 +24,7 @@ import { metricsRoute } from './web/routes/metrics.js';
 import { ObservationBatcher } from './store/observation-batcher.js';
 import { type Store, openStore } from './store/index.js';
 import { StoreGuard } from './store/guard.js';
+import { registerWebFaultMetrics } from './web/fault-metrics.js';
 import { damagedOr } from './store/store.js';
 import { readOnlyOr } from './store/db.js';
 import { type InstanceLock, lockInstance } from './store/instance-lock.js';
@@ -122,6 +123,7 @@ export class Vigie {
     this.metrics = new VigieMetrics({ inFlight: () => this.scheduler.running, monitors: () => this.scheduler.size });
     this.guard = new StoreGuard<StatusChange>({ store, clock: this.clock, log: this.log, registry: this.metrics.registry, onChangeWritten: (c) => this.afterChangeWritten(c), onHealthChange: () => this.schedulePublish() });
     this.web.app.register(metricsRoute, { metrics: this.metrics });
+    registerWebFaultMetrics(this.metrics.registry, this.web);
     this.web.app.register(pushRoutes, { beats: this.beats, knows: (token) => this.entities.monitors.some((m) => m.kind === 'heartbeat' && m.target.token === token) });
     const d = opts.config.detection;
     this.latency.configure(d.false_alarms);

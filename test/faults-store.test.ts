@@ -103,6 +103,8 @@ describe('a disk that fills (SQLite on a small tmpfs)', { skip: !IS_ROOT && 'nee
       const metrics = await (await request(`${base}/metrics`)).body.text();
       assert.match(metrics, /vigie_failures_total\{cause="database or disk is full[^"]*",where="observations write"\} \d+/);
       assert.match(metrics, /vigie_store_writable 1/);
+      assert.match(metrics, /vigie_sse_refused_total\{reason="network"\} 0/);
+      assert.match(metrics, /vigie_fds_left \d+/);
     } finally {
       await vigie?.stop().catch(() => {});
       await target.close();
