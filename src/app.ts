@@ -245,7 +245,7 @@ export class Vigie {
     const o: Observation = { ...result, monitorId: m.id, region: m.region, at };
     if (o.ok && !o.degraded && m.degradedAfterMs === null && this.latency.slow(m.id, at, o.phases.totalMs)) o.degraded = true;
     this.metrics.observeCheck(m, o);
-    await this.batcher.add(o);
+    await this.batcher.add(o, 2_000);
     this.afterObservation(o);
   }
 
@@ -272,8 +272,11 @@ export class Vigie {
    */
   private recordChanges(changes: StatusChange[]): void {
     if (changes.length === 0) return;
+    // Submitted at once (not behind the previous write): the page shows a change still waiting for a store that does not answer.
+    const written = this.guard.changes.submit(changes);
+    this.schedulePublish();
     this.changeChain = this.changeChain
-      .then(() => this.guard.changes.submit(changes))
+      .then(() => written)
       .then(() => this.schedulePublish())
       .catch((err) => this.log.error({ err }, 'could not record status change'));
   }
@@ -307,11 +310,11 @@ export class Vigie {
       this.guard.read('incidents', () => this.incidents.incidents({ limit: 100, onCorrupt: (err) => this.rowProblems([err.message]) })),
       this.guard.read('maintenances', () => this.incidents.maintenances({ limit: 50, onCorrupt: (err) => this.rowProblems([err.message]) })),
       // The page's 90-day bars (day rollups); the page still renders without them.
-      uptimeBars(this.store.db, { componentIds: this.entities.components.map((c) => c.id) }, { now }).catch((err) => {
+      this.guard.read('bars', () => uptimeBars(this.store.db, { componentIds: this.entities.components.map((c) => c.id) }, { now })).catch((err) => {
         this.log.warn({ err }, 'uptime bars unavailable');
         return undefined;
       }),
-      this.vendorStatuses(),
+      this.guard.read('vendors', () => this.vendorStatuses()),
     ]);
     const regions = this.regionViews();
     const names = new Map(model.services.flatMap((s) => s.components.map((c) => [c.id, { service: s.name, component: c.name }] as const)));

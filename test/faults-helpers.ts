@@ -70,12 +70,20 @@ export function smallTmpfs(size: string): { dir: string; close(): void } {
 }
 
 /** A TCP proxy to host:port that can be cut (connections dropped, new ones refused) and restored on the same port. */
-export async function cuttableProxy(host: string, port: number): Promise<{ port: number; cut(): Promise<void>; restore(): Promise<void>; close(): Promise<void> }> {
+export async function cuttableProxy(
+  host: string,
+  port: number,
+): Promise<{ port: number; cut(): Promise<void>; restore(): Promise<void>; blackhole(): void; unblock(): void; close(): Promise<void> }> {
   const sockets = new Set<Socket>();
+  const pairs = new Set<[Socket, Socket]>();
+  let holed = false;
   let server = createTcpServer();
   const handler = (client: Socket) => {
     const upstream = connect(port, host);
     sockets.add(client).add(upstream);
+    const pair: [Socket, Socket] = [client, upstream];
+    pairs.add(pair);
+    client.once('close', () => pairs.delete(pair));
     const end = () => {
       client.destroy();
       upstream.destroy();
@@ -84,7 +92,7 @@ export async function cuttableProxy(host: string, port: number): Promise<{ port:
     };
     client.on('error', end).on('close', end);
     upstream.on('error', end).on('close', end);
-    client.pipe(upstream).pipe(client);
+    if (!holed) client.pipe(upstream).pipe(client);
   };
   const listen = (p: number) =>
     new Promise<number>((resolve, reject) => {
@@ -105,6 +113,18 @@ export async function cuttableProxy(host: string, port: number): Promise<{ port:
   return {
     port: myPort,
     cut,
+    // Nothing goes through any more, and nothing is closed: a link that went silent.
+    blackhole: () => {
+      holed = true;
+      for (const [c, u] of pairs) {
+        c.unpipe(u);
+        u.unpipe(c);
+      }
+    },
+    unblock: () => {
+      holed = false;
+      for (const [c, u] of pairs) c.pipe(u).pipe(c);
+    },
     restore: async () => {
       if (up) return;
       await listen(myPort);

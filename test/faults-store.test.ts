@@ -270,3 +270,30 @@ describe('a read-only PostgreSQL database', { skip: PG_SKIPPED && 'VIGIE_TEST_PG
     }
   });
 });
+
+describe('PostgreSQL gone silent (connections kept, nothing answered)', { skip: PG_SKIPPED && 'VIGIE_TEST_PG=skip' }, () => {
+  it('does not freeze detection or the page', async () => {
+    const engine = await postgresEngine();
+    const target = await startTarget();
+    const u = new URL(engine.options.url!);
+    const proxy = await cuttableProxy(u.hostname, Number(u.port || 5432));
+    u.port = String(proxy.port);
+    let vigie: Vigie | undefined;
+    try {
+      vigie = await createVigie({ config: faultConfig(target.url), databaseUrl: u.toString() });
+      const base = await vigie.start();
+      await waitFor('observations stored', async () => (await vigie!.store.recentObservations('acme/api/m', 3)).length >= 3);
+      proxy.blackhole();
+      target.failing.on = true;
+      await waitFor('major outage shown while the database is silent', async () => (await summaryStatus(base)) === 'major_outage', 40_000);
+      proxy.unblock();
+      await waitFor('the change reaches the store', async () => (await vigie!.store.statusChanges({ componentId: 'acme/api' })).some((c) => c.toStatus === 'major_outage'), 60_000);
+    } finally {
+      proxy.unblock();
+      await vigie?.stop().catch(() => {});
+      await proxy.close();
+      await target.close();
+      await engine.cleanup();
+    }
+  });
+});

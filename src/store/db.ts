@@ -138,7 +138,10 @@ function postgresPool(url: string): pg.Pool {
   // not through pg's global parser registry. Our values stay far below 2^53.
   const types = new pg.TypeOverrides();
   types.setTypeParser(INT8_OID, 'text', (v: string) => Number(v));
-  const pool = new pg.Pool({ connectionString: url, types, max: 10, connectionTimeoutMillis: 10_000 });
+  // query_timeout: a server that stops answering without closing the connection (a cut link, a
+  // frozen host) fails the query after 2 min instead of holding it (and its pool client) for the
+  // ~15 min TCP takes to give up; no statement Vigie runs takes that long.
+  const pool = new pg.Pool({ connectionString: url, types, max: 10, connectionTimeoutMillis: 10_000, query_timeout: 120_000 });
   // An idle client that loses its server emits 'error' on the pool; unhandled, that would end the
   // process. pg drops that client itself, and the next query reports the problem to its caller.
   pool.on('error', () => {});

@@ -20,6 +20,9 @@ export interface ChangeToWrite {
   reason: string;
 }
 
+/** Longest a page read waits before the page is built from the last answer. */
+const READ_WAIT_MS = 5_000;
+
 export interface StoreGuardOptions<C extends ChangeToWrite> {
   store: Store;
   clock: Clock;
@@ -69,14 +72,21 @@ export class StoreGuard<C extends ChangeToWrite = ChangeToWrite> {
    * failure counted once in the fault log). Throws only if it never answered.
    */
   async read<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    let t: NodeJS.Timeout | undefined;
     try {
-      const v = await fn();
+      const p = fn();
+      // A store that does not answer (a connection lost without a reset) must not stop the page.
+      const v = this.lastGood.has(key)
+        ? await Promise.race([p, new Promise<never>((_, rej) => (t = setTimeout(() => rej(new Error(`the store did not answer within ${READ_WAIT_MS / 1000} s`)), READ_WAIT_MS)))])
+        : await p;
       this.lastGood.set(key, v);
       return v;
     } catch (err) {
       this.faults.report(`page read (${key})`, err);
       if (this.lastGood.has(key)) return this.lastGood.get(key) as T;
       throw err;
+    } finally {
+      clearTimeout(t);
     }
   }
 

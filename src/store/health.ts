@@ -237,5 +237,5 @@ export function isStoreFault(err: unknown): boolean {
   if (/^SQLITE_(FULL|IOERR|READONLY|BUSY|LOCKED|CANTOPEN|NOMEM|PROTOCOL|PERM|CORRUPT|NOTADB)/.test(code)) return true;
   if (NET_CODES.has(code) || PG_FAULT_CODES.has(code) || (code.length === 5 && PG_FAULT_CLASSES.includes(code.slice(0, 2)))) return true;
   const msg = typeof e?.message === 'string' ? e.message : '';
-  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|database or disk is full|disk I\/O error|readonly database|store is closed/i.test(msg);
+  return /Connection terminated|Query read timeout|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|database or disk is full|disk I\/O error|readonly database|store is closed/i.test(msg);
 }

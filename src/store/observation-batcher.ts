@@ -19,10 +19,26 @@ export class ObservationBatcher {
 
   constructor(private opts: BatcherOptions) {}
 
-  /** Resolves "written" once the observation is in the store, "held" when kept in memory for a later write; rejects if its batch failed. */
-  add(o: Observation): Promise<WriteOutcome> {
+  /**
+   * Resolves "written" once the observation is in the store, "held" when kept in memory for a later
+   * write, and "slow" after `waitMs` if the store has not answered by then (the write goes on; for
+   * callers that must not stall behind a store that hangs). Rejects if its batch failed.
+   */
+  add(o: Observation, waitMs?: number): Promise<WriteOutcome | 'slow'> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ o, done: (err, outcome) => (err ? reject(err) : resolve(outcome ?? 'written')) });
+      let t: NodeJS.Timeout | undefined;
+      if (waitMs !== undefined) {
+        t = setTimeout(() => resolve('slow'), waitMs);
+        t.unref();
+      }
+      this.queue.push({
+        o,
+        done: (err, outcome) => {
+          clearTimeout(t);
+          if (err) reject(err);
+          else resolve(outcome ?? 'written');
+        },
+      });
       if (this.queue.length >= (this.opts.maxBatch ?? 500)) void this.flush();
       else this.timer ??= setTimeout(() => void this.flush(), this.opts.maxDelayMs ?? 50);
     });

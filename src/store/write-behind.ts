@@ -28,6 +28,8 @@ export interface WriteBehindOptions<T> {
 
 export class WriteBehind<T> {
   private held: T[] = [];
+  /** Submitted batches not yet through their first attempt (the one being written first), in order. */
+  private queued: T[][] = [];
   private chain: Promise<unknown> = Promise.resolve();
   private retry: TimerHandle | undefined;
   private delayMs: number;
@@ -38,15 +40,19 @@ export class WriteBehind<T> {
     opts.health.register(opts.kind, () => this.held.length);
   }
 
-  /** Items waiting in memory for the store, oldest first. */
+  /** Items not yet in the store (held after a failure, or still waiting for an answer), oldest first. */
   get pending(): readonly T[] {
-    return this.held;
+    return this.queued.length === 0 ? this.held : [...this.held, ...this.queued.flat()];
   }
 
   /** Writes the items now, or keeps them for later while the store fails. */
   submit(items: T[]): Promise<WriteOutcome> {
     if (items.length === 0) return Promise.resolve('written');
-    const p = this.chain.then(() => this.attempt(items));
+    this.queued.push(items);
+    const p = this.chain.then(() => this.attempt(items)).finally(() => {
+      const i = this.queued.indexOf(items);
+      if (i >= 0) this.queued.splice(i, 1);
+    });
     this.chain = p.catch(() => {});
     return p;
   }
