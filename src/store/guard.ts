@@ -18,6 +18,8 @@ export interface ChangeToWrite {
   to: ComponentStatus;
   at: number;
   reason: string;
+  /** The reason as a message key and parameters (src/i18n/text.ts); stored as JSON. */
+  reasonText?: unknown;
 }
 
 /** Longest a page read waits before the page is built from the last answer. */
@@ -59,7 +61,7 @@ export class StoreGuard<C extends ChangeToWrite = ChangeToWrite> {
       maxBatch: 1,
       maxHeld: 100_000,
       write: async (batch) => {
-        for (const c of batch) await opts.store.recordComponentStatus({ componentId: c.componentId, status: c.to, at: c.at, reason: c.reason });
+        for (const c of batch) await opts.store.recordComponentStatus({ componentId: c.componentId, status: c.to, at: c.at, reason: c.reason, reasonText: c.reasonText ? JSON.stringify(c.reasonText) : null });
       },
       onWritten: (batch) => {
         for (const c of batch) opts.onChangeWritten(c);
@@ -113,7 +115,7 @@ export class StoreGuard<C extends ChangeToWrite = ChangeToWrite> {
   overlayChanges(list: StatusChange[], limit: number): StatusChange[] {
     const pending = this.changes.pending;
     if (pending.length === 0) return list;
-    const mem = pending.map((c) => ({ componentId: c.componentId, fromStatus: c.from, toStatus: c.to, at: c.at, reason: c.reason })).reverse();
+    const mem = pending.map((c) => ({ componentId: c.componentId, fromStatus: c.from, toStatus: c.to, at: c.at, reason: c.reason, ...(c.reasonText ? { reasonText: JSON.stringify(c.reasonText) } : {}) })).reverse();
     return [...mem, ...list].sort((a, b) => b.at - a.at).slice(0, limit);
   }
 
