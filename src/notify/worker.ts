@@ -10,7 +10,7 @@ import type { NotifyConfig } from '../config/schema.js';
 import { publicId } from '../core/ids.js';
 import { openDeclarations } from '../store/incidents.js';
 import { notifyPageStatus } from './page-status.js';
-import type { Clock, TimerHandle } from '../core/time.js';
+import { type Clock, type TimerHandle, safeTimeout } from '../core/time.js';
 import {
   claimDueDeliveries,
   deferDelivery,
@@ -47,6 +47,8 @@ export interface NotifyWorkerOptions {
   log: Logger;
   site: () => SiteInfo;
   http?: HttpClient;
+  /** Where a failing round is counted and logged once per cause (src/store/health.ts); else every round logs. */
+  faults?: { report(where: string, err: unknown): void };
 }
 
 /** Token bucket: `count` sends per `perMs`, bursts up to `count`. */
@@ -171,7 +173,8 @@ export class NotifyWorker {
         busy = r.expanded > 0 || r.claimed > 0;
       } catch (err) {
         if (this.opts.store.closed) return;
-        this.opts.log.error({ err }, 'notify worker round failed');
+        if (this.opts.faults) this.opts.faults.report('notify worker round', err);
+        else this.opts.log.error({ err }, 'notify worker round failed');
       }
       if (!busy && this.running) await this.sleep(this.config.delivery.poll);
     }
@@ -191,8 +194,7 @@ export class NotifyWorker {
       };
       this.wake = done;
       // Real time: polling is about load on the store, not about the (possibly accelerated) clock.
-      const t = setTimeout(done, ms);
-      this.timer = { cancel: () => clearTimeout(t) };
+      this.timer = safeTimeout(done, ms);
     });
   }
 
