@@ -57,6 +57,7 @@ export const en = {
   regionDown: 'failing',
   regionDegraded: 'slow',
   regionNoData: (region: string) => `no data from ${region}`,
+  cannotWrite: (since: string) => `Vigie cannot write its data since ${since}: statuses may be stale.`,
   activeTitle: 'Active incidents',
   maintenanceTitle: 'Scheduled maintenance',
   scheduledFromTo: (a: string, b: string) => `Scheduled from ${a} to ${b}.`,

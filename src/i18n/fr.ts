@@ -56,6 +56,7 @@ export const fr: Messages = {
   regionDown: 'en échec',
   regionDegraded: 'lente',
   regionNoData: (region: string) => `aucune donnée de la région ${region}`,
+  cannotWrite: (since: string) => `Vigie ne peut plus enregistrer ses données depuis ${since} : les statuts affichés peuvent être périmés.`,
   activeTitle: 'Incidents en cours',
   maintenanceTitle: 'Maintenance planifiée',
   scheduledFromTo: (a, b) => `Prévue du ${a} au ${b}.`,
