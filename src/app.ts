@@ -318,6 +318,7 @@ export class Vigie {
         })),
       incidents: incidents.map(snapshotIncident),
       maintenances: maintenances.map(snapshotIncident),
+      emailSubscriptions: this.config.notify.subscriptions.enabled && this.notify.emailChannel !== undefined,
     });
   }
 

@@ -70,7 +70,8 @@ export const en = {
   uptimeDays: 'Days with problems',
   uptimeNoProblems: 'No problem recorded in 90 days.',
   noData: 'no data',
-  dayFigures: (day: string, pct: string, checks: number, failed: number) => `${day}: ${pct} up, ${checks} checks, ${failed} failed`,
+  dayFigures: (day: string, pct: string, checks: number, failed: number, slow: number) =>
+    `${day}: ${pct} up, ${checks} ${checks === 1 ? 'check' : 'checks'}, ${failed} failed${slow > 0 ? `, ${slow} slow` : ''}`,
   ago90: '90 days ago',
   today: 'Today',
   historyTitle: 'Incident history',
@@ -110,6 +111,68 @@ export const en = {
   notFoundBody: 'There is no such incident on this page.',
   durations: { d: 'd', h: 'h', min: 'min', s: 's' },
   monthFormat: { month: 'long', year: 'numeric' } as Intl.DateTimeFormatOptions,
+
+  // Wording added for the page's text (pagetext): punctuation, reasons, day bars, subscriptions, head.
+  /** "Label:" ("Libellé :" in French, with its narrow no-break space). */
+  colon: (label: string) => `${label}:`,
+  /** A list of names: "A, B and C". */
+  and: 'and',
+  metaDescription: (title: string, names: string) => `${title}: live status of ${names}, observed from independent probes, crowd reports and the vendors’ own pages.`,
+  changesEarlier: (n: number) => `${n} earlier ${n === 1 ? 'change' : 'changes'}`,
+  /** Why a component's status changed, from what detection records (see src/i18n/reasons.ts). */
+  reason: {
+    noMonitors: 'no monitors',
+    failing: 'failing',
+    failingAll: (n: number) => `failing in all ${n} regions`,
+    failingSome: (regions: string, k: number, n: number) => `failing in ${regions} (${k} of ${n} regions)`,
+    slowIn: (regions: string) => `slow in ${regions}`,
+    allPassing: 'all checks passing',
+    dependsOn: (name: string, status: string) => `depends on ${name} (${status})`,
+    unknownComponent: 'not monitored',
+    crowd: 'users report problems (crowd reports well above usual)',
+    maintenance: 'scheduled maintenance',
+    beforeRestart: 'observed before Vigie restarted',
+  },
+  regionsShare: (k: number, n: number) => `${k} of ${n} regions`,
+  /** Why a day bar is not green: slow checks, incidents. */
+  daySlow: (n: number) => `${n} slow ${n === 1 ? 'check' : 'checks'}`,
+  dayIncident: (name: string) => `incident: ${name}`,
+  dayWhy: (why: string) => `not all green: ${why}`,
+  uptimeSummary: (pct: string, days: number) => `${pct} up over the last ${days} days`,
+  uptimeNoDataDays: (n: number) => `${n} ${n === 1 ? 'day' : 'days'} without data`,
+  subscribeTitle: 'Get updates',
+  subscribeEmail: 'E-mail',
+  subscribeWhat: 'What to follow',
+  subscribeAll: 'Everything on this page',
+  subscribeButton: 'Subscribe',
+  subscribeNote: 'You confirm by e-mail; every message has a one-click unsubscribe link.',
+  vendorSaysQuote: (words: string) => `“${words}”`,
+  /** Notifications (src/notify/messages.ts): channels lay these out for their platform. */
+  notify: {
+    changed: (c: string, from: string, to: string, at: string) => `${c} went from ${from} to ${to} at ${at}.`,
+    reason: 'Reason',
+    resolvedTitle: (c: string) => `Resolved: ${c} is operational again`,
+    reminderTitle: (c: string, s: string, d: string) => `Still ${s.toLowerCase()}: ${c} (for ${d})`,
+    reminderText: (c: string, s: string, since: string) => `${c} has been in ${s.toLowerCase()} since ${since}.`,
+    component: 'Component',
+    status: 'Status',
+    since: 'Since',
+    impact: 'Impact',
+    affected: 'Affected',
+    incident: 'Incident',
+    maintenance: 'Maintenance',
+    window: 'Window',
+    more: 'Status page',
+    testTitle: (p: string) => `Test message from ${p}`,
+    testText: 'If you can read this, this channel is set up correctly.',
+    confirmTitle: (p: string) => `Confirm your subscription to ${p}`,
+    confirmText: (p: string, url: string) =>
+      `Someone, hopefully you, asked to receive ${p} status updates at this address.\n\nConfirm: ${url}\n\nIf it was not you, ignore this message: nothing will be sent.`,
+    unsubscribe: 'Unsubscribe',
+    footer: (p: string) => `You receive this because you subscribed to ${p} updates.`,
+    /** "2024-12-11 23:07 UTC" */
+    time: (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`,
+  },
 };
 
 export type Messages = typeof en;

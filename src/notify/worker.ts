@@ -233,9 +233,11 @@ export class NotifyWorker {
 
   private async pageInfo(): Promise<PageInfo> {
     const site = this.opts.site();
-    const statuses = await this.opts.store.componentStatuses();
-    const ps = pageStatus([...statuses.values()].map((s) => s.status));
-    return { id: publicId('page', site.title), title: site.title, url: site.baseUrl.replace(/\/+$/, ''), indicator: ps.indicator, description: ps.description };
+    const model = await this.opts.store.pageModel();
+    const components = model.services.flatMap((s) => s.components.map((c) => ({ ...c, serviceName: s.name })));
+    const ps = pageStatus(components.map((c) => c.status));
+    const componentNames = new Map(components.map((c) => [c.id, `${c.serviceName} ${c.name}`] as const));
+    return { id: publicId('page', site.title), title: site.title, url: site.baseUrl.replace(/\/+$/, ''), indicator: ps.indicator, description: ps.description, componentNames };
   }
 
   private rateOk(key: string, rate: RateLimit | undefined, now: number): number | true {

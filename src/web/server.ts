@@ -66,7 +66,7 @@ export class WebServer {
     for (const p of ['summary', 'status', 'components', 'incidents', 'incidents/unresolved', 'scheduled-maintenances', 'scheduled-maintenances/upcoming', 'scheduled-maintenances/active'])
       this.app.get(`/api/v2/${p}.json`, fallback);
     this.app.get('/badge/*', fallback);
-    for (const p of ['/uptime.svg', '/widget.js', '/favicon.svg']) this.app.get(p, fallback);
+    for (const p of ['/uptime.svg', '/widget.js', '/favicon.svg', '/favicon.ico']) this.app.get(p, fallback);
     this.sse.register(this.app);
     this.app.get('/healthz', async () => ({ ok: true }));
   }

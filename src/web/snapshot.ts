@@ -127,6 +127,8 @@ export interface Snapshot {
   incidents: SnapshotIncident[];
   /** Recent scheduled maintenances, newest first. */
   maintenances: SnapshotIncident[];
+  /** Whether visitors can subscribe by e-mail (subscriptions on and an e-mail channel set): the form shows only then. */
+  emailSubscriptions?: boolean;
 }
 
 export interface SnapshotInput {
@@ -139,6 +141,7 @@ export interface SnapshotInput {
   changes: SnapshotChange[];
   incidents?: SnapshotIncident[];
   maintenances?: SnapshotIncident[];
+  emailSubscriptions?: boolean;
 }
 
 export function buildSnapshot(input: SnapshotInput): Snapshot {
@@ -162,7 +165,21 @@ export function buildSnapshot(input: SnapshotInput): Snapshot {
     status: pageStatus(all),
     services,
     changes: input.changes,
-    incidents: input.incidents ?? [],
-    maintenances: input.maintenances ?? [],
+    incidents: (input.incidents ?? []).map(newestFirst),
+    maintenances: (input.maintenances ?? []).map(newestFirst),
+    ...(input.emailSubscriptions ? { emailSubscriptions: true } : {}),
   };
+}
+
+/**
+ * One order for updates everywhere (page, incident page, feeds, v2 API): newest first, as Statuspage.
+ * Updates shown at the same time are ordered by when they were written, newest first, then by id.
+ */
+export function compareUpdates(a: SnapshotIncidentUpdate, b: SnapshotIncidentUpdate): number {
+  return b.at - a.at || b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+}
+
+function newestFirst(i: SnapshotIncident): SnapshotIncident {
+  for (let k = 1; k < i.updates.length; k++) if (compareUpdates(i.updates[k - 1]!, i.updates[k]!) > 0) return { ...i, updates: [...i.updates].sort(compareUpdates) };
+  return i;
 }

@@ -19,7 +19,8 @@ const utc = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0
 const REPORTS_CSS = `
 .chart{width:100%;height:auto;display:block;background:var(--card);border:1px solid var(--line);border-radius:.5rem}
 .chart .band{fill:var(--maint);opacity:.18}.chart .exp{stroke:var(--maint);stroke-width:1.5;fill:none;stroke-dasharray:4 3}
-.chart .obs{stroke:var(--major);stroke-width:1.8;fill:none}.chart text{fill:var(--muted);font-size:11px}
+.chart .obs{stroke:var(--major);stroke-width:1.8;fill:none}.chart text{fill:var(--muted);font-size:12px}
+@media (max-width:40rem){.chart text{font-size:22px}}
 .chart .grid{stroke:var(--line);stroke-width:1}
 .legend{color:var(--muted);font-size:.85rem}.legend span{margin-right:1rem}
 table.cats{border-collapse:collapse;width:100%}table.cats td,table.cats th{text-align:left;padding:.3rem .5rem;border-bottom:1px solid var(--line)}
@@ -32,11 +33,12 @@ form.report button{font:inherit;font-weight:600;padding:.5rem 1rem;border-radius
 
 /** The 24-hour chart: reports per 10 minutes, the expected volume (dashed) and its band (expected ± 2σ). */
 export function ReportChart({ v }: { v: ReportsView }) {
+  // The SVG scales with the screen: at 390 px it is drawn at half size, so the axis text is 22 units
+  // there (style above) and the margins leave room for it (the widest label sets the left one).
   const W = 720;
   const H = 220;
-  const L = 36;
-  const B = 24;
-  const T = 8;
+  const B = 32;
+  const T = 20;
   const bin = 10;
   const { counts, expected, spread, from, stepMs } = v.series;
   const bins: { obs: number; exp: number; lo: number; hi: number; known: boolean }[] = [];
@@ -59,6 +61,7 @@ export function ReportChart({ v }: { v: ReportsView }) {
     bins.push({ obs, exp, lo: Math.max(0, exp - 2 * sd), hi: exp + 2 * sd, known: known > 0 });
   }
   const max = Math.max(5, ...bins.map((b) => Math.max(b.obs, b.known ? b.hi : 0)));
+  const L = 14 * String(Math.round(max)).length + 12;
   const x = (i: number) => L + ((W - L - 4) * i) / Math.max(1, bins.length - 1);
   const y = (n: number) => T + (H - T - B) * (1 - n / max);
   const f = (n: number) => n.toFixed(1);
@@ -75,7 +78,8 @@ export function ReportChart({ v }: { v: ReportsView }) {
     const t = from + i * binMs;
     const hour = new Date(t).getUTCHours();
     const minute = new Date(t).getUTCMinutes();
-    if (hour % 6 === 0 && minute < 10) ticks.push({ x: x(i), text: `${String(hour).padStart(2, '0')}:00` });
+    // A label centred closer than half its width to an edge would be cut off at 22 units.
+    if (hour % 6 === 0 && minute < 10 && x(i) >= L + 36 && x(i) <= W - 36) ticks.push({ x: x(i), text: `${String(hour).padStart(2, '0')}:00` });
   }
   const peak = Math.max(...bins.map((b) => b.obs));
   return (
@@ -84,8 +88,8 @@ export function ReportChart({ v }: { v: ReportsView }) {
       <desc id="chart-desc">{`Peak ${peak} reports in 10 minutes; ${v.lastHour} in the last hour; the shaded band is the usual range for each time of day.`}</desc>
       <line class="grid" x1={L} x2={W - 4} y1={y(0)} y2={y(0)} />
       <line class="grid" x1={L} x2={W - 4} y1={y(max)} y2={y(max)} />
-      <text x={L - 4} y={y(0) + 4} text-anchor="end">0</text>
-      <text x={L - 4} y={y(max) + 4} text-anchor="end">{String(Math.round(max))}</text>
+      <text x={L - 6} y={y(0) + 6} text-anchor="end">0</text>
+      <text x={L - 6} y={y(max) + 6} text-anchor="end">{String(Math.round(max))}</text>
       {ticks.map((t) => (
         <text x={t.x} y={H - 6} text-anchor="middle">
           {t.text}
@@ -107,6 +111,7 @@ export function ReportsPage({ v, title, commentMax, comments }: { v: ReportsView
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`${v.serviceName}: ${LEVEL_TEXT[v.level]} — ${title}`}</title>
         <link rel="alternate" type="application/json" href={`/api/services/${v.serviceId}/reports`} />
+        <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
         <style dangerouslySetInnerHTML={{ __html: CSS + REPORTS_CSS }} />
       </head>
       <body>

@@ -25,10 +25,14 @@ section.service>header{display:flex;justify-content:space-between;align-items:ce
 .warn{margin:0;padding:.6rem 1rem;border-left:4px solid var(--major);background:var(--bg);font-weight:600}
 ul.components{list-style:none;margin:0;padding:0}
 ul.components>li{padding:.6rem 1rem;border-top:1px solid var(--line)}ul.components>li:first-child{border-top:0}
-.row{display:flex;justify-content:space-between;gap:1rem}
+.row{display:flex;justify-content:space-between;flex-wrap:wrap;gap:.1rem 1rem}
 h3.group{padding:.5rem 1rem 0;color:var(--muted);font-size:.9rem;text-transform:uppercase;letter-spacing:.04em}
 .group{color:var(--muted);font-size:.85rem;margin-left:.5rem}
-.status{font-weight:600;white-space:nowrap}.since{color:var(--muted);font-size:.85rem;font-weight:400;margin-left:.5rem}
+.status{font-weight:600;white-space:nowrap}.since{color:var(--muted);font-size:.85rem;font-weight:400;white-space:nowrap}
+.row>.status{display:flex;flex-wrap:wrap;justify-content:flex-end;align-items:baseline;gap:0 .5rem;white-space:normal;text-align:right;margin-left:auto}
+.uptime-sum{margin:.1rem 0 0;color:var(--muted);font-size:.85rem}
+body{overflow-wrap:break-word}select{max-width:100%}
+@media (max-width:40rem){dl.figures{grid-template-columns:1fr}dl.figures dd{margin-bottom:.35rem}}
 .s-operational{color:var(--ok)}.s-degraded_performance{color:var(--degraded)}.s-partial_outage{color:var(--partial)}
 .s-major_outage{color:var(--major)}.s-under_maintenance{color:var(--maint)}
 .regions{list-style:none;display:flex;flex-wrap:wrap;gap:.25rem .75rem;margin:.25rem 0 0;padding:0;font-size:.85rem;color:var(--muted)}
