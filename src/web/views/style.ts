@@ -32,7 +32,6 @@ h3.group{padding:.5rem 1rem 0;color:var(--muted);font-size:.9rem;text-transform:
 .row>.status{display:flex;flex-wrap:wrap;justify-content:flex-end;align-items:baseline;gap:0 .5rem;white-space:normal;text-align:right;margin-left:auto}
 .uptime-sum{margin:.1rem 0 0;color:var(--muted);font-size:.85rem}
 body{overflow-wrap:break-word}select{max-width:100%}
-@media (max-width:40rem){dl.figures{grid-template-columns:1fr}dl.figures dd{margin-bottom:.35rem}}
 .s-operational{color:var(--ok)}.s-degraded_performance{color:var(--degraded)}.s-partial_outage{color:var(--partial)}
 .s-major_outage{color:var(--major)}.s-under_maintenance{color:var(--maint)}
 .regions{list-style:none;display:flex;flex-wrap:wrap;gap:.25rem .75rem;margin:.25rem 0 0;padding:0;font-size:.85rem;color:var(--muted)}
@@ -50,4 +49,5 @@ article.impact-critical{border-left-color:var(--major)}article.impact-minor{bord
 dl.figures{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}dl.figures dt{color:var(--muted)}dl.figures dd{margin:0}
 time{font-variant-numeric:tabular-nums}
 footer{border-top:1px solid var(--line);margin-top:2rem}footer ul{list-style:none;display:flex;flex-wrap:wrap;gap:.25rem 1rem;padding:0}
+@media (max-width:40rem){dl.figures{grid-template-columns:1fr}dl.figures dd{margin-bottom:.35rem}}
 `;
