@@ -168,6 +168,7 @@ test('the page during an outage, in Chromium: English and French, desktop and 39
           });
           assert.equal(clipped, 0, `${what}: chart labels inside the chart`);
           assert.deepEqual(await overflow(page).then((o) => o.filter((x) => !x.startsWith('.since'))), [], `${what}: reports page`);
+          if (lang === 'fr') assert.deepEqual(englishIn(readableText(await page.content())), [], `${what}: English on the French reports page`);
           await page.screenshot({ path: join(SHOTS, `reports-${lang}-${vp.name}.png`), fullPage: true });
         } finally {
           await context.close();

@@ -218,6 +218,14 @@ test('on a real server: favicon served, no form without e-mail, hreflang from th
     assert.doesNotMatch(html, /action="\/subscriptions"/, 'no e-mail channel: no form (it would answer 404)');
     assert.doesNotMatch(html, /POST \/api\/v1\/subscriptions/);
     assert.match(html, /<meta name="description" content="[^"]+"/);
+    // The crowd-report page the French page links to is French too, and English by default.
+    const reportsFr = await (await request(`${site.base}/services/acme/reports?lang=fr`)).body.text();
+    assert.match(reportsFr, /<html lang="fr"/);
+    assert.match(reportsFr, /Aucun signe de problème/);
+    assert.deepEqual(englishIn(readableText(reportsFr).replaceAll('Acme <status> & co', '')), [], 'the site title aside');
+    const reportsAccept = await (await request(`${site.base}/services/acme/reports`, { headers: { 'accept-language': 'fr-FR' } })).body.text();
+    assert.match(reportsAccept, /<html lang="fr"/);
+    assert.match(await (await request(`${site.base}/services/acme/reports`)).body.text(), /<html lang="en"[\s\S]*No evidence of problems/);
   } finally {
     await site.close();
     await rm(dir, { recursive: true, force: true });

@@ -35,7 +35,8 @@ function englishOnly(): string[] {
   // Only what differs: language names, units and date formats are not wording; badge labels are
   // images served in English at one address each, linked by file name (status.svg, uptime.svg).
   const { lang: _l, languageName: _n, monthFormat: _m, durations: _d, badgeStatus: _s, badgeUptime: _u, ...rest } = en;
-  pieces(rest, enText);
+  // Region names the report form offers may also be how an operator named a probe region ("asia").
+  pieces({ ...rest, reports: { ...rest.reports, region: {} } }, enText);
   const out = new Set<string>();
   for (const p of enText) {
     const w = words(p);
