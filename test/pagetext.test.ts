@@ -226,6 +226,16 @@ test('on a real server: favicon served, no form without e-mail, hreflang from th
     const reportsAccept = await (await request(`${site.base}/services/acme/reports`, { headers: { 'accept-language': 'fr-FR' } })).body.text();
     assert.match(reportsAccept, /<html lang="fr"/);
     assert.match(await (await request(`${site.base}/services/acme/reports`)).body.text(), /<html lang="en"[\s\S]*No evidence of problems/);
+    // The pages answering subscription links and forms speak the reader's language.
+    const badLink = await request(`${site.base}/subscriptions/confirm?token=1.AAAA&lang=fr`);
+    assert.equal(badLink.statusCode, 400);
+    const badHtml = await badLink.body.text();
+    assert.match(badHtml, /<html lang="fr"[\s\S]*Lien non valide/);
+    assert.deepEqual(englishIn(readableText(badHtml).replaceAll('Acme <status> & co', '')), []);
+    const form = await request(`${site.base}/subscriptions`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'email=ann%40example.test&locale=fr' });
+    const formHtml = await form.body.text();
+    assert.equal(form.statusCode, 404, 'no e-mail channel here');
+    assert.match(formHtml, /<html lang="fr"[\s\S]*Abonnement non enregistré/);
   } finally {
     await site.close();
     await rm(dir, { recursive: true, force: true });

@@ -147,6 +147,24 @@ export const en = {
   subscribeButton: 'Subscribe',
   subscribeNote: 'You confirm by e-mail; every message has a one-click unsubscribe link.',
   vendorSaysQuote: (words: string) => `“${words}”`,
+  /** The pages that answer the subscribe form and the links in subscription mail (src/web/routes/subscriptions.ts). */
+  subscription: {
+    notSaved: 'Subscription not saved',
+    tooMany: 'Too many subscription requests from your network; try again later.',
+    checkInbox: 'Check your inbox',
+    checkInboxText: 'If this address can receive mail, a confirmation link is on its way. Nothing is sent until it is followed.',
+    webhookSubscribed: 'Webhook subscribed',
+    webhookSubscribedText: 'Updates will be posted to your webhook.',
+    confirmed: 'Subscription confirmed',
+    confirmedText: 'You will receive status updates at this address. Every message has a link to unsubscribe.',
+    invalidLink: 'Link not valid',
+    invalidConfirm: 'This confirmation link is not valid, or the subscription was removed.',
+    invalidUnsubscribe: 'This unsubscribe link is not valid.',
+    unsubscribe: 'Unsubscribe',
+    unsubscribeButton: 'Stop sending me updates',
+    unsubscribed: 'Unsubscribed',
+    unsubscribedText: 'You will not receive further updates.',
+  },
   /** A service's crowd-report page (src/web/views/reports.tsx). */
   reports: {
     level: { none: 'No evidence of problems', possible: 'Possible problems', detected: 'Problems detected' },

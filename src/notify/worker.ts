@@ -280,7 +280,8 @@ export class NotifyWorker {
       }
       locale = sub.locale === 'fr' ? 'fr' : 'en';
       const base = page.url;
-      extra.unsubscribeUrl = `${base}/subscriptions/unsubscribe?token=${signToken(this.secret, 'unsubscribe', sub.id)}`;
+      // The pages these links open speak the subscriber's language.
+      extra.unsubscribeUrl = `${base}/subscriptions/unsubscribe?token=${signToken(this.secret, 'unsubscribe', sub.id)}&lang=${locale}`;
       if (sub.kind === 'email') {
         const ch = this.emailChannel;
         if (!ch) {
@@ -288,7 +289,7 @@ export class NotifyWorker {
           return false;
         }
         extra.recipient = sub.address;
-        if (c.action === 'confirm') extra.confirmUrl = `${base}/subscriptions/confirm?token=${signToken(this.secret, 'confirm', sub.id)}`;
+        if (c.action === 'confirm') extra.confirmUrl = `${base}/subscriptions/confirm?token=${signToken(this.secret, 'confirm', sub.id)}&lang=${locale}`;
         rateKey = 'subscribers:email';
         rate = this.config.subscriptions.email_rate_limit ?? ch.rate;
         send = (m) => ch.def.send(ch.cfg, m, ctx);

@@ -13,14 +13,11 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { render } from 'preact-render-to-string';
 import { clientAddress } from '../../signals/reports/identity.js';
 import type { CrowdReports, Requester, SubmitResult } from '../../signals/reports/intake.js';
-import { DEFAULT_LANG, type Lang, MESSAGES, fromAcceptLanguage, fromCookie, isLang } from '../../i18n/index.js';
+import { type Lang, MESSAGES, isLang, pickLang } from '../../i18n/index.js';
 import { MESSAGE_SLOT, ReportsPage, TOKEN_SLOT, messageHtml } from '../views/reports.js';
 
-/** The page's language as the status page chooses it: ?lang=, then the lang cookie, then Accept-Language. */
-function langOf(req: FastifyRequest): Lang {
-  const q = (req.query as { lang?: unknown } | undefined)?.lang;
-  return isLang(q) ? q : (fromCookie(req.headers.cookie) ?? fromAcceptLanguage(req.headers['accept-language']) ?? DEFAULT_LANG);
-}
+/** The page's language as the status page chooses it. */
+const langOf = (req: FastifyRequest): Lang => pickLang((req.query as { lang?: unknown } | undefined)?.lang, req.headers.cookie, req.headers['accept-language']);
 
 export interface ReportRoutesOptions {
   reports: CrowdReports;
