@@ -4,9 +4,9 @@
 // wider than the screen (the "since" times stay inside their card), no English on the French page, the
 // banner says what its indicator means; the crowd chart's axis text stays readable on a phone.
 // Screenshots go to /tmp/vigie-shots/ (VIGIE_SHOTS to change) for a person to look at; not committed.
-// Skipped, saying why, when /usr/bin/chromium is missing.
+// Skipped, saying why, when Chromium is missing (test/helpers/requirements.ts).
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,8 +20,8 @@ import { configSchema } from '../src/config/schema.js';
 import { type Lang, MESSAGES } from '../src/i18n/index.js';
 import { solvePow } from '../src/signals/reports/pow.js';
 import { englishIn, readableText } from './helpers/english.js';
+import { CHROMIUM, CHROMIUM_SKIP } from './helpers/requirements.js';
 
-const CHROMIUM = process.env.VIGIE_CHROMIUM ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-background-networking', '--disable-gpu', '--no-first-run'];
 const SHOTS = process.env.VIGIE_SHOTS ?? '/tmp/vigie-shots';
 const ADMIN = 'browser-pagetext-admin-token';
@@ -58,7 +58,7 @@ async function overflow(page: Page): Promise<string[]> {
   });
 }
 
-test('the page during an outage, in Chromium: English and French, desktop and 390 px', { timeout: 180_000, skip: existsSync(CHROMIUM) ? false : `no ${CHROMIUM} (apt-get install chromium)` }, async () => {
+test('the page during an outage, in Chromium: English and French, desktop and 390 px', { timeout: 180_000, skip: CHROMIUM_SKIP }, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'vigie-shots-'));
   await mkdir(SHOTS, { recursive: true });
   const failing = new Set<string>();

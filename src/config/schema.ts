@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { parseDuration } from '../core/duration.js';
 import { type KindAndTarget, monitorSchemas, toKindAndTarget } from './monitors.js';
 import { findCycle } from '../core/graph.js';
+import { gatewaySchema } from '../gateway/config.js';
 
 const SLUG = /^[a-z0-9][a-z0-9_-]*$/;
 const slug = z.string().regex(SLUG, 'must be lowercase letters, digits, "-" or "_", starting with a letter or digit');
@@ -64,6 +65,10 @@ export const detectionSchema = z.strictObject({
   /** A maintenance stays in "verifying" this long after its window before it completes. */
   maintenance_verify: duration.default(5 * 60_000),
   crowd_weight: crowdWeight.default('confirm'),
+  /** False alarms per series from chance alone: crowd levels and unusual latency ("1/30d": about one a month). */
+  false_alarms: z.string().regex(/^\s*\d+(\.\d+)?\s*\/\s*(\d+(\.\d+)?)?\s*[mhdw]\s*$/, 'must be a rate such as "1/30d" (count / period in m, h, d or w)').refine((v) => !/^\s*0+(\.0+)?\s*\//.test(v), 'must allow more than 0 false alarms (try "1/365d")').default('1/30d'),
+  /** Refused: raw z thresholds were replaced by false_alarms. */
+  z_threshold: z.unknown().refine(() => false, 'is no longer read: set detection.false_alarms (e.g. "1/30d") instead').optional(),
 });
 export type DetectionConfig = z.output<typeof detectionSchema>;
 export const serviceDetectionSchema = z.strictObject({ crowd_weight: crowdWeight.optional() });
@@ -237,6 +242,8 @@ export const configSchema = z
     notify: notifySchema.prefault({}),
     detection: detectionSchema.prefault({}),
     reports: reportsSchema.prefault({}),
+    /** `vigie gateway`: the OpenAI-compatible failover proxy (src/gateway/config.ts). */
+    gateway: gatewaySchema({ duration, rateLimit }).optional(),
   })
   .superRefine((cfg, ctx) => {
     // Cross-references: ids unique where they must be, dependencies that resolve.
