@@ -41,7 +41,7 @@ body{overflow-wrap:break-word}select{max-width:100%}
 .barlegend{display:flex;justify-content:space-between;color:var(--muted);font-size:.8rem}
 details{font-size:.9rem}summary{cursor:pointer;color:var(--muted)}details ul{margin:.25rem 0;padding-left:1.25rem}
 ol.changes,ol.updates,ul.history{list-style:none;padding:0}ol.changes li,ul.history li{padding:.35rem 0;border-bottom:1px solid var(--line)}
-ol.updates li{padding:.5rem 0;border-bottom:1px solid var(--line)}
+ol.updates>li{padding:.5rem 0;border-bottom:1px solid var(--line)}
 article.incident{border:1px solid var(--line);border-left:4px solid var(--partial);border-radius:.5rem;padding:.5rem 1rem;margin:1rem 0;background:var(--card)}
 article.impact-critical{border-left-color:var(--major)}article.impact-minor{border-left-color:var(--degraded)}article.maint{border-left-color:var(--maint)}
 .report-link{margin:0;padding:.5rem 1rem;border-top:1px solid var(--line)}
