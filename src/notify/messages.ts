@@ -2,6 +2,7 @@
 // into a Message; channels only lay that message out for their platform.
 import { MESSAGES, duration } from '../i18n/index.js';
 import { listText, reasonText } from '../i18n/reasons.js';
+import { parseText, say } from '../i18n/text.js';
 import type { ComponentStatus } from '../core/status.js';
 import type { ComponentStatusPayload, IncidentPayload, NotifyEvent } from '../store/outbox.js';
 import type { Locale, Message, MessageAction, PageInfo, Severity } from './types.js';
@@ -44,6 +45,12 @@ export interface BuildInput {
   now: number;
 }
 
+/** What Vigie wrote by itself, in the subscriber's language; what people wrote, as written. */
+function localized(locale: Locale, keyed: string | undefined, plain: string): string {
+  const t = keyed ? parseText(keyed) : null;
+  return t ? say(locale, t) : plain;
+}
+
 /** The message for one delivery. */
 export function buildMessage(i: BuildInput): Message {
   const t = T[i.locale];
@@ -83,7 +90,8 @@ export function buildMessage(i: BuildInput): Message {
       text = t.reminderText(name, to, formatTime(since, i.locale));
     } else {
       title = i.action === 'resolve' ? t.resolvedTitle(name) : `${name}: ${to}`;
-      const reason = reasonText(i.locale, p.reason ?? '', (id) => i.page.componentNames?.get(id));
+      // Keyed reasons in the subscriber's language; older plain-English ones worded by src/i18n/reasons.ts.
+      const reason = p.reasonText ? localized(i.locale, p.reasonText, p.reason) : reasonText(i.locale, p.reason ?? '', (id) => i.page.componentNames?.get(id));
       text = t.changed(name, STATUS[i.locale][p.from], to, formatTime(p.at, i.locale)) + (reason ? `\n${MESSAGES[i.locale].colon(t.reason)} ${reason}` : '');
     }
     return {
@@ -117,8 +125,8 @@ export function buildMessage(i: BuildInput): Message {
     ...base,
     url: `${i.page.url}/incidents/${p.incidentId}`,
     kind: ev.kind,
-    title: `[${label}] ${p.name}`,
-    text: (p.update?.body || label) + (affected ? `\n${MESSAGES[i.locale].colon(t.affected)} ${affected}` : ''),
+    title: `[${label}] ${localized(i.locale, p.nameText, p.name)}`,
+    text: ((p.update && localized(i.locale, p.update.bodyText, p.update.body)) || label) + (affected ? `\n${MESSAGES[i.locale].colon(t.affected)} ${affected}` : ''),
     severity,
     color: COLOR[severity],
     facts,

@@ -8,7 +8,7 @@ import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { NotifyConfig } from '../config/schema.js';
 import { publicId } from '../core/ids.js';
-import { pageStatus } from '../core/status.js';
+import { type ComponentStatus, pageStatus } from '../core/status.js';
 import type { Clock, TimerHandle } from '../core/time.js';
 import {
   claimDueDeliveries,
@@ -234,9 +234,9 @@ export class NotifyWorker {
   private async pageInfo(): Promise<PageInfo> {
     const site = this.opts.site();
     const model = await this.opts.store.pageModel();
-    const components = model.services.flatMap((s) => s.components.map((c) => ({ ...c, serviceName: s.name })));
-    const ps = pageStatus(components.map((c) => c.status));
-    const componentNames = new Map(components.map((c) => [c.id, `${c.serviceName} ${c.name}`] as const));
+    // Per service, as the page's banner: one rule (core/status.ts). Display names for reasons in messages.
+    const ps = pageStatus({ services: model.services.map((s) => s.components.map((c) => c.status)) });
+    const componentNames = new Map(model.services.flatMap((s) => s.components.map((c) => [c.id, `${s.name} ${c.name}`] as const)));
     return { id: publicId('page', site.title), title: site.title, url: site.baseUrl.replace(/\/+$/, ''), indicator: ps.indicator, description: ps.description, componentNames };
   }
 

@@ -15,7 +15,8 @@ export function RecentChanges({ lang, s }: { lang: Lang; s: Snapshot }) {
   const names = componentNames(s);
   const list = s.changes.slice(0, CHANGES_MAX);
   const item = (ch: SnapshotChange) => {
-    const reason = reasonText(lang, ch.reason, (id) => names.get(id));
+    // Keyed reasons are already in this language (src/web/localize.ts); older plain-English ones are worded here.
+    const reason = ch.reasonText ? ch.reason || undefined : reasonText(lang, ch.reason, (id) => names.get(id));
     return (
       <li data-component={ch.componentId}>
         <Time lang={lang} at={ch.at} /> {m.colon(names.get(ch.componentId) ?? `${ch.serviceName} ${ch.componentName}`)} <span class={`s-${ch.to}`}>{m.status[ch.to]}</span>

@@ -7,7 +7,9 @@ import { listText } from '../../i18n/reasons.js';
 import { RecentChanges } from './changes.js';
 import { Layout } from './layout.js';
 import { Subscribe } from './subscribe.js';
-import { vendorSays } from './vendor.js';
+import { CrowdSparkline } from './crowd.js';
+import { StatusOrigin } from './declared.js';
+import { VendorDisagreements, VendorStatusText } from './vendor-note.js';
 import { History, IncidentCard, Time, UptimeBars, componentNames, incidentStart, isOpen, silentVendor, DAY_MS } from './parts.js';
 
 export interface PageProps {
@@ -67,23 +69,21 @@ export function StatusPage({ s, lang, state, refreshSeconds }: PageProps) {
                 </span>
                 <span>
                   {m.colon(m.vendorStatus)}{' '}
-                  {svc.vendor.reachable ? (
-                    <strong>{vendorSays(lang, svc.vendor)}</strong>
-                  ) : (
-                    <strong>{m.vendorUnreachable}</strong>
-                  )}{' '}
+                  <VendorStatusText lang={lang} v={svc.vendor} />{' '}
                   <span class="meta">
                     ({m.vendorChecked(timeOnly(svc.vendor.at))}, <a href={svc.vendor.url} rel="nofollow noopener noreferrer">{hostOf(svc.vendor.url)}</a>)
                   </span>
                 </span>
               </p>
             ) : null}
+            <VendorDisagreements lang={lang} svc={svc} />
             {silentVendor(svc, s.incidents) ? (
               <p class="warn" data-silent-vendor={svc.id}>
                 {m.silentVendor(svc.name)}
               </p>
             ) : null}
             <Components lang={lang} s={s} svcName={svc.name} list={svc.components} recent={recent} />
+            <CrowdSparkline lang={lang} svc={svc} />
             <p class="report-link now">
               <a href={`/services/${encodeURIComponent(svc.id)}/reports`}>{m.reportLink(svc.name)}</a>
             </p>
@@ -147,6 +147,7 @@ function ComponentRow({ lang, s, svcName, c, recent }: { lang: Lang; s: Snapshot
           ) : null}
         </span>
       </div>
+      <StatusOrigin lang={lang} c={c} />
       {c.regions && c.regions.length > 1 ? (
         <ul class="regions" aria-label={m.regions}>
           {c.regions.map((r) => (
