@@ -67,8 +67,9 @@ test('reasons: every one detection records is translated; unknown ones are not s
   const cases: Array<[string, string]> = [
     ['failing in all 3 regions', 'en échec dans les 3 régions'],
     ['failing', 'en échec'],
-    ['failing in eu, us (2 of 3 regions)', 'en échec : eu et us (2 régions sur 3)'],
-    ['slow in asia, eu', 'lent : asia et eu'],
+    ['failing in eu, us (2 of 3 regions)', 'en échec en eu et us (2 régions sur 3)'],
+    ['failing in eu (1 of 3 regions)', 'en échec en eu (1 région sur 3)'],
+    ['slow in asia, eu', 'lent en asia et eu'],
     ['all checks passing', 'toutes les vérifications passent'],
     ['depends on chatgpt/api (degraded)', 'dépend de ChatGPT API (performances dégradées)'],
     ['depends on chatgpt/api (major_outage)', 'dépend de ChatGPT API (panne majeure)'],

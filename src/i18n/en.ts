@@ -118,24 +118,8 @@ export const en = {
   // Wording added for the page's text (pagetext): punctuation, reasons, day bars, subscriptions, head.
   /** "Label:" ("Libellé :" in French, with its narrow no-break space). */
   colon: (label: string) => `${label}:`,
-  /** A list of names: "A, B and C". */
-  and: 'and',
   metaDescription: (title: string, names: string) => `${title}: live status of ${names}, observed from independent probes, crowd reports and the vendors’ own pages.`,
   changesEarlier: (n: number) => `${n} earlier ${n === 1 ? 'change' : 'changes'}`,
-  /** Why a component's status changed, from what detection records (see src/i18n/reasons.ts). */
-  reason: {
-    noMonitors: 'no monitors',
-    failing: 'failing',
-    failingAll: (n: number) => `failing in all ${n} regions`,
-    failingSome: (regions: string, k: number, n: number) => `failing in ${regions} (${k} of ${n} regions)`,
-    slowIn: (regions: string) => `slow in ${regions}`,
-    allPassing: 'all checks passing',
-    dependsOn: (name: string, status: string) => `depends on ${name} (${status})`,
-    unknownComponent: 'not monitored',
-    crowd: 'users report problems (crowd reports well above usual)',
-    maintenance: 'scheduled maintenance',
-    beforeRestart: 'observed before Vigie restarted',
-  },
   regionsShare: (k: number, n: number) => `${k} of ${n} regions`,
   /** Why a day bar is not green: slow checks, incidents. */
   daySlow: (n: number) => `${n} slow ${n === 1 ? 'check' : 'checks'}`,

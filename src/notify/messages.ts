@@ -1,8 +1,8 @@
 // Wording, in English and French. One function turns an outbox event (plus the delivery's action)
 // into a Message; channels only lay that message out for their platform.
 import { MESSAGES, duration } from '../i18n/index.js';
-import { listText, reasonText } from '../i18n/reasons.js';
-import { parseText, say } from '../i18n/text.js';
+import { reasonText } from '../i18n/reasons.js';
+import { listing, parseText, say } from '../i18n/text.js';
 import type { ComponentStatus } from '../core/status.js';
 import type { ComponentStatusPayload, IncidentPayload, NotifyEvent } from '../store/outbox.js';
 import type { Locale, Message, MessageAction, PageInfo, Severity } from './types.js';
@@ -115,7 +115,7 @@ export function buildMessage(i: BuildInput): Message {
   const p = ev.payload as IncidentPayload;
   const label = statusLabel(p.status, i.locale);
   const severity: Severity = p.kind === 'maintenance' || i.action === 'resolve' ? 'info' : (IMPACT_SEVERITY[p.impact] ?? 'warning');
-  const affected = listText(i.locale, p.components.map((c) => `${c.serviceName} ${c.name}`));
+  const affected = listing(i.locale, p.components.map((c) => `${c.serviceName} ${c.name}`));
   const facts: Array<[string, string]> = [[t.status, label]];
   if (p.kind === 'incident') facts.push([t.impact, MESSAGES[i.locale].impact[p.impact as keyof typeof MESSAGES.en.impact] ?? p.impact]);
   if (affected) facts.push([t.affected, affected]);

@@ -12,7 +12,9 @@ function pieces(v: unknown, out: string[]): void {
   else if (typeof v === 'function') {
     const f = v as (...a: unknown[]) => string;
     const n = Math.max(f.length, 1);
-    for (const args of [Array.from({ length: n }, () => MARK), Array.from({ length: n }, () => 7), Array.from({ length: n }, () => 1)]) {
+    // Positional parameters, or one object of named ones (src/i18n/generated.*.ts): every name a marker.
+    const named = (v: unknown) => [new Proxy({}, { get: (_t, k) => (typeof k === 'string' ? v : undefined) })];
+    for (const args of [Array.from({ length: n }, () => MARK), Array.from({ length: n }, () => 7), Array.from({ length: n }, () => 1), named(MARK), named('7')]) {
       let r: unknown;
       try {
         r = f(...args);

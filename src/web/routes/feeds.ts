@@ -2,7 +2,7 @@
 // updates as HTML (Markdown rendered in safe mode, then XML-escaped into the feed). Prepared at publish
 // time per language; nothing in them depends on "now", so unchanged history keeps its ETag.
 import { type Lang, MESSAGES, dateTime } from '../../i18n/index.js';
-import { listText } from '../../i18n/reasons.js';
+import { listing } from '../../i18n/text.js';
 import { renderMarkdown } from '../markdown.js';
 import { foldUpdates } from '../updates.js';
 import type { Snapshot, SnapshotIncident } from '../snapshot.js';
@@ -29,7 +29,7 @@ function entries(s: Snapshot): SnapshotIncident[] {
 function entryHtml(lang: Lang, s: Snapshot, i: SnapshotIncident): string {
   const m = MESSAGES[lang];
   const names = new Map(s.services.flatMap((svc) => svc.components.map((c) => [c.id, `${svc.name} ${c.name}`] as const)));
-  const affected = listText(lang, i.componentIds.map((id) => names.get(id) ?? id));
+  const affected = listing(lang, i.componentIds.map((id) => names.get(id) ?? id));
   const head = affected ? `<p>${xmlEscape(m.colon(m.affects))} ${xmlEscape(affected)}</p>` : '';
   const updates = foldUpdates(i.updates)
     .map((g) => `<p><strong>${xmlEscape(m.incidentStatus[g.status as keyof typeof m.incidentStatus] ?? g.status)}</strong> · ${xmlEscape(dateTime(lang, g.at))}</p>${g.updates.map((u) => renderMarkdown(u.body)).join('')}`)

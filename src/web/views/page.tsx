@@ -3,7 +3,7 @@
 import type { SnapshotComponent } from '../snapshot.js';
 import type { Snapshot } from '../snapshot.js';
 import { type Lang, MESSAGES, dateTime, timeOnly } from '../../i18n/index.js';
-import { listText } from '../../i18n/reasons.js';
+import { listing } from '../../i18n/text.js';
 import { RecentChanges } from './changes.js';
 import { Layout } from './layout.js';
 import { Subscribe } from './subscribe.js';
@@ -28,7 +28,7 @@ export function StatusPage({ s, lang, state, refreshSeconds }: PageProps) {
   return (
     <Layout lang={lang} title={`${s.title}: ${m.indicator[s.status.indicator]}`} siteTitle={s.title} path="/"
       state={state}
-      description={m.metaDescription(s.title, listText(lang, s.services.map((svc) => svc.name)))}
+      description={m.metaDescription(s.title, listing(lang, s.services.map((svc) => svc.name)))}
       baseUrl={s.baseUrl}
       {...(refreshSeconds ? { refreshSeconds } : {})}
     >

@@ -2,7 +2,7 @@
 import { escapeHtml } from '../../core/escape.js';
 import { isOutage } from '../../core/status.js';
 import { type Lang, MESSAGES, dateTime, day, duration, month, percent } from '../../i18n/index.js';
-import { listText } from '../../i18n/reasons.js';
+import { listing } from '../../i18n/text.js';
 import { renderMarkdown } from '../markdown.js';
 import { foldUpdates } from '../updates.js';
 import type { Snapshot, SnapshotComponent, SnapshotIncident, SnapshotService } from '../snapshot.js';
@@ -57,7 +57,7 @@ export function IncidentCard({ lang, s, i, names }: { lang: Lang; s: Snapshot; i
           : i.observedStart !== null
             ? m.observedSince(dateTime(lang, i.observedStart))
             : ''}{' '}
-        {i.componentIds.length > 0 ? `${m.affects} ${listText(lang, i.componentIds.map((id) => names.get(id) ?? id))}.` : ''}
+        {i.componentIds.length > 0 ? `${m.affects} ${listing(lang, i.componentIds.map((id) => names.get(id) ?? id))}.` : ''}
         {!maint && i.silentVendor && i.vendorAcknowledgedAt === null ? <strong class="silent"> {m.silentIncident}</strong> : null}
       </p>
       <Updates lang={lang} i={i} />
