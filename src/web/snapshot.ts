@@ -167,6 +167,8 @@ export interface Snapshot {
   maintenances: SnapshotIncident[];
   /** Whether visitors can subscribe by e-mail (subscriptions on and an e-mail channel set): the form shows only then. */
   emailSubscriptions?: boolean;
+  /** Since when Vigie cannot write its data (statuses may be stale); absent while it can. */
+  writeFailingSince?: number;
 }
 
 export interface SnapshotInput {
@@ -180,6 +182,7 @@ export interface SnapshotInput {
   incidents?: SnapshotIncident[];
   maintenances?: SnapshotIncident[];
   emailSubscriptions?: boolean;
+  writeFailingSince?: number | null;
   /** Told which stored rows held a time no Date can represent (fixed or left out; see snapshot-guard.ts). */
   onRowProblems?: (problems: string[]) => void;
 }
@@ -215,6 +218,7 @@ export function buildSnapshot(raw: SnapshotInput): Snapshot {
     incidents,
     maintenances,
     ...(input.emailSubscriptions ? { emailSubscriptions: true } : {}),
+    ...(input.writeFailingSince != null ? { writeFailingSince: input.writeFailingSince } : {}),
   };
 }
 
