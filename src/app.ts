@@ -398,6 +398,7 @@ export class Vigie {
         })),
       incidents: incidents.map(snapshotIncident),
       maintenances: maintenances.map(snapshotIncident),
+      emailSubscriptions: this.config.notify.subscriptions.enabled && this.notify.emailChannel !== undefined,
       writeFailingSince: this.guard.health.view().failingSince,
       onRowProblems: this.rowProblems,
     });
