@@ -32,7 +32,8 @@ const deFr = (name: string) => (/^[aeiouyàâéèêëîïôûüh]/i.test(name) &
 function ago(lang: Lang, agoMs: number, at: number): string {
   if (agoMs < 2 * DAY) return lang === 'fr' ? `il y a ${clockDuration(lang, agoMs)}` : `${clockDuration(lang, agoMs)} ago`;
   if (agoMs < 60 * DAY) {
-    const d = Math.round(agoMs / DAY);
+    // Whole days gone, as people count them: 14 d 19 h is "14 days ago".
+    const d = Math.floor(agoMs / DAY);
     return lang === 'fr' ? `il y a ${d} jours` : `${d} days ago`;
   }
   return lang === 'fr' ? `le ${day(lang, at)}` : `on ${day(lang, at)}`;
