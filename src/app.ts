@@ -33,6 +33,10 @@ import { type Snapshot, type SnapshotIncident, type SnapshotRegion, type Snapsho
 import { uptimeBars } from './store/rollups.js';
 import { latestVendorSnapshot } from './store/vendor.js';
 import { VendorPoller } from './signals/vendor/poller.js';
+import { HistoryCache, historyRoutes, loadHistoryInput } from './web/routes/history.js';
+import { historyServices } from './analytics/input.js';
+import { incidentNotes } from './analytics/history.js';
+import { outagesOf } from './analytics/outages.js';
 import { vendorSources } from './signals/vendor/sources.js';
 
 export interface VigieOptions {
@@ -85,6 +89,8 @@ export class Vigie {
   readonly notify: NotifyWorker;
 
   private lock: InstanceLock | undefined;
+  /** The outage history's input, read on demand and dropped at each publish (src/web/routes/history.ts). */
+  private history = new HistoryCache(() => loadHistoryInput(this.store, this.config, this.clock.now()));
 
   private constructor(store: Store, private opts: VigieOptions) {
     this.store = store;
@@ -138,6 +144,7 @@ export class Vigie {
     this.notify = new NotifyWorker({ store, config: opts.config.notify, clock: this.clock, log: this.log.child({ part: 'notify' }), site });
     const subs = new Subscriptions({ store, config: () => this.config.notify, secret: () => this.notify.secret, now: () => this.clock.now(), componentIds: () => new Set(this.entities.components.map((c) => c.id)), emailReady: () => this.notify.emailChannel !== undefined, kick: () => this.notify.kick() });
     this.web.app.register(subscriptionRoutes, { subs, perNetwork: () => this.config.notify.subscriptions.per_network, trustProxy: () => this.reports.trustProxy, worker: this.notify, store, auth: authenticator(store, { bootstrapToken: opts.adminToken }), now: () => this.clock.now(), title: () => this.config.site.title, baseUrl: () => site().baseUrl });
+    this.web.app.register(historyRoutes, { cache: this.history, siteTitle: () => this.config.site.title, state: () => this.web.stateKey });
   }
 
   static async create(opts: VigieOptions): Promise<Vigie> {
@@ -277,6 +284,8 @@ export class Vigie {
       this.vendorStatuses(),
     ]);
     const regions = this.regionViews();
+    // Each incident's place in its service's history and who it touches (src/analytics), from the incidents loaded here.
+    const notes = incidentNotes(historyServices(this.config, new Map(model.services.map((s) => [s.id, s.createdAt])), { incidents }, now), outagesOf(incidents), this.config.history.time_zone, now);
     const names = new Map(model.services.flatMap((s) => s.components.map((c) => [c.id, { service: s.name, component: c.name }] as const)));
     const byId = new Map(this.entities.components.map((c) => [c.id, c]));
     return buildSnapshot({
@@ -316,12 +325,13 @@ export class Vigie {
           at: c.at,
           reason: c.reason,
         })),
-      incidents: incidents.map(snapshotIncident),
+      incidents: incidents.map((v) => ({ ...snapshotIncident(v), ...(notes.has(v.id) ? { history: notes.get(v.id)! } : {}) })),
       maintenances: maintenances.map(snapshotIncident),
     });
   }
 
   async publish(): Promise<void> {
+    this.history.invalidate();
     await this.web.publish(await this.snapshot());
   }
 

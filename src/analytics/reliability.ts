@@ -199,6 +199,12 @@ export function serviceReliability(service: HistoryService, outages: readonly Ou
   return { ...report(service.id, service.name, all, mine, service.trackedSince, service.slo, input), components };
 }
 
+/** The service's status over time: its worst component at each instant. */
+export function serviceSpans(service: HistoryService, outages: readonly Outage[], input: Pick<HistoryInput, 'changes' | 'now'>): Span[] {
+  const mine = serviceOutages(service, outages);
+  return flatten([...service.components.flatMap((c) => componentSpans(c.id, input.changes, mine, input.now)), ...serviceOnlySpans(mine, input.now)]);
+}
+
 /** Spans of outages declared on the service with no component: the service's own record. */
 function serviceOnlySpans(outages: readonly Outage[], now: number): Span[] {
   return flatten(outages.filter((o) => o.components.size === 0).map((o) => ({ start: o.start, end: Math.min(o.end ?? now, now), status: o.worst })));

@@ -1,4 +1,5 @@
 // What the page and the APIs show, computed once per state change and shared by every route.
+import type { IncidentNote } from '../analytics/history.js';
 import { publicId } from '../core/ids.js';
 import { type ComponentStatus, type PageStatus, pageStatus, worst } from '../core/status.js';
 
@@ -111,6 +112,8 @@ export interface SnapshotIncident {
     peakAffectedDetail: string | null;
     vendorAcknowledgementText: string | null;
   };
+  /** Its place in the service's history and who it touches (src/analytics/history.ts). */
+  history?: IncidentNote;
 }
 
 export interface Snapshot {

@@ -1,5 +1,6 @@
 // The public status page, rendered on the server once per state change and language. Preact escapes
 // every interpolated value, so names from config, probes, people and vendors cannot inject markup.
+import { HISTORY_MESSAGES } from '../../i18n/history.js';
 import type { SnapshotComponent } from '../snapshot.js';
 import type { Snapshot } from '../snapshot.js';
 import { type Lang, MESSAGES, dateTime, timeOnly } from '../../i18n/index.js';
@@ -77,6 +78,8 @@ export function StatusPage({ s, lang, state, refreshSeconds }: PageProps) {
             <Components lang={lang} s={s} svcName={svc.name} list={svc.components} recent={recent} />
             <p class="report-link now">
               <a href={`/services/${encodeURIComponent(svc.id)}/reports`}>{m.reportLink(svc.name)}</a>
+              {' · '}
+              <a href={`/services/${encodeURIComponent(svc.id)}/history?lang=${lang}`}>{HISTORY_MESSAGES[lang].link}</a>
             </p>
           </section>
         ))}
