@@ -315,7 +315,7 @@ export const configSchema = z
         else if (sid === s.id) ctx.addIssue({ code: 'custom', path, message: 'a service cannot depend on itself' });
       }),
     );
-    const serviceLoop = findCycle(new Map(cfg.services.map((s) => [s.id, s.depends_on.map((d) => d.split('/')[0]!)] as const)));
+    const serviceLoop = findCycle(new Map(cfg.services.map((s) => [s.id, s.depends_on.map((d) => d.split('/')[0]!).filter((d) => d !== s.id)] as const)));
     if (serviceLoop) ctx.addIssue({ code: 'custom', path: ['services', cfg.services.findIndex((s) => s.id === serviceLoop[0]), 'depends_on'], message: `dependency loop: ${serviceLoop.join(' → ')}` });
     // A dependency loop would make every component in it wait on itself.
     const deps = new Map<string, string[]>(cfg.services.flatMap((s) => s.components.map((c) => [`${s.id}/${c.id}`, c.depends_on.map((d) => (d.includes('/') ? d : `${s.id}/${d}`))] as const)));
