@@ -3,12 +3,15 @@
 // The grade, out of 100, is written so anyone can redo it (README "Vendor honesty"):
 //   50 × the share of observed outages the vendor acknowledged
 // + 30 × the promptness of its median acknowledgement (1 within 15 min, 0 at 2 h or later, linear between)
-// + 20 × (1 − the share of observed outage time its page said "operational"), over the time we read it.
+// + 20 × (1 − the share of observed outage time its page said "operational"), over the time we read it
+//   (outage time: partial or major outage in the status history, as for downtime).
 // When its page was never read during an outage, the last term is left out and the rest scaled to 100.
 // Letters: A ≥ 90, B ≥ 75, C ≥ 60, D ≥ 40, else E. No grade under MIN_GRADED outages: too few to compare.
 import type { Outage } from './outages.js';
 import { serviceOf } from './outages.js';
 import { summarize } from './stats.js';
+import { serviceSpans } from './reliability.js';
+import { isOutage } from '../core/status.js';
 import { DAY_MS, type HistoryInput, type VendorSpan } from './types.js';
 
 export const MIN_GRADED = 3;
@@ -76,7 +79,10 @@ export function vendorHonesty(input: HistoryInput, outages: readonly Outage[]): 
     let outageMs = 0;
     for (const sid of v.services) {
       const spans = input.vendorSpans.filter((s) => s.serviceId === sid);
-      const down = union(mine.filter((o) => serviceOf(o) === sid).map((o) => ({ start: o.start, end: Math.min(o.end ?? input.now, input.now) })));
+      // Observed outage time from the status history (as downtime is), not the incidents' spans, which
+      // run on through the resolve hold after recovery.
+      const service = input.services.find((s) => s.id === sid)!;
+      const down = union(serviceSpans(service, mine, input).filter((sp) => isOutage(sp.status)).map((sp) => ({ start: Math.max(sp.start, since), end: sp.end })));
       outageMs += down.reduce((a, i) => a + i.end - i.start, 0);
       saidOperationalMs += overlap(down, spans, (s) => s.reachable && s.saysOperational === true);
       readDuringOutageMs += overlap(down, spans, (s) => s.reachable && s.saysOperational !== null);
