@@ -329,18 +329,20 @@ export function ServiceHistoryPage({ siteTitle, h: x, lang, state, names }: { si
             <h2 id="honesty">
               {h.vendorHonesty}: {x.honesty.name}
             </h2>
-            <dl class="figures" data-vendor={x.honesty.vendor}>
-              <dt>{h.grade}</dt>
-              <dd data-figure="grade">{x.honesty.grade === null ? h.gradeNone : `${x.honesty.grade} (${x.honesty.score}/100)`}</dd>
-              <dt>{h.outages}</dt>
-              <dd>{h.honestyAcked(x.honesty.acknowledged, x.honesty.observed)}</dd>
-              <dt>{h.honestyLag}</dt>
-              <dd>{x.honesty.medianLagMs === null ? '—' : `${duration(lang, x.honesty.medianLagMs)} / ${duration(lang, x.honesty.worstLagMs!)}`}</dd>
-              <dt>{h.honestyNever}</dt>
-              <dd>{x.honesty.neverAcknowledged}</dd>
-              <dt>{h.honestyGreen}</dt>
-              <dd>{duration(lang, x.honesty.saidOperationalMs)}</dd>
-            </dl>
+            <div class="card">
+              <dl class="figures" data-vendor={x.honesty.vendor}>
+                <dt>{h.grade}</dt>
+                <dd data-figure="grade">{x.honesty.grade === null ? h.gradeNone : `${x.honesty.grade} (${x.honesty.score}/100)`}</dd>
+                <dt>{h.outages}</dt>
+                <dd>{h.honestyAcked(x.honesty.acknowledged, x.honesty.observed)}</dd>
+                <dt>{h.honestyLag}</dt>
+                <dd>{x.honesty.medianLagMs === null ? '—' : `${duration(lang, x.honesty.medianLagMs)} / ${duration(lang, x.honesty.worstLagMs!)}`}</dd>
+                <dt>{h.honestyNever}</dt>
+                <dd>{x.honesty.neverAcknowledged}</dd>
+                <dt>{h.honestyGreen}</dt>
+                <dd>{duration(lang, x.honesty.saidOperationalMs)}</dd>
+              </dl>
+            </div>
           </section>
         ) : null}
 
