@@ -42,18 +42,28 @@ export function componentSpans(componentId: string, changes: readonly StatusChan
   return flatten(out);
 }
 
-/** Non-overlapping spans, each instant at the worst status any input span gives it. */
+/** Non-overlapping spans, each instant at the worst status any input span gives it (one sweep, n log n). */
 export function flatten(spans: readonly Span[]): Span[] {
-  const cuts = [...new Set(spans.flatMap((s) => [s.start, s.end]))].sort((a, b) => a - b);
+  const events: { at: number; status: ComponentStatus; delta: 1 | -1 }[] = [];
+  for (const s of spans) {
+    if (!(s.end > s.start)) continue;
+    events.push({ at: s.start, status: s.status, delta: 1 }, { at: s.end, status: s.status, delta: -1 });
+  }
+  events.sort((a, b) => a.at - b.at);
+  // How many input spans of each status cover the current instant.
+  const active = new Map<ComponentStatus, number>();
   const out: Span[] = [];
-  for (let i = 0; i + 1 < cuts.length; i++) {
-    const a = cuts[i]!;
-    const b = cuts[i + 1]!;
-    const st = worst(spans.filter((s) => s.start <= a && s.end >= b).map((s) => s.status));
+  let i = 0;
+  while (i < events.length) {
+    const at = events[i]!.at;
+    for (; i < events.length && events[i]!.at === at; i++) active.set(events[i]!.status, (active.get(events[i]!.status) ?? 0) + events[i]!.delta);
+    const next = i < events.length ? events[i]!.at : at;
+    if (next === at) continue;
+    const st = worst([...active].filter(([, n]) => n > 0).map(([s]) => s));
     if (st === 'operational') continue;
     const last = out[out.length - 1];
-    if (last && last.end === a && last.status === st) last.end = b;
-    else out.push({ start: a, end: b, status: st });
+    if (last && last.end === at && last.status === st) last.end = next;
+    else out.push({ start: at, end: next, status: st });
   }
   return out;
 }

@@ -47,6 +47,18 @@ export class HistoryCache {
     });
     return p;
   }
+  /** A result computed from the loaded input, kept with it: a surge of readers costs one render per page and language. */
+  async memo<T>(key: string, make: (d: { input: HistoryInput; outages: Outage[] }) => T): Promise<T> {
+    const p = this.get();
+    const d = await p;
+    if (p !== this.current) return make(d);
+    let m = this.made.get(p);
+    if (!m) this.made.set(p, (m = new Map()));
+    if (m.size > 1000) m.clear();
+    if (!m.has(key)) m.set(key, make(d));
+    return m.get(key) as T;
+  }
+  private made = new WeakMap<Promise<unknown>, Map<string, unknown>>();
   invalidate(): void {
     this.current = undefined;
   }
@@ -142,12 +154,14 @@ export async function historyRoutes(app: FastifyInstance, opts: HistoryRouteOpti
     '/services/:id/history',
     { schema: doc({ operationId: 'getServiceHistoryPage', summary: 'A service’s outage history (HTML)', params: idParams, querystring: { type: 'object', properties: langQuery } }) },
     async (req, reply) => {
-      const { input, outages } = await cache.get();
-      const h = serviceHistory(input, req.params.id, outages);
-      if (!h) return notFound(reply, req.params.id);
       const lang = langOf(req);
-      const names = new Map(input.services.map((s) => [s.id, s.name]));
-      const html = '<!doctype html>' + render(ServiceHistoryPage({ siteTitle: opts.siteTitle(), h, lang, state: opts.state(), names }));
+      const html = await cache.memo(`page:${lang}:${req.params.id}`, ({ input, outages }) => {
+        const h = serviceHistory(input, req.params.id, outages);
+        if (!h) return null;
+        const names = new Map(input.services.map((s) => [s.id, s.name]));
+        return '<!doctype html>' + render(ServiceHistoryPage({ siteTitle: opts.siteTitle(), h, lang, state: opts.state(), names }));
+      });
+      if (html === null) return notFound(reply, req.params.id);
       return noStore(reply).type('text/html; charset=utf-8').header('content-security-policy', historyCsp(PAGE_CSP)).header('vary', 'accept-language, cookie').send(html);
     },
   );
