@@ -2,6 +2,9 @@
 // midnight and a month end, overlapping incidents, a time zone, MTTx, the SLO and its budget.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import fc from 'fast-check';
+import { flatten } from '../src/analytics/spans.js';
+import { worst } from '../src/core/status.js';
 import { outagesOf } from '../src/analytics/outages.js';
 import { type ServiceReliability, serviceReliability } from '../src/analytics/reliability.js';
 import type { HistoryInput } from '../src/analytics/types.js';
@@ -173,4 +176,22 @@ test('maintenance and degraded performance are not outages', () => {
   assert.equal(win(r, 30).downtimeMs, 0);
   assert.equal(win(r, 30).degradedMs, H);
   assert.equal(dayOf(r, '2024-12-12').worst, 'degraded_performance');
+});
+
+test('flatten: at every instant, the worst status of the spans covering it (property)', () => {
+  const statuses = ['degraded_performance', 'partial_outage', 'major_outage', 'under_maintenance', 'operational'] as const;
+  const span = fc.record({ start: fc.integer({ min: 0, max: 99 }), len: fc.integer({ min: 0, max: 40 }), status: fc.constantFrom(...statuses) });
+  fc.assert(
+    fc.property(fc.array(span, { maxLength: 30 }), (raw) => {
+      const spans = raw.map((s) => ({ start: s.start, end: s.start + s.len, status: s.status }));
+      const flat = flatten(spans);
+      for (let i = 1; i < flat.length; i++) assert.ok(flat[i]!.start >= flat[i - 1]!.end, 'no overlap');
+      for (let t = 0.5; t < 140; t += 1) {
+        const want = worst(spans.filter((s) => s.start <= t && s.end > t).map((s) => s.status));
+        const got = flat.find((s) => s.start <= t && s.end > t)?.status ?? 'operational';
+        assert.equal(got, want, `at ${t}`);
+      }
+    }),
+    { numRuns: 300 },
+  );
 });
