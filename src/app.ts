@@ -35,7 +35,7 @@ import { latestVendorSnapshot } from './store/vendor.js';
 import { VendorPoller } from './signals/vendor/poller.js';
 import { HistoryCache, historyRoutes, loadHistoryInput } from './web/routes/history.js';
 import { historyServices } from './analytics/input.js';
-import { incidentNotes } from './analytics/history.js';
+import { incidentNotes, upstreamNow } from './analytics/history.js';
 import { outagesOf } from './analytics/outages.js';
 import { vendorSources } from './signals/vendor/sources.js';
 
@@ -285,7 +285,9 @@ export class Vigie {
     ]);
     const regions = this.regionViews();
     // Each incident's place in its service's history and who it touches (src/analytics), from the incidents loaded here.
-    const notes = incidentNotes(historyServices(this.config, new Map(model.services.map((s) => [s.id, s.createdAt])), { incidents }, now), outagesOf(incidents), this.config.history.time_zone, now);
+    const historySvcs = historyServices(this.config, new Map(model.services.map((s) => [s.id, s.createdAt])), { incidents }, now);
+    const notes = incidentNotes(historySvcs, outagesOf(incidents), this.config.history.time_zone, now);
+    const upstream = upstreamNow(historySvcs, outagesOf(incidents), now);
     const names = new Map(model.services.flatMap((s) => s.components.map((c) => [c.id, { service: s.name, component: c.name }] as const)));
     const byId = new Map(this.entities.components.map((c) => [c.id, c]));
     return buildSnapshot({
@@ -313,6 +315,7 @@ export class Vigie {
           ...(bars?.has(c.id) ? { bars: bars.get(c.id)! } : {}),
         })),
         ...(vendors.has(s.id) ? { vendor: vendors.get(s.id)! } : {}),
+        ...(upstream.has(s.id) ? { upstreamDown: upstream.get(s.id)! } : {}),
       })),
       changes: changes
         .filter((c) => names.has(c.componentId))

@@ -5,6 +5,8 @@ import { test } from 'node:test';
 import { request } from 'undici';
 import { forEachEngine } from './helpers/engines.js';
 import { historySite as site } from './helpers/history-site.js';
+import { incident } from './helpers/history.js';
+import { IncidentStore } from '../src/store/incidents.js';
 
 const get = async (url: string, headers: Record<string, string> = {}) => {
   const r = await request(url, { headers });
@@ -89,6 +91,17 @@ forEachEngine('the service history page, its API and exports, in English and Fre
     assert.equal(honesty[0].grade, 'A');
     // The status page links to the history.
     assert.match((await get(`${base}/?lang=en`)).text, /href="\/services\/chatgpt\/history\?lang=en"/);
+    assert.doesNotMatch((await get(`${base}/?lang=en`)).text, /data-upstream=/);
+
+    // ChatGPT down now: Siri's place on the status page and its history page say why.
+    const now = incident({ id: 'now', service: 'chatgpt', components: { 'chatgpt/api': 'major_outage' }, start: '2024-12-26T23:30:00Z' });
+    const { id, components, updates, ...create } = now;
+    await new IncidentStore(vigie.store).write({ id, create, components, update: { ...updates[0]!, author: 'vigie' } });
+    await vigie.publish();
+    const page = (await get(`${base}/?lang=en`)).text;
+    assert.match(page, /<p class="warn" data-upstream="chatgpt">Siri depends on ChatGPT, which is having an outage now\.<\/p>/);
+    assert.equal(page.match(/data-upstream=/g)!.length, 1);
+    assert.match((await get(`${base}/services/siri/history?lang=fr`)).text, /Siri dépend de ChatGPT, en panne en ce moment\./);
   } finally {
     await vigie.stop();
   }

@@ -63,3 +63,17 @@ export function incidentNotes(services: readonly HistoryService[], outages: read
   }
   return out;
 }
+
+/** Per service, what it needs that is in an open outage now (only services with some). */
+export function upstreamNow(services: readonly HistoryService[], outages: readonly Outage[], now: number): Map<string, { serviceId: string; name: string }[]> {
+  const open = outages.filter((o) => o.end === null);
+  const out = new Map<string, { serviceId: string; name: string }[]>();
+  if (open.length === 0) return out;
+  for (const s of services) {
+    const up = upstreamOutages(services, s, open, now, now);
+    const seen = new Set<string>();
+    const list = up.filter((u) => !seen.has(u.serviceId) && seen.add(u.serviceId)).map((u) => ({ serviceId: u.serviceId, name: u.name }));
+    if (list.length > 0) out.set(s.id, list);
+  }
+  return out;
+}

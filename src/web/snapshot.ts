@@ -56,6 +56,8 @@ export interface SnapshotService {
   components: SnapshotComponent[];
   /** The vendor's official status, for services whose page Vigie polls. */
   vendor?: SnapshotVendor | null;
+  /** Services it depends on (config depends_on) that are in an open outage: why it may be down. */
+  upstreamDown?: { serviceId: string; name: string }[];
 }
 
 export interface SnapshotChange {

@@ -75,6 +75,11 @@ export function StatusPage({ s, lang, state, refreshSeconds }: PageProps) {
                 {m.silentVendor(svc.name)}
               </p>
             ) : null}
+            {(svc.upstreamDown ?? []).map((u) => (
+              <p class="warn" data-upstream={u.serviceId}>
+                {HISTORY_MESSAGES[lang].upstreamNow(svc.name, u.name)}
+              </p>
+            ))}
             <Components lang={lang} s={s} svcName={svc.name} list={svc.components} recent={recent} />
             <p class="report-link now">
               <a href={`/services/${encodeURIComponent(svc.id)}/reports`}>{m.reportLink(svc.name)}</a>
