@@ -8,7 +8,9 @@ import { type Entities, type MonitorEntity, type VigieConfig, toEntities } from 
 import { type CrowdLevel, type CrowdWeight, Detector, type StatusChange } from './detect/detector.js';
 import { type ComponentInfo, IncidentEngine, type IncidentView } from './incidents/engine.js';
 import { authenticator } from './web/auth.js';
-import { ADMIN_PREFIX, adminApi } from './web/routes/admin-api.js';
+import { ADMIN_PREFIX, AdminRoutes, adminApi, adminRoutes } from './web/routes/admin-api.js';
+import { notifyAdminRoutes } from './web/routes/admin-notify.js';
+import { tokenAdminRoutes } from './web/routes/admin-tokens.js';
 import { runCheck } from './probes/registry.js';
 import { BeatBook } from './probes/heartbeat.js';
 import { heartbeatStore, loadBeats } from './store/heartbeats.js';
@@ -30,6 +32,7 @@ import { NotifyWorker } from './notify/worker.js';
 import { Subscriptions } from './notify/subscriptions.js';
 import { subscriptionRoutes } from './web/routes/subscriptions.js';
 import { type Snapshot, type SnapshotIncident, type SnapshotRegion, type SnapshotVendor, buildSnapshot } from './web/snapshot.js';
+import { logOnceEach } from './web/snapshot-guard.js';
 import { uptimeBars } from './store/rollups.js';
 import { latestVendorSnapshot } from './store/vendor.js';
 import { VendorPoller } from './signals/vendor/poller.js';
@@ -38,6 +41,7 @@ import { historyServices } from './analytics/input.js';
 import { incidentNotes, upstreamNow } from './analytics/history.js';
 import { outagesOf } from './analytics/outages.js';
 import { vendorSources } from './signals/vendor/sources.js';
+import type { Gateway } from './gateway/gateway.js';
 
 export interface VigieOptions {
   config: VigieConfig;
@@ -73,6 +77,8 @@ export class Vigie {
   private refreshTimer: NodeJS.Timeout | undefined;
   /** Prometheus metrics, served at /metrics. */
   readonly metrics: VigieMetrics;
+  /** The OpenAI-compatible failover proxy, when the config has a gateway: section; fed each published component status. */
+  gateway: Gateway | undefined;
   /** Rollups and retention on the clock. */
   readonly storageJob: StorageJob;
   /** Beats pushed by jobs to /api/push/<token>, read by heartbeat monitors. */
@@ -87,6 +93,10 @@ export class Vigie {
   readonly vendor: VendorPoller;
   /** Notifications: the outbox worker (channels, alert rules, subscriber deliveries). */
   readonly notify: NotifyWorker;
+  /** The admin API's routes: add yours here, in the constructor (docs/TEAM-NOTES.md). */
+  readonly admin = new AdminRoutes();
+  /** Stored rows the page cannot show as they are (snapshot-guard.ts): logged once each. */
+  private rowProblems = logOnceEach((rows, count) => this.log.warn({ rows, count }, 'stored rows the page cannot show as they are (times no date can hold are left out; unreadable rows are skipped)'));
 
   private lock: InstanceLock | undefined;
   /** The outage history's input, read on demand and dropped at each publish (src/web/routes/history.ts). */
@@ -102,6 +112,7 @@ export class Vigie {
     this.detector = new Detector({ failuresToDown: opts.config.defaults.failures_to_down, successesToUp: opts.config.defaults.successes_to_up });
     this.batcher = new ObservationBatcher({ write: (batch) => this.store.recordObservations(batch) });
     this.web = new WebServer({ logger: this.log, ...(opts.refreshSeconds ? { refreshSeconds: opts.refreshSeconds } : {}) });
+    this.admin.watch(this.web.app);
     this.scheduler = new Scheduler<ScheduledMonitor>({
       clock: this.clock,
       run: (m, at, signal) => this.check(m, at, signal),
@@ -113,6 +124,7 @@ export class Vigie {
     this.web.app.register(metricsRoute, { metrics: this.metrics });
     this.web.app.register(pushRoutes, { beats: this.beats, knows: (token) => this.entities.monitors.some((m) => m.kind === 'heartbeat' && m.target.token === token) });
     const d = opts.config.detection;
+    this.latency.configure(d.false_alarms);
     this.incidents = new IncidentEngine({
       store,
       clock: this.clock,
@@ -130,7 +142,8 @@ export class Vigie {
       log: this.log.child({ part: 'vendor' }),
       onReading: (_s, rec) => rec.changed && this.schedulePublish(),
     });
-    this.web.app.register(adminApi, { prefix: ADMIN_PREFIX, engine: this.incidents, auth: authenticator(store, { bootstrapToken: opts.adminToken }), now: () => this.clock.now() });
+    this.admin.add(...adminRoutes(this.incidents));
+    this.web.app.register(adminApi, { prefix: ADMIN_PREFIX, routes: this.admin, auth: authenticator(store, { bootstrapToken: opts.adminToken }), now: () => this.clock.now(), serverUrl: () => this.config.site.base_url ?? this.url });
     const r = opts.config.store.retention;
     this.storageJob = new StorageJob({
       store,
@@ -143,7 +156,8 @@ export class Vigie {
     const site = () => ({ title: this.config.site.title, baseUrl: (this.config.site.base_url ?? this.url ?? '').replace(/\/+$/, '') });
     this.notify = new NotifyWorker({ store, config: opts.config.notify, clock: this.clock, log: this.log.child({ part: 'notify' }), site });
     const subs = new Subscriptions({ store, config: () => this.config.notify, secret: () => this.notify.secret, now: () => this.clock.now(), componentIds: () => new Set(this.entities.components.map((c) => c.id)), emailReady: () => this.notify.emailChannel !== undefined, kick: () => this.notify.kick() });
-    this.web.app.register(subscriptionRoutes, { subs, perNetwork: () => this.config.notify.subscriptions.per_network, trustProxy: () => this.reports.trustProxy, worker: this.notify, store, auth: authenticator(store, { bootstrapToken: opts.adminToken }), now: () => this.clock.now(), title: () => this.config.site.title, baseUrl: () => site().baseUrl });
+    this.web.app.register(subscriptionRoutes, { subs, perNetwork: () => this.config.notify.subscriptions.per_network, trustProxy: () => this.reports.trustProxy, worker: this.notify, store, now: () => this.clock.now(), title: () => this.config.site.title, baseUrl: () => site().baseUrl });
+    this.admin.add(...notifyAdminRoutes({ store, worker: this.notify, now: () => this.clock.now() }), ...tokenAdminRoutes({ store, now: () => this.clock.now() }));
     this.web.app.register(historyRoutes, { cache: this.history, siteTitle: () => this.config.site.title, state: () => this.web.stateKey });
   }
 
@@ -174,6 +188,11 @@ export class Vigie {
   /** Starts serving and checking; returns the status page address. */
   async start(): Promise<string> {
     this.url = await this.web.listen(this.config.site.host, this.opts.port ?? this.config.site.port);
+    if (this.config.gateway) {
+      const { Gateway } = await import('./gateway/gateway.js');
+      this.gateway = new Gateway({ config: this.config.gateway, logger: this.log, clock: this.clock, processMetrics: false, vigieUrl: null });
+      this.log.info({ url: await this.gateway.start() }, 'gateway started');
+    }
     await this.publish();
     this.refreshTimer = setInterval(() => this.schedulePublish(), 60_000);
     this.refreshTimer.unref();
@@ -193,6 +212,7 @@ export class Vigie {
     this.config = config;
     this.entities = toEntities(config);
     this.reports.configure(config);
+    this.latency.configure(config.detection.false_alarms);
     this.notify.setConfig(config.notify);
     this.vendor.setSources(vendorSources(config));
     await this.applyEntities();
@@ -274,8 +294,8 @@ export class Vigie {
     const [model, changes, incidents, maintenances, bars, vendors] = await Promise.all([
       this.store.pageModel(),
       this.store.statusChanges({ limit: 30 }),
-      this.incidents.incidents({ limit: 100 }),
-      this.incidents.maintenances({ limit: 50 }),
+      this.incidents.incidents({ limit: 100, onCorrupt: (err) => this.rowProblems([err.message]) }),
+      this.incidents.maintenances({ limit: 50, onCorrupt: (err) => this.rowProblems([err.message]) }),
       // The page's 90-day bars (day rollups); the page still renders without them.
       uptimeBars(this.store.db, { componentIds: this.entities.components.map((c) => c.id) }, { now }).catch((err) => {
         this.log.warn({ err }, 'uptime bars unavailable');
@@ -330,12 +350,15 @@ export class Vigie {
         })),
       incidents: incidents.map((v) => ({ ...snapshotIncident(v), ...(notes.has(v.id) ? { history: notes.get(v.id)! } : {}) })),
       maintenances: maintenances.map(snapshotIncident),
+      onRowProblems: this.rowProblems,
     });
   }
 
   async publish(): Promise<void> {
     this.history.invalidate();
-    await this.web.publish(await this.snapshot());
+    const snapshot = await this.snapshot();
+    await this.web.publish(snapshot);
+    this.gateway?.applyReading(snapshot.services.flatMap((s) => s.components));
   }
 
   /** Per-region health of each component's own monitors, for components probed from several regions. */
@@ -367,6 +390,7 @@ export class Vigie {
 
   /** Graceful stop: no new checks, running ones aborted, every pending write finished, then close. */
   async stop(): Promise<void> {
+    await this.gateway?.stop();
     await this.scheduler.stop();
     await this.vendor.stop();
     await this.storageJob.stop();

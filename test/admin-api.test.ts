@@ -60,7 +60,7 @@ forEachEngine('admin API: tokens, incidents, maintenance, OpenAPI, and the publi
     assert.equal(r.json.status, 'investigating');
     assert.equal(r.json.updates[0].author, 'ops');
     assert.match(r.json.updates[0].html, /<strong>Internal Server Error<\/strong>\. &lt;b&gt;raw&lt;\/b&gt;/);
-    assert.deepEqual(r.json.updates[0].affectedComponents, [{ id: 'acme/api', oldStatus: 'operational', newStatus: 'major_outage' }]);
+    assert.deepEqual(r.json.updates[0].affected_components, [{ id: 'acme/api', old_status: 'operational', new_status: 'major_outage' }]);
 
     assert.equal((await call('GET', '/incidents/doesnotexist')).status, 404);
     assert.equal((await call('POST', '/incidents/doesnotexist/updates', { body: 'x' })).status, 404);
@@ -74,7 +74,7 @@ forEachEngine('admin API: tokens, incidents, maintenance, OpenAPI, and the publi
     assert.equal(r.json.cause, 'network');
     assert.equal(r.json.updates.length, 3);
     r = await call('POST', `/incidents/${id}/vendor-acknowledgement`, { at: new Date(Date.now() - 60_000).toISOString(), text: 'We are aware' });
-    assert.equal(r.json.figures.vendorAcknowledgementSource, 'manual');
+    assert.equal(r.json.figures.vendor_acknowledgement_source, 'manual');
     assert.equal((await call('POST', `/incidents/${id}/postmortem`, { body: 'too early' })).status, 409);
 
     // The public API shows the open incident in Statuspage's shape.
@@ -111,11 +111,11 @@ forEachEngine('admin API: tokens, incidents, maintenance, OpenAPI, and the publi
 
     // Maintenance.
     const now = Date.now();
-    r = await call('POST', '/maintenances', { name: 'DB upgrade', components: ['acme/api'], scheduledFor: now + 3_600_000, scheduledUntil: now + 7_200_000 });
+    r = await call('POST', '/maintenances', { name: 'DB upgrade', components: ['acme/api'], scheduled_for: now + 3_600_000, scheduled_until: now + 7_200_000 });
     assert.equal(r.status, 201, JSON.stringify(r.json));
     const mid = r.json.id as string;
     assert.equal(r.json.status, 'scheduled');
-    assert.equal((await call('POST', '/maintenances', { name: 'x', components: ['acme/api'], scheduledFor: now + 10, scheduledUntil: now })).status, 400);
+    assert.equal((await call('POST', '/maintenances', { name: 'x', components: ['acme/api'], scheduled_for: now + 10, scheduled_until: now })).status, 400);
     r = await call('PATCH', `/maintenances/${mid}`, { status: 'in_progress', body: 'Started early.' });
     assert.equal(r.json.status, 'in_progress');
     await waitFor('API under maintenance', async () => {

@@ -1,16 +1,16 @@
 // The history pages in Chromium at 390 px: nothing wider than the screen, no CSP violation, no serious
-// accessibility violation, and the charts there with JavaScript off. Skipped, saying why, without Chromium.
+// accessibility violation, and the charts there with JavaScript off. Skipped, saying why, without Chromium
+// (test/helpers/requirements.ts).
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import axe from 'axe-core';
 import { chromium } from 'playwright-core';
 import { historySite } from './helpers/history-site.js';
+import { CHROMIUM, CHROMIUM_SKIP } from './helpers/requirements.js';
 
-const CHROMIUM = process.env.VIGIE_CHROMIUM ?? '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-background-networking', '--disable-gpu', '--no-first-run'];
 
-test('history pages at 390 px, without JavaScript, in English and French', { timeout: 120_000, skip: existsSync(CHROMIUM) ? false : `no ${CHROMIUM}` }, async () => {
+test('history pages at 390 px, without JavaScript, in English and French', { timeout: 120_000, skip: CHROMIUM_SKIP }, async () => {
   const { vigie, base } = await historySite({ options: { path: ':memory:' } });
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS, timeout: 30_000 });
   try {

@@ -1,22 +1,14 @@
 // ICMP probe through the system `ping`, against 127.0.0.1 only. Skipped (saying why) when ping is
 // missing; a missing or unprivileged ping must still be a classified failure, never a crash.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import { icmpProbe, makeIcmpProbe } from '../src/probes/icmp.js';
+import { PING_SKIP } from './helpers/requirements.js';
 
-function hasPing(): boolean {
-  try {
-    execFileSync('sh', ['-c', 'command -v ping'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 test('icmp: 127.0.0.1 answers (or ping lacks the privilege, which is classified)', async (t) => {
-  if (!hasPing()) {
-    t.skip('the system `ping` command is not installed here (apt-get install iputils-ping to run this test)');
+  if (PING_SKIP) {
+    t.skip(PING_SKIP);
     return;
   }
   const r = await icmpProbe({ host: '127.0.0.1' }, { timeoutMs: 5000 });

@@ -93,8 +93,8 @@ test('Statuspage v2: every endpoint, field for field', { timeout: 60_000 }, asyn
     const inc = await site.admin('POST', '/incidents', { name: 'API errors <script>', body: 'Users see **Internal Server Error**', impact: 'major', cause: 'network', components: { 'acme/api': 'major_outage' } });
     await site.admin('POST', `/incidents/${inc.id}/updates`, { status: 'identified', body: 'Found it.' });
     const now = Date.now();
-    await site.admin('POST', '/maintenances', { name: 'DB upgrade', body: 'Planned.', components: ['beta/jobs'], scheduledFor: now + 3_600_000, scheduledUntil: now + 7_200_000 });
-    await site.admin('POST', '/maintenances', { name: 'Network work', body: 'Now.', components: ['beta/jobs'], scheduledFor: now - 60_000, scheduledUntil: now + 3_600_000 });
+    await site.admin('POST', '/maintenances', { name: 'DB upgrade', body: 'Planned.', components: ['beta/jobs'], scheduled_for: now + 3_600_000, scheduled_until: now + 7_200_000 });
+    await site.admin('POST', '/maintenances', { name: 'Network work', body: 'Now.', components: ['beta/jobs'], scheduled_for: now - 60_000, scheduled_until: now + 3_600_000 });
     await waitFor('active maintenance', async () => (await get('scheduled-maintenances/active.json')).scheduled_maintenances.length === 1);
 
     const summary = await get('summary.json');

@@ -1,4 +1,6 @@
-// `vigie detect`: the crowd-report detector over any `timestamp,value` series, streaming.
+// `vigie detect`: the streaming anomaly detector (src/detect/anomaly) over any `timestamp,value`
+// series. Scores are on a log scale and mean the same on every series (see score.ts); `--explain`
+// writes one JSON line per flagged stretch (score past the `--false-alarms` threshold).
 //
 // The parsing is written by hand over bytes, on purpose: a CSV library plus Date parsing costs
 // several microseconds a row, and the target is over a million rows a second. Each chunk is scanned
@@ -11,10 +13,12 @@
 // a bare date, or epoch seconds / milliseconds; integer, decimal or exponent values; LF or CRLF;
 // blank lines (skipped); extra columns (ignored); empty, NaN, null or NA values (echoed, empty score).
 // A row it cannot read stops the run with an error naming the line.
-import { createReadStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { once } from 'node:events';
-import { type Direction, SeasonalDetector } from '../signals/reports/baseline.js';
+import { AnomalyDetector, type Direction } from '../detect/anomaly/detector.js';
+import { type FalseAlarmRate, parseFalseAlarms, scoreThreshold } from '../detect/anomaly/alarms.js';
+import { type Stretch, Stretches } from '../detect/anomaly/explain.js';
 
 export class DetectInputError extends Error {
   constructor(
@@ -28,7 +32,10 @@ export class DetectInputError extends Error {
 
 export interface DetectOptions {
   direction?: Direction;
-  weeks?: number;
+  /** Receives each flagged stretch (--explain). */
+  onStretch?: (s: Stretch) => void;
+  /** Sets the threshold of a flagged stretch. Default 1/30d. */
+  falseAlarms?: FalseAlarmRate;
 }
 
 const CR = 13;
@@ -185,7 +192,10 @@ export function parseValue(b: Buffer, s: number, e: number): number | undefined 
 
 /** Runs the detector over a CSV stream and writes `timestamp,value,anomaly_score` rows; returns the row count. */
 export async function detectStream(input: Readable, output: Writable, opts: DetectOptions = {}): Promise<number> {
-  const det = new SeasonalDetector({ direction: opts.direction ?? 'both', ...(opts.weeks ? { weeks: opts.weeks } : {}) });
+  const det = new AnomalyDetector({ direction: opts.direction ?? 'both' });
+  const fa = opts.falseAlarms ?? { count: 1, per: 30 * 86_400_000 };
+  const onStretch = opts.onStretch;
+  const stretches = onStretch ? new Stretches(() => scoreThreshold(fa, det.stepMs)) : undefined;
   let out = Buffer.allocUnsafe(OUT_SIZE);
   let o = 0;
   let line = 0;
@@ -273,6 +283,10 @@ export async function detectStream(input: Readable, output: Writable, opts: Dete
     out[o++] = 44;
     if (v === v) {
       const q = Math.round(det.update(t, v) * 10000);
+      if (stretches) {
+        const done = stretches.push(t, v, det.reading);
+        if (done) onStretch!(done);
+      }
       if (q >= 10000) {
         out[o++] = 49;
         out[o++] = 46;
@@ -311,6 +325,8 @@ export async function detectStream(input: Readable, output: Writable, opts: Dete
     if (o > OUT_SIZE / 2) await flush();
   }
   if (rest && rest.length > 0) processLine(rest, 0, rest.length);
+  const last = stretches?.end();
+  if (last) onStretch!(last);
   await flush();
   return rows;
 }
@@ -321,23 +337,58 @@ function preview(b: Buffer, s: number, e: number): string {
 }
 
 /** The command: `-` or no input reads standard input. Returns the exit code. */
-export async function detectCommand(o: { input: string; direction?: string; weeks?: number }): Promise<number> {
+export async function detectCommand(o: { input: string; direction?: string; explain?: string; falseAlarms?: string }): Promise<number> {
   const direction = (o.direction ?? 'both') as Direction;
   if (!['up', 'down', 'both'].includes(direction)) {
     process.stderr.write(`vigie detect: --direction must be up, down or both (got "${o.direction}")\n`);
     return 2;
   }
+  const falseAlarms = parseFalseAlarms(o.falseAlarms ?? '1/30d');
+  if (!falseAlarms) {
+    process.stderr.write(`vigie detect: --false-alarms must be a rate such as 1/30d (got "${o.falseAlarms}")\n`);
+    return 2;
+  }
   const name = o.input === '-' ? 'stdin' : o.input;
   const input = o.input === '-' ? process.stdin : createReadStream(o.input, { highWaterMark: 1 << 20 });
+  const explain = o.explain ? createWriteStream(o.explain) : undefined;
   try {
-    await detectStream(input, process.stdout, { direction, ...(o.weeks ? { weeks: o.weeks } : {}) });
+    if (explain) await once(explain, 'open');
+    const onStretch = explain
+      ? (s: Stretch) => {
+          const iso = (ms: number) => new Date(ms).toISOString();
+          const p = s.peak;
+          const line = {
+            from: iso(s.from),
+            to: iso(s.to),
+            rows: s.rows,
+            peak_at: iso(p.at),
+            seen: p.seen,
+            expected: round(p.expected),
+            spread: round(p.spread),
+            score: round(p.score),
+            why: s.why,
+            view: p.feature,
+          };
+          explain.write(JSON.stringify(line) + '\n');
+        }
+      : undefined;
+    await detectStream(input, process.stdout, { direction, falseAlarms, ...(onStretch ? { onStretch } : {}) });
+    if (explain) {
+      explain.end();
+      await once(explain, 'finish');
+    }
     return 0;
   } catch (err) {
+    explain?.destroy();
     if (err instanceof DetectInputError) process.stderr.write(`vigie detect: ${name}:${err.line}: ${err.message.replace(/^line \d+: /, '')}\n`);
-    else if ((err as NodeJS.ErrnoException).code === 'ENOENT') process.stderr.write(`vigie detect: ${name}: no such file\n`);
+    else if ((err as NodeJS.ErrnoException).code === 'ENOENT') process.stderr.write(`vigie detect: ${(err as NodeJS.ErrnoException).path ?? name}: no such file or folder\n`);
     else if ((err as NodeJS.ErrnoException).code === 'EPIPE') return 0;
     else process.stderr.write(`vigie detect: ${name}: ${err instanceof Error ? err.message : String(err)}\n`);
     input.destroy();
     return 1;
   }
+}
+
+function round(v: number): number | null {
+  return v === v ? Math.round(v * 10000) / 10000 : null;
 }

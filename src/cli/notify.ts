@@ -3,8 +3,14 @@
 import { formatConfigError, loadConfigFile } from '../config/load.js';
 import { formatProblem } from '../notify/registry.js';
 import { sendTestMessage } from '../notify/worker.js';
+import { missingConfigHint } from './init.js';
 
 export async function notifyTestCommand(channel: string, o: { config: string; to?: string }, out = process.stdout, err = process.stderr): Promise<number> {
+  const hint = await missingConfigHint(o.config);
+  if (hint) {
+    err.write(`vigie: ${hint}\n`);
+    return 1;
+  }
   const loaded = await loadConfigFile(o.config);
   if (!loaded.ok) {
     err.write(loaded.errors.map(formatConfigError).join('\n') + '\n');

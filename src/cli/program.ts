@@ -4,13 +4,17 @@ import { checkCommand } from './check.js';
 import { UsageError, makeLogger } from './logger.js';
 import { onShutdown } from './signals.js';
 import { formatConfigError, loadConfigFile } from '../config/load.js';
+import { VIGIE_VERSION } from '../core/version.js';
+import { missingConfigHint } from './init.js';
 
 const program = new Command()
   .name('vigie')
   .description('Outage detection and status pages: probes, crowd reports, the vendor’s word beside ours.')
+  .version(VIGIE_VERSION, '-V, --version', 'print Vigie’s version')
   .showHelpAfterError();
 
 const logLevel = () => new Option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent').default('info');
+const logFormat = () => new Option('--log-format <format>', 'auto (readable on a terminal, JSON lines otherwise), json or text').default(process.env.VIGIE_LOG_FORMAT || 'auto');
 
 program
   .command('start')
@@ -18,8 +22,11 @@ program
   .option('-c, --config <file>', 'config file', 'vigie.yaml')
   .option('-p, --port <port>', 'listen on this port instead of the config’s site.port', parsePort)
   .addOption(logLevel())
-  .action(async (o: { config: string; port?: number; logLevel: string }) => {
-    const log = makeLogger(o.logLevel);
+  .addOption(logFormat())
+  .action(async (o: { config: string; port?: number; logLevel: string; logFormat: string }) => {
+    const log = makeLogger(o.logLevel, o.logFormat);
+    const hint = await missingConfigHint(o.config);
+    if (hint) return configFailed([`vigie: ${hint}`], false);
     const loaded = await loadConfigFile(o.config);
     if (!loaded.ok) return configFailed(loaded.errors.map(formatConfigError));
     const { createVigie } = await import('../app.js');
@@ -63,6 +70,15 @@ notify
     process.exitCode = await notifyTestCommand(channel, o);
   });
 
+program
+  .command('init')
+  .description('write a commented starter config (never over an existing file)')
+  .argument('[file]', 'where to write it', 'vigie.yaml')
+  .action(async (file: string) => {
+    const { initCommand } = await import('./init.js');
+    process.exitCode = await initCommand(file);
+  });
+
 const config = program.command('config').description('work with config files');
 config
   .command('check')
@@ -87,10 +103,12 @@ program
   .option('--speed <factor>', 'scenario seconds per real second (60 = one scenario minute per second)', parseSpeed, 60)
   .option('-p, --port <port>', 'status page port (0 picks a free one)', parsePort, 8080)
   .option('--exit-at-end', 'stop when the replay ends instead of keeping the page up')
+  .option('--no-gateway', 'without the failover gateway and its client (scenarios with a ChatGPT API)')
   .addOption(logLevel().default('warn'))
-  .action(async (o: { scenario: string; speed: number; port: number; exitAtEnd?: boolean; logLevel: string }) => {
+  .addOption(logFormat())
+  .action(async (o: { scenario: string; speed: number; port: number; exitAtEnd?: boolean; gateway: boolean; logLevel: string; logFormat: string }) => {
     const { runDemo } = await import('../demo/demo.js');
-    await runDemo({ scenario: o.scenario, speed: o.speed, port: o.port, exitAtEnd: o.exitAtEnd ?? false, logger: makeLogger(o.logLevel) });
+    await runDemo({ scenario: o.scenario, speed: o.speed, port: o.port, exitAtEnd: o.exitAtEnd ?? false, gateway: o.gateway, logger: makeLogger(o.logLevel, o.logFormat) });
   });
 
 program
@@ -109,15 +127,15 @@ program
 
 program
   .command('detect')
-  .description('score a "timestamp,value" CSV series with the crowd-report detector; writes timestamp,value,anomaly_score (0..1) to stdout')
+  .description('score a "timestamp,value" CSV series with the streaming anomaly detector; writes timestamp,value,anomaly_score (0..1, log scale) to stdout')
   .requiredOption('-i, --input <file>', 'CSV file, or - for standard input')
   .option('--direction <side>', 'which side is unusual: up, down or both', 'both')
-  .option('--weeks <n>', 'weeks of history for the hour-of-week baseline', (v: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1 || n > 52) throw new InvalidArgumentError(`must be a whole number from 1 to 52 (got "${v}")`);
-    return n;
+  .option('--explain <file>', 'write one JSON line per flagged stretch: expected, seen, why')
+  .option('--false-alarms <rate>', 'flagged stretches (--explain) allow about this many false alarms, e.g. 1/30d', '1/30d')
+  .option('--weeks <n>', 'refused: the detector learns its own season (hour of day) and keeps no weekly history', () => {
+    throw new InvalidArgumentError('is no longer read: the detector learns the daily rhythm itself; drop the option');
   })
-  .action(async (o: { input: string; direction: string; weeks?: number }) => {
+  .action(async (o: { input: string; direction: string; explain?: string; falseAlarms: string }) => {
     const { detectCommand } = await import('./detect.js');
     process.exitCode = await detectCommand(o);
   });
@@ -150,6 +168,25 @@ token
     process.exitCode = await tokenRevoke({ name, config: o.config });
   });
 
+const gateway = program
+  .command('gateway')
+  .description('run the OpenAI-compatible failover proxy from the config’s gateway: section (vigie gateway token: a new client token)')
+  .option('-c, --config <file>', 'config file', 'vigie.yaml')
+  .option('--vigie <url>', 'a Vigie server whose /api/v2/components.json gives the upstreams’ component status')
+  .option('-p, --port <port>', 'listen on this port instead of gateway.port', parsePort)
+  .addOption(logLevel())
+  .action(async (o: { config: string; vigie?: string; port?: number; logLevel: string }) => {
+    const { gatewayCommand } = await import('./gateway.js');
+    process.exitCode = await gatewayCommand(o);
+  });
+gateway
+  .command('token')
+  .description('print a new client token on stdout and its sha256 (for gateway.clients[].token_sha256) on stderr')
+  .action(async () => {
+    const { gatewayTokenCommand } = await import('./gateway.js');
+    process.exitCode = await gatewayTokenCommand();
+  });
+
 function parsePort(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`port must be a whole number from 0 to 65535 (got "${v}")`);
@@ -162,9 +199,9 @@ function parseSpeed(v: string): number {
   return n;
 }
 
-function configFailed(lines: string[]): void {
+function configFailed(lines: string[], count = true): void {
   process.stderr.write(lines.join('\n') + '\n');
-  process.stderr.write(`${lines.length} error${lines.length === 1 ? '' : 's'}; nothing was started.\n`);
+  if (count) process.stderr.write(`${lines.length} error${lines.length === 1 ? '' : 's'}; nothing was started.\n`);
   process.exitCode = 1;
 }
 

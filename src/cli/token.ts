@@ -3,10 +3,13 @@
 import { formatConfigError, loadConfigFile } from '../config/load.js';
 import { ApiTokenStore } from '../store/api-tokens.js';
 import { openStore, type Store } from '../store/index.js';
-import { createApiToken } from '../web/auth.js';
+import { TOKEN_NAME, TOKEN_NAME_TEXT, TokenNameTakenError, createApiToken } from '../web/auth.js';
+import { missingConfigHint } from './init.js';
 import { UsageError } from './logger.js';
 
 async function withStore<T>(configFile: string, fn: (s: Store) => Promise<T>): Promise<T> {
+  const hint = await missingConfigHint(configFile);
+  if (hint) throw new UsageError(hint);
   const loaded = await loadConfigFile(configFile);
   if (!loaded.ok) throw new UsageError(`${configFile}: ${loaded.errors.map(formatConfigError).join('; ')}`);
   const url = process.env.DATABASE_URL || loaded.config.store.url;
@@ -18,13 +21,11 @@ async function withStore<T>(configFile: string, fn: (s: Store) => Promise<T>): P
   }
 }
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$/;
-
 export async function tokenCreate(o: { name: string; config: string }): Promise<number> {
-  if (!NAME.test(o.name)) throw new UsageError(`--name must be 1 to 64 letters, digits, "_", ".", "@" or "-" (got "${o.name}")`);
+  if (!TOKEN_NAME.test(o.name)) throw new UsageError(`--name must be ${TOKEN_NAME_TEXT} (got "${o.name}")`);
   const token = await withStore(o.config, (s) =>
     createApiToken(s, o.name, Date.now()).catch((err: unknown) => {
-      if (err instanceof Error && /already exists/.test(err.message)) throw new UsageError(`${err.message} (names stay taken after a revoke; pick another)`);
+      if (err instanceof TokenNameTakenError) throw new UsageError(`${err.message} (names stay taken after a revoke; pick another)`);
       throw err;
     }),
   );

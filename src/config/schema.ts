@@ -6,6 +6,7 @@ import { isTimeZone } from '../core/days.js';
 import { type KindAndTarget, monitorSchemas, toKindAndTarget } from './monitors.js';
 import { findCycle } from '../core/graph.js';
 import { CATALOGUE_KEYS, catalogueEntry } from '../signals/vendor/catalogue.js';
+import { gatewaySchema } from '../gateway/config.js';
 
 const SLUG = /^[a-z0-9][a-z0-9_-]*$/;
 const slug = z.string().regex(SLUG, 'must be lowercase letters, digits, "-" or "_", starting with a letter or digit');
@@ -91,6 +92,10 @@ export const detectionSchema = z.strictObject({
   /** A maintenance stays in "verifying" this long after its window before it completes. */
   maintenance_verify: duration.default(5 * 60_000),
   crowd_weight: crowdWeight.default('confirm'),
+  /** False alarms per series from chance alone: crowd levels and unusual latency ("1/30d": about one a month). */
+  false_alarms: z.string().regex(/^\s*\d+(\.\d+)?\s*\/\s*(\d+(\.\d+)?)?\s*[mhdw]\s*$/, 'must be a rate such as "1/30d" (count / period in m, h, d or w)').refine((v) => !/^\s*0+(\.0+)?\s*\//.test(v), 'must allow more than 0 false alarms (try "1/365d")').default('1/30d'),
+  /** Refused: raw z thresholds were replaced by false_alarms. */
+  z_threshold: z.unknown().refine(() => false, 'is no longer read: set detection.false_alarms (e.g. "1/30d") instead').optional(),
 });
 export type DetectionConfig = z.output<typeof detectionSchema>;
 export const serviceDetectionSchema = z.strictObject({ crowd_weight: crowdWeight.optional() });
@@ -272,6 +277,8 @@ export const configSchema = z
     history: z
       .strictObject({ time_zone: z.string().default('UTC').refine(isTimeZone, 'must be an IANA time zone, e.g. UTC or Europe/Paris') })
       .prefault({}),
+    /** `vigie gateway`: the OpenAI-compatible failover proxy (src/gateway/config.ts). */
+    gateway: gatewaySchema({ duration, rateLimit }).optional(),
   })
   .superRefine((cfg, ctx) => {
     // Cross-references: ids unique where they must be, dependencies that resolve.

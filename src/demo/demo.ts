@@ -26,6 +26,8 @@ export interface DemoOptions {
   /** Where the demo's SQLite file goes; it is recreated at each run since its times are the scenario's. */
   dataDir?: string;
   out?: (line: string) => void;
+  /** Scenarios with a ChatGPT API: a gateway and a client calling it through the outage (src/gateway/demo.ts). */
+  gateway?: boolean;
 }
 
 export interface RunningDemo {
@@ -91,6 +93,10 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
   // quarter of an hour of the scenario gone unwatched, so scenario time starts when Vigie is ready.
   clock.rebase();
   const url = await vigie.start();
+  const gateway =
+    o.gateway && scenario.services.some((s) => s.id === 'chatgpt' && s.components.some((c) => c.id === 'api'))
+      ? await (await import('../gateway/demo.js')).startDemoGateway({ vigieUrl: url, simApiUrl: sim.url('chatgpt', 'api', scenario.regions.includes('us') ? 'us' : scenario.regions[0]!), clock, logger: o.logger, out })
+      : undefined;
   const realLength = (scenario.end - scenario.start) / o.speed;
   out(`Replaying "${scenario.title}" (sources: seeds ${scenario.sources.join(', ')}), ${scenario.regions.length} regions, at ${o.speed}× speed: ${formatDuration(realLength)} of real time.`);
   out(`Status page: ${url}/    Statuspage API: ${url}/api/v2/summary.json`);
@@ -111,6 +117,7 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
   };
   const player = setInterval(step, PLAYER_STEP_MS);
   step();
+  if (gateway) void ended.then(() => out(gateway.summary()));
 
   let stopping: Promise<void> | undefined;
   return {
@@ -123,6 +130,7 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
     stop: () =>
       (stopping ??= (async () => {
         clearInterval(player);
+        await gateway?.stop();
         await vigie.stop();
         await sim.close();
       })()),

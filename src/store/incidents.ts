@@ -110,6 +110,11 @@ export interface ListOptions {
   limit?: number;
   /** Only those created at or after. */
   since?: number;
+  /**
+   * Leave out a row that cannot be read (and say so here) instead of failing the whole list: what
+   * the page and the admin list do, so one corrupt row does not take them down.
+   */
+  onCorrupt?: (err: CorruptRowError) => void;
 }
 
 export class UnknownIncidentError extends Error {
@@ -289,24 +294,34 @@ export class IncidentStore {
     const limit = opts.limit ?? 50;
     if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limit must be a positive integer (got ${limit})`);
     const rows = await q.orderBy('created_at', 'desc').orderBy('id').limit(limit).execute();
-    return this.hydrate(rows);
+    return this.hydrate(rows, opts.onCorrupt);
   }
 
-  private async hydrate(rows: Selectable<IncidentTable>[]): Promise<IncidentRecord[]> {
+  private async hydrate(rows: Selectable<IncidentTable>[], onCorrupt?: (err: CorruptRowError) => void): Promise<IncidentRecord[]> {
     if (rows.length === 0) return [];
     const ids = rows.map((r) => r.id);
     const [comps, updates] = await Promise.all([
       this.db.selectFrom('incident_components').selectAll().where('incident_id', 'in', ids).orderBy('added_at').orderBy('component_id').execute(),
       this.db.selectFrom('incident_updates').selectAll().where('incident_id', 'in', ids).orderBy('at', 'desc').orderBy('id', 'desc').execute(),
     ]);
-    return rows.map((r) => ({
+    const read = (r: Selectable<IncidentTable>): IncidentRecord => ({
       id: r.id,
       ...toFields(r),
       components: comps
         .filter((c) => c.incident_id === r.id)
         .map((c) => ({ componentId: c.component_id, status: toStatus(c.status, 'incident_components', `${r.id}/${c.component_id}`), addedAt: c.added_at })),
       updates: updates.filter((u) => u.incident_id === r.id).map(toUpdate),
-    }));
+    });
+    if (!onCorrupt) return rows.map(read);
+    return rows.flatMap((r) => {
+      try {
+        return [read(r)];
+      } catch (err) {
+        if (!(err instanceof CorruptRowError)) throw err;
+        onCorrupt(err);
+        return [];
+      }
+    });
   }
 }
 

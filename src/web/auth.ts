@@ -9,6 +9,13 @@ import type { Store } from '../store/store.js';
 
 export const TOKEN_PREFIX = 'vigie_';
 
+/** A token's name: who or what uses it. */
+export const TOKEN_NAME = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$/;
+export const TOKEN_NAME_TEXT = '1 to 64 letters, digits, "_", ".", "@" or "-", starting with a letter or digit';
+
+/** Thrown by createApiToken when the name is taken (names stay taken after a revoke). */
+export class TokenNameTakenError extends Error {}
+
 export function generateToken(): string {
   return TOKEN_PREFIX + randomBytes(32).toString('base64url');
 }
@@ -20,7 +27,12 @@ export function hashToken(token: string): string {
 /** Creates a token named `name`; returns the token itself, which is not kept anywhere. */
 export async function createApiToken(store: Store, name: string, at: number): Promise<string> {
   const token = generateToken();
-  await new ApiTokenStore(store).create({ id: randomBytes(8).toString('hex'), name, hash: hashToken(token), at });
+  try {
+    await new ApiTokenStore(store).create({ id: randomBytes(8).toString('hex'), name, hash: hashToken(token), at });
+  } catch (err) {
+    if (err instanceof Error && /already exists/.test(err.message)) throw new TokenNameTakenError(err.message);
+    throw err;
+  }
   return token;
 }
 

@@ -2,6 +2,7 @@
 import type { IncidentNote } from '../analytics/history.js';
 import { publicId } from '../core/ids.js';
 import { type ComponentStatus, type PageStatus, pageStatus, worst } from '../core/status.js';
+import { cleanSnapshotInput } from './snapshot-guard.js';
 
 export interface SnapshotComponent {
   id: string;
@@ -144,9 +145,13 @@ export interface SnapshotInput {
   changes: SnapshotChange[];
   incidents?: SnapshotIncident[];
   maintenances?: SnapshotIncident[];
+  /** Told which stored rows held a time no Date can represent (fixed or left out; see snapshot-guard.ts). */
+  onRowProblems?: (problems: string[]) => void;
 }
 
-export function buildSnapshot(input: SnapshotInput): Snapshot {
+export function buildSnapshot(raw: SnapshotInput): Snapshot {
+  const { input, problems } = cleanSnapshotInput(raw);
+  if (problems.length > 0) raw.onRowProblems?.(problems);
   const services: SnapshotService[] = input.services.map((s) => {
     const components = s.components.map((c) => ({ ...c, publicId: publicId('component', c.id) }));
     return {

@@ -1,15 +1,18 @@
 // Every store test runs on both engines: SQLite in a temp file, PostgreSQL in a throwaway database
-// on a real server. PostgreSQL being unreachable fails the test; VIGIE_TEST_PG=skip skips it instead.
+// on a real server. With no PostgreSQL server answering, the PostgreSQL runs are skipped, saying so
+// (VIGIE_TEST_PG=require, as in CI, makes that a failure instead; see requirements.ts).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import pg from 'pg';
 import type { Engine } from '../../src/store/db.js';
+import { PG_ADMIN_URL, PG_SKIP } from './requirements.js';
 import { openStore, type Store } from '../../src/store/store.js';
 
-export const PG_ADMIN_URL = process.env.VIGIE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-export const PG_SKIPPED = process.env.VIGIE_TEST_PG === 'skip';
+export { PG_ADMIN_URL };
+/** True when the PostgreSQL runs are skipped (PG_SKIP says why). */
+export const PG_SKIPPED = PG_SKIP !== false;
 
 export interface TestEngine {
   readonly name: Engine;
@@ -61,7 +64,7 @@ async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   } catch (err) {
     throw new Error(
       `PostgreSQL is unreachable at ${PG_ADMIN_URL} (${err instanceof Error ? err.message : String(err)}). ` +
-        'Start it, point VIGIE_TEST_PG_URL at one, or set VIGIE_TEST_PG=skip to skip the PostgreSQL runs.',
+        'Start it, point VIGIE_TEST_PG_URL at one, or unset VIGIE_TEST_PG=require to let the PostgreSQL runs skip.',
       { cause: err },
     );
   }
@@ -107,8 +110,8 @@ export function forEachEngine(title: string, fn: (env: TestEngine, t: TestContex
   describe(title, () => {
     for (const name of ENGINES) {
       it(name, async (t) => {
-        if (name === 'postgres' && PG_SKIPPED) {
-          t.skip('VIGIE_TEST_PG=skip');
+        if (name === 'postgres' && PG_SKIP) {
+          t.skip(PG_SKIP);
           return;
         }
         const env = await makeEngine(name);

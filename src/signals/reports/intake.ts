@@ -21,7 +21,8 @@ import type { Store } from '../../store/store.js';
 import { Gate } from './gate.js';
 import { Identity } from './identity.js';
 import { FormTokens, ProofOfWork } from './pow.js';
-import { type CrowdLevel, type LevelChange, type LevelSettings, ServiceSignal } from './signal.js';
+import { type CrowdLevel, DEFAULT_FALSE_ALARMS, type LevelChange, type LevelSettings, ServiceSignal } from './signal.js';
+import { type FalseAlarmRate, parseFalseAlarms } from '../../detect/anomaly/alarms.js';
 import { GroupCommitWriter } from './writer.js';
 
 export type { CrowdLevel, LevelChange } from './signal.js';
@@ -130,6 +131,7 @@ export class CrowdReports {
   private readonly log: Logger;
   private settings!: ReportsConfig;
   private services = new Map<string, ServiceInfo>();
+  private falseAlarms: FalseAlarmRate = DEFAULT_FALSE_ALARMS;
   private signals = new Map<string, ServiceSignal>();
   private identity!: Identity;
   private pow!: ProofOfWork;
@@ -168,9 +170,10 @@ export class CrowdReports {
     if (!this.gate || JSON.stringify(this.gate.limits) !== JSON.stringify(limits)) this.gate = new Gate(limits);
     this.settings = r;
     const now = this.clock.now();
+    this.falseAlarms = parseFalseAlarms(config.detection.false_alarms) ?? DEFAULT_FALSE_ALARMS;
     this.services = new Map(config.services.map((s) => [s.id, { id: s.id, name: s.name, cfg: s.reports }]));
     for (const s of this.services.values()) {
-      const ls = levelSettings(s.cfg);
+      const ls = levelSettings(s.cfg, this.falseAlarms);
       const sig = this.signals.get(s.id);
       if (sig) {
         sig.setSettings(ls);
@@ -209,7 +212,7 @@ export class CrowdReports {
     for (const s of this.services.values()) {
       const start = first.get(s.id);
       if (start === undefined) continue;
-      const sig = new ServiceSignal(s.id, s.cfg.categories, levelSettings(s.cfg), start * MIN);
+      const sig = new ServiceSignal(s.id, s.cfg.categories, levelSettings(s.cfg, this.falseAlarms), start * MIN);
       this.signals.set(s.id, sig);
     }
     for (const c of counts) this.signals.get(c.serviceId)?.add(c.category, c.minute * MIN, c.n);
@@ -427,6 +430,6 @@ export interface ReportsView {
   categoryList: string[];
 }
 
-function levelSettings(c: ServiceReportsConfig): LevelSettings {
-  return { windowMinutes: Math.max(1, Math.round(c.window / MIN)), holdMs: c.hold, coolMs: c.cool, minReports: c.min_reports, weight: c.weight };
+function levelSettings(c: ServiceReportsConfig, falseAlarms: FalseAlarmRate): LevelSettings {
+  return { windowMinutes: Math.max(1, Math.round(c.window / MIN)), holdMs: c.hold, coolMs: c.cool, minReports: c.min_reports, weight: c.weight, falseAlarms };
 }

@@ -4,11 +4,18 @@
 //   n = counted reports in the last `window` minutes (the current minute pro rata in the expectation)
 //   e = expected reports in that window, v = its variance (spreads², Poisson floor included)
 //   z = 2·(√(n + 3/8) − √(e + 3/8)), scaled by √(e / v) when the learned spread exceeds Poisson
-//   possible problems: z ≥ 4, n ≥ 2·e and n ≥ min_reports / 2
-//   problems detected: z ≥ 5, n ≥ 3·e and n ≥ min_reports
-// Thresholds are divided by the service's weight (0 < weight ≤ 1). A level is entered once its
-// condition has held for `hold` and left once it has failed for `cool`: both volume and duration.
-import { SeasonalDetector, scoreOf } from './baseline.js';
+//   S = -log10 P(Z ≥ z): how rare that window is for this service at this time of week
+//   possible problems: S ≥ S1, n ≥ 2·e and n ≥ min_reports / 2
+//   problems detected: S ≥ S1 + 2 (a hundred times rarer), n ≥ 3·e and n ≥ min_reports
+// S1 comes from `detection.false_alarms` (default 1/30d: about one "possible problems" a month
+// from chance alone on a service): a window read every minute is past S1 = log10(43,200) = 4.6
+// (z ≈ 4.1) about once in 30 days. The z thresholds are divided by the service's weight
+// (0 < weight ≤ 1). A level is entered once its condition has held for `hold` and left once it has
+// failed for `cool`: both volume and duration.
+import { type FalseAlarmRate, surpriseThreshold } from '../../detect/anomaly/alarms.js';
+import { toScore } from '../../detect/anomaly/score.js';
+import { normalSurprise, zForSurprise } from '../../detect/anomaly/tails.js';
+import { SeasonalDetector } from './baseline.js';
 
 export const CROWD_LEVELS = ['none', 'possible', 'detected'] as const;
 export type CrowdLevel = (typeof CROWD_LEVELS)[number];
@@ -19,9 +26,18 @@ export interface LevelSettings {
   coolMs: number;
   minReports: number;
   weight: number;
+  /** False alarms allowed per service from chance alone (detection.false_alarms). */
+  falseAlarms: FalseAlarmRate;
 }
 
-export const DEFAULT_LEVEL_SETTINGS: LevelSettings = { windowMinutes: 3, holdMs: 45_000, coolMs: 5 * 60_000, minReports: 10, weight: 1 };
+export const DEFAULT_FALSE_ALARMS: FalseAlarmRate = { count: 1, per: 30 * 86_400_000 };
+export const DEFAULT_LEVEL_SETTINGS: LevelSettings = { windowMinutes: 3, holdMs: 45_000, coolMs: 5 * 60_000, minReports: 10, weight: 1, falseAlarms: DEFAULT_FALSE_ALARMS };
+
+/** The z a window must reach for "possible problems" and "problems detected" at a false-alarm rate. */
+export function levelThresholds(fa: FalseAlarmRate): { possible: number; detected: number; surprise: number } {
+  const s1 = surpriseThreshold(fa, MIN);
+  return { possible: zForSurprise(s1), detected: zForSurprise(s1 + 2), surprise: s1 };
+}
 
 export interface LevelChange {
   serviceId: string;
@@ -172,6 +188,7 @@ export class LevelState {
   observed = 0;
   expected = 0;
   private atLeast: (number | undefined)[] = [undefined, undefined, undefined];
+  private th: { possible: number; detected: number; surprise: number };
   private below: (number | undefined)[] = [undefined, undefined, undefined];
 
   constructor(
@@ -179,9 +196,11 @@ export class LevelState {
     now: number,
   ) {
     this.since = now;
+    this.th = levelThresholds(settings.falseAlarms);
   }
 
   setSettings(s: LevelSettings): void {
+    if (s.falseAlarms.count !== this.settings.falseAlarms.count || s.falseAlarms.per !== this.settings.falseAlarms.per) this.th = levelThresholds(s.falseAlarms);
     this.settings = s;
   }
 
@@ -197,10 +216,11 @@ export class LevelState {
     this.z = z;
     this.observed = n;
     this.expected = e;
-    this.score = scoreOf(z, 3);
+    this.score = toScore(z > 0 ? normalSurprise(z) : 0);
     const floorE = Math.max(e, 0.5);
+    const th = this.th;
     const cand =
-      z >= 5 / wt && n >= 3 * floorE && n >= s.minReports / wt ? 2 : z >= 4 / wt && n >= 2 * floorE && n >= s.minReports / 2 / wt ? 1 : 0;
+      z >= th.detected / wt && n >= 3 * floorE && n >= s.minReports / wt ? 2 : z >= th.possible / wt && n >= 2 * floorE && n >= s.minReports / 2 / wt ? 1 : 0;
     for (let l = 1; l <= 2; l++) {
       if (cand >= l) {
         this.atLeast[l] ??= now;

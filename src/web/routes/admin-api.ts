@@ -1,91 +1,107 @@
-// The admin REST API under /api/admin: incidents and maintenance, Bearer API tokens, and the OpenAPI
-// document generated from the same zod schemas that validate the requests (zod 4's own
-// z.toJSONSchema: no second description of the API to drift from the first).
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
-import { z } from 'zod';
+// The admin REST API under /api/admin. Every route is an AdminRoute (admin-common.ts) handed to
+// AdminRoutes.add before the server starts; that one registration gives it Bearer auth, zod
+// validation with answers naming the bad field, and its operation in /api/admin/openapi.json.
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, RouteOptions, onRequestHookHandler } from 'fastify';
 import type { IncidentEngine } from '../../incidents/engine.js';
+import { VIGIE_VERSION } from '../../core/version.js';
 import { type Authenticator, requireToken } from '../auth.js';
 import { type AdminRoute, handle, sendInvalid } from './admin-common.js';
 import { incidentRoutes } from './admin-incidents.js';
 import { maintenanceRoutes } from './admin-maintenance.js';
-
-export interface AdminApiOptions {
-  engine: IncidentEngine;
-  auth: Authenticator;
-  now: () => number;
-}
+import { openApiDocument } from './admin-openapi.js';
 
 export const ADMIN_PREFIX = '/api/admin';
 
+/** Marks the routes this plugin registers, to tell them from routes put under /api/admin by other means. */
+const OURS = 'vigieAdminRoute';
+
+/** The admin routes of one Vigie: every part adds its own before the server starts. */
+export class AdminRoutes {
+  private list: AdminRoute[] = [];
+  private sealed = false;
+  private readonly foreign: RouteOptions[] = [];
+  /** The token check, set when the admin API loads; routes registered by other means get it too. */
+  private guard: ((req: FastifyRequest, reply: FastifyReply) => Promise<unknown>) | undefined;
+
+  add(...routes: AdminRoute[]): this {
+    if (this.sealed) throw new Error('admin routes must be added before the server starts (Fastify cannot add routes later)');
+    for (const r of routes) {
+      if (!/^[a-z][A-Za-z0-9]*$/.test(r.operationId)) throw new Error(`admin route ${r.method} ${r.url}: operationId "${r.operationId}" must be camelCase`);
+      const clash = this.list.find((x) => x.operationId === r.operationId || (x.method === r.method && x.url === r.url));
+      if (clash) throw new Error(`admin route ${r.method} ${r.url} (${r.operationId}) clashes with ${clash.method} ${clash.url} (${clash.operationId})`);
+      this.list.push(r);
+    }
+    return this;
+  }
+
+  get routes(): readonly AdminRoute[] {
+    return this.list;
+  }
+
+  /** Routes under /api/admin that Fastify registered by other means (they appear in the document too). */
+  get others(): readonly RouteOptions[] {
+    return this.foreign;
+  }
+
+  /**
+   * Call on the root Fastify instance before anything is registered, so every admin route is seen:
+   * one registered by other means is documented from its Fastify schema, and still needs a token.
+   */
+  watch(app: FastifyInstance): void {
+    app.addHook('onRoute', (r) => {
+      if (!r.url.startsWith(`${ADMIN_PREFIX}/`) || (r.config as Record<string, unknown> | undefined)?.[OURS]) return;
+      this.foreign.push(r);
+      const check: onRequestHookHandler = async (req, reply) => {
+        if (!this.guard) return reply.code(503).send({ error: 'unavailable', message: 'the admin API is not loaded' });
+        return this.guard(req, reply);
+      };
+      r.onRequest = [check, ...(r.onRequest === undefined ? [] : [r.onRequest].flat())];
+    });
+  }
+
+  protect(guard: (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>): void {
+    this.guard = guard;
+  }
+
+  seal(): void {
+    this.sealed = true;
+  }
+}
+
+/** The incident and maintenance routes (the engine's). */
 export function adminRoutes(engine: IncidentEngine): AdminRoute[] {
   return [...incidentRoutes(engine), ...maintenanceRoutes(engine)];
 }
 
-const jsonSchema = (s: z.ZodType, io: 'input' | 'output') => {
-  const { $schema: _drop, ...rest } = z.toJSONSchema(s, { io, unrepresentable: 'any' }) as Record<string, unknown>;
-  return rest;
-};
-
-export function openApiDocument(routes: AdminRoute[]) {
-  const paths: Record<string, Record<string, unknown>> = {};
-  const errorRef = { $ref: '#/components/schemas/Error' };
-  for (const r of routes) {
-    const path = ADMIN_PREFIX + r.url.replace(/:(\w+)/g, '{$1}');
-    const params = [...r.url.matchAll(/:(\w+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
-    const query = r.query ? jsonSchema(r.query, 'input') : undefined;
-    const queryParams = query
-      ? Object.entries((query.properties ?? {}) as Record<string, unknown>).map(([name, schema]) => ({ name, in: 'query', required: false, schema }))
-      : [];
-    paths[path] ??= {};
-    paths[path]![r.method.toLowerCase()] = {
-      summary: r.summary,
-      tags: [r.tag],
-      security: [{ bearer: [] }],
-      ...(params.length + queryParams.length > 0 ? { parameters: [...params, ...queryParams] } : {}),
-      ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(r.body, 'input') } } } } : {}),
-      responses: {
-        [String(r.okStatus ?? 200)]: { description: 'OK', content: { 'application/json': { schema: { type: 'object' } } } },
-        ...(r.body || r.query ? { 400: { description: 'Invalid request: the message and issues name each bad field', content: { 'application/json': { schema: errorRef } } } } : {}),
-        401: { description: 'Missing or invalid API token', content: { 'application/json': { schema: errorRef } } },
-        ...(params.length > 0 ? { 404: { description: 'Unknown id', content: { 'application/json': { schema: errorRef } } } } : {}),
-        ...(r.method !== 'GET' ? { 409: { description: 'Not allowed in the current status', content: { 'application/json': { schema: errorRef } } } } : {}),
-      },
-    };
-  }
-  return {
-    openapi: '3.1.0',
-    info: { title: 'Vigie admin API', version: '1', description: 'Incidents and scheduled maintenance. Authenticate with `Authorization: Bearer <token>` (create one with `vigie token create --name NAME`).' },
-    paths,
-    components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
-      schemas: {
-        Error: {
-          type: 'object',
-          required: ['error', 'message'],
-          properties: {
-            error: { type: 'string' },
-            message: { type: 'string' },
-            issues: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } } },
-          },
-        },
-      },
-    },
-  };
+export interface AdminApiOptions {
+  routes: AdminRoutes;
+  auth: Authenticator;
+  now: () => number;
+  /** The public origin for the document's `servers` (site.base_url, else the listening address). */
+  serverUrl?: () => string | undefined;
 }
 
 /** Register with `{ prefix: ADMIN_PREFIX }`. */
 export const adminApi: FastifyPluginAsync<AdminApiOptions> = async (app: FastifyInstance, opts) => {
-  const routes = adminRoutes(opts.engine);
-  const doc = JSON.stringify(openApiDocument(routes));
-  app.get('/openapi.json', async (_req, reply) => reply.type('application/json; charset=utf-8').send(doc));
+  opts.routes.seal();
+  const guard = requireToken(opts.auth, opts.now);
+  opts.routes.protect(guard);
+  // Built on first request: by then every plugin has registered its routes and the address is known.
+  let doc: string | undefined;
+  app.get('/openapi.json', { config: { [OURS]: true } }, async (_req, reply) => {
+    doc ??= JSON.stringify(openApiDocument(opts.routes.routes, opts.routes.others, { prefix: ADMIN_PREFIX, version: VIGIE_VERSION, serverUrl: opts.serverUrl?.() }));
+    return reply.type('application/json; charset=utf-8').send(doc);
+  });
   app.register(async (secured) => {
-    secured.addHook('onRequest', requireToken(opts.auth, opts.now));
+    secured.addHook('onRequest', guard);
     secured.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
       if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500)
         return sendInvalid(reply, [{ field: 'body', message: err.message }], err.statusCode);
       secured.log.error({ err }, 'admin API request failed');
+      // A row the store cannot read is the operator's to repair: name it.
+      if (err.name === 'CorruptRowError') return reply.code(500).send({ error: 'corrupt_row', message: err.message });
       return reply.code(500).send({ error: 'internal', message: 'internal error' });
     });
-    for (const r of routes) secured.route({ method: r.method, url: r.url, handler: handle(r) });
+    for (const r of opts.routes.routes) secured.route({ method: r.method, url: r.url, config: { [OURS]: true }, handler: handle(r) });
   });
 };

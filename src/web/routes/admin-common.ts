@@ -1,54 +1,99 @@
 // The admin API's shared parts: route definitions that carry their zod schemas (one source for
 // validation, types and the OpenAPI document), error answers that name the bad field, and times.
+// Every field is snake_case, in requests and answers; bodies and queries are strict objects.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { COMPONENT_STATUSES } from '../../core/status.js';
 import { IncidentError } from '../../core/incident.js';
-import type { IncidentView } from '../../incidents/engine.js';
-import { renderMarkdown } from '../markdown.js';
+import { INPUT_TIME_RANGE_TEXT, MAX_INPUT_TIME_MS, MIN_INPUT_TIME_MS, isInputTime, isoOrNull } from '../../core/time-range.js';
 
-/** A time: an ISO 8601 date-time with its offset ("2024-12-11T23:07:00Z") or epoch milliseconds. */
+const TIME_RANGE = `must be a time ${INPUT_TIME_RANGE_TEXT}`;
+
+/**
+ * A time: an ISO 8601 date-time with its offset ("2024-12-11T23:07:00Z") or epoch milliseconds,
+ * within years 2000..2100 (a time beyond that is a mistake, and one beyond a JavaScript Date's range
+ * would break everything that shows it).
+ */
 export const time = z
-  .union([z.iso.datetime({ offset: true }), z.number().int().nonnegative()])
+  .union([z.iso.datetime({ offset: true, error: 'expected an ISO 8601 date-time with its offset, e.g. "2024-12-11T23:07:00Z" or "2024-12-12T00:07:00+01:00"' }), z.number().int().min(MIN_INPUT_TIME_MS, { error: TIME_RANGE }).max(MAX_INPUT_TIME_MS, { error: TIME_RANGE })], {
+    error: 'expected an ISO 8601 date-time with offset ("2024-12-11T23:07:00Z") or epoch milliseconds',
+  })
   .transform((v) => (typeof v === 'number' ? v : Date.parse(v)))
-  .meta({ description: 'ISO 8601 date-time with offset, or epoch milliseconds' });
+  .refine(isInputTime, { error: TIME_RANGE })
+  .meta({ description: `ISO 8601 date-time with offset, or epoch milliseconds; ${INPUT_TIME_RANGE_TEXT}` });
+
+/** A stored time as the API answers it: ISO 8601, or null (also for a stored value no Date can hold). */
+export const iso = (t: number | null | undefined): string | null => isoOrNull(t);
+/** The answer's type for a time field. */
+export const isoTime = z.iso.datetime().meta({ description: 'ISO 8601 date-time, UTC' });
+
 export const componentStatus = z.enum(COMPONENT_STATUSES);
 /** component id ("service/component") → status. */
 export const componentMap = z.record(z.string().min(1), componentStatus).meta({ description: 'component id ("service/component") → its status in this incident' });
 
-export interface AdminContext<B, Q> {
+export interface AdminContext<B, Q, P> {
   body: B;
   query: Q;
-  params: Record<string, string>;
+  params: P;
+  /** The name of the API token that made the request ("bootstrap" for VIGIE_ADMIN_TOKEN). */
   author: string;
 }
 
-export interface AdminRoute<B extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType> {
-  method: 'GET' | 'POST' | 'PATCH';
+export type AdminMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface AdminRoute<B extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType, P extends z.ZodType = z.ZodType> {
+  method: AdminMethod;
   /** Fastify path under /api/admin, e.g. /incidents/:id */
   url: string;
+  /** Unique, camelCase (createIncident): client generators name their methods after it. */
+  operationId: string;
   summary: string;
+  description?: string;
   tag: string;
   body?: B;
   query?: Q;
-  /** Status code of a success. */
+  /** Path parameters; each :name of the url is a string when left out. */
+  params?: P;
+  /** The success answer's shape, for the document (not enforced on the way out). */
+  response?: z.ZodType;
+  /** Status code of a success (204 sends no body). */
   okStatus?: number;
-  handler: (ctx: AdminContext<z.output<B>, z.output<Q>>) => Promise<unknown>;
+  handler: (ctx: AdminContext<z.output<B>, z.output<Q>, z.output<P>>) => Promise<unknown>;
 }
 
-export function route<B extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodUndefined>(r: AdminRoute<B, Q>): AdminRoute {
+type Out<S, D> = S extends z.ZodType ? S : D;
+
+/** Declares an admin route; the types of body, query and params follow from their schemas. */
+export function route<B extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined, P extends z.ZodType | undefined = undefined>(
+  r: Omit<AdminRoute<Out<B, z.ZodUndefined>, Out<Q, z.ZodUndefined>, Out<P, z.ZodRecord<z.ZodString, z.ZodString>>>, 'body' | 'query' | 'params'> & { body?: B; query?: Q; params?: P },
+): AdminRoute {
   return r as unknown as AdminRoute;
 }
 
-interface Problem {
+/** An answer other than success, thrown from a handler: `throw new AdminError(404, 'not_found', 'no agent "x"')`. */
+export class AdminError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface Problem {
   field: string;
   message: string;
 }
 
-function problems(where: 'body' | 'query', err: z.ZodError): Problem[] {
+const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+function problems(where: 'body' | 'query' | 'params', err: z.ZodError): Problem[] {
   return err.issues.flatMap((i) => {
     const base = [where, ...i.path.map(String)];
-    if (i.code === 'unrecognized_keys') return i.keys.map((k) => ({ field: [...base, k].join('.'), message: 'is not a known field' }));
+    if (i.code === 'unrecognized_keys')
+      return i.keys.map((k) => ({ field: [...base, k].join('.'), message: snake(k) !== k ? `is not a known field (fields are snake_case: "${snake(k)}")` : 'is not a known field' }));
     return [{ field: base.join('.'), message: i.message }];
   });
 }
@@ -61,87 +106,74 @@ export function sendInvalid(reply: FastifyReply, list: Problem[], code = 400) {
   });
 }
 
+/**
+ * Where a request holds a NUL character: PostgreSQL text cannot store one (the write would fail
+ * with a 500), and no field has a use for it.
+ */
+function nulFields(v: unknown, at: string, out: Problem[] = []): Problem[] {
+  if (out.length >= 10) return out;
+  if (typeof v === 'string') {
+    if (v.includes('\u0000')) out.push({ field: at, message: 'contains a NUL character' });
+  } else if (Array.isArray(v)) v.forEach((x, i) => nulFields(x, `${at}.${i}`, out));
+  else if (v !== null && typeof v === 'object')
+    for (const [k, x] of Object.entries(v)) {
+      if (k.includes('\u0000')) out.push({ field: `${at}.${k.replace(/\u0000/g, '\\0')}`, message: 'contains a NUL character' });
+      nulFields(x, `${at}.${k}`, out);
+    }
+  return out;
+}
+
 /** Runs one admin route: validates, calls, maps domain errors to 4xx. */
 export function handle(r: AdminRoute) {
   return async (req: FastifyRequest, reply: FastifyReply) => {
     let body: unknown = undefined;
     let query: unknown = undefined;
-    if (r.body) {
-      const parsed = r.body.safeParse(req.body ?? {});
-      if (!parsed.success) return sendInvalid(reply, problems('body', parsed.error));
-      body = parsed.data;
+    let params: unknown = req.params;
+    const nul = [...nulFields(req.params, 'params'), ...nulFields(req.query, 'query'), ...nulFields(req.body, 'body')];
+    if (nul.length > 0) return sendInvalid(reply, nul);
+    const bad: Problem[] = [];
+    if (r.params) {
+      const parsed = r.params.safeParse(req.params ?? {});
+      if (parsed.success) params = parsed.data;
+      else bad.push(...problems('params', parsed.error));
     }
     if (r.query) {
       const parsed = r.query.safeParse(req.query ?? {});
-      if (!parsed.success) return sendInvalid(reply, problems('query', parsed.error));
-      query = parsed.data;
+      if (parsed.success) query = parsed.data;
+      else bad.push(...problems('query', parsed.error));
+    } else if (req.query && Object.keys(req.query as object).length > 0) {
+      bad.push(...Object.keys(req.query as object).map((k) => ({ field: `query.${k}`, message: 'is not a known parameter (this route takes none)' })));
     }
+    if (r.body) {
+      const parsed = r.body.safeParse(req.body ?? {});
+      if (parsed.success) body = parsed.data;
+      else bad.push(...problems('body', parsed.error));
+    } else if (req.body !== undefined && req.body !== null && !(typeof req.body === 'object' && Object.keys(req.body).length === 0)) {
+      bad.push({ field: 'body', message: 'this route takes no body' });
+    }
+    if (bad.length > 0) return sendInvalid(reply, bad);
     try {
-      const out = await r.handler({ body, query, params: req.params as Record<string, string>, author: (req as FastifyRequest & { adminAuthor?: string }).adminAuthor ?? 'unknown' });
-      return reply.code(r.okStatus ?? 200).send(out);
+      const out = await r.handler({ body, query, params, author: (req as FastifyRequest & { adminAuthor?: string }).adminAuthor ?? 'unknown' });
+      const status = r.okStatus ?? 200;
+      return status === 204 ? reply.code(204).send() : reply.code(status).send(out);
     } catch (err) {
+      if (err instanceof AdminError) {
+        if (err.status === 400) return sendInvalid(reply, [{ field: err.field ?? 'body', message: err.message }]);
+        return reply.code(err.status).send({ error: err.code, message: err.message });
+      }
       if (err instanceof IncidentError) {
         if (err.code === 'not_found') return reply.code(404).send({ error: 'not_found', message: err.message });
-        const field = err.field ? `body.${err.field}` : 'body';
-        return reply.code(err.code === 'conflict' ? 409 : 400).send({ error: err.code === 'conflict' ? 'conflict' : 'invalid_request', message: `${field}: ${err.message}`, issues: [{ field, message: err.message }] });
+        // The engine names its inputs in camelCase (scheduledUntil); the API's fields are their snake_case.
+        const [head = '', ...rest] = (err.field ?? '').split('.');
+        const field = err.field ? ['body', snake(head), ...rest].join('.') : 'body';
+        const message = err.message.replace(/\b[a-z]+(?:[A-Z][a-z]+)+\b/g, snake);
+        return reply.code(err.code === 'conflict' ? 409 : 400).send({ error: err.code === 'conflict' ? 'conflict' : 'invalid_request', message: `${field}: ${message}`, issues: [{ field, message }] });
       }
       throw err;
     }
   };
 }
 
-const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
-
-/** An incident or maintenance as the admin API answers it: ISO times, bodies with their rendered HTML. */
-export function incidentJson(v: IncidentView) {
-  const f = v.figures;
-  return {
-    id: v.id,
-    kind: v.kind,
-    name: v.name,
-    status: v.status,
-    impact: v.impact,
-    cause: v.cause,
-    serviceId: v.serviceId,
-    origin: v.origin,
-    humanControlled: v.human,
-    createdAt: iso(v.createdAt),
-    updatedAt: iso(v.updatedAt),
-    monitoringAt: iso(v.monitoringAt),
-    resolvedAt: iso(v.resolvedAt),
-    scheduledFor: iso(v.scheduledFor),
-    scheduledUntil: iso(v.scheduledUntil),
-    startedAt: iso(v.startedAt),
-    autoTransitions: v.autoTransitions,
-    postmortem: v.postmortemBody === null ? null : { body: v.postmortemBody, html: renderMarkdown(v.postmortemBody), publishedAt: iso(v.postmortemPublishedAt) },
-    components: v.components.map((c) => ({ id: c.componentId, status: c.status, addedAt: iso(c.addedAt) })),
-    updates: v.updates.map((u) => ({
-      id: u.id,
-      status: u.status,
-      body: u.body,
-      html: renderMarkdown(u.body),
-      at: iso(u.at),
-      author: u.author,
-      affectedComponents: u.affected.map((a) => ({ id: a.componentId, oldStatus: a.oldStatus, newStatus: a.newStatus })),
-    })),
-    figures: {
-      observedStart: iso(f.observedStart),
-      openedAt: iso(f.openedAt),
-      timeToDetectSeconds: sec(f.timeToDetectMs),
-      faultStart: iso(f.faultStart),
-      detectionDelaySeconds: sec(f.detectionDelayMs),
-      timeToDetectFromFaultSeconds: sec(f.timeToDetectFromFaultMs),
-      vendorAcknowledgedAt: iso(f.vendorAcknowledgedAt),
-      vendorAcknowledgementSource: f.vendorAcknowledgementSource,
-      vendorAcknowledgementText: f.vendorAcknowledgementText,
-      acknowledgementLagSeconds: sec(f.acknowledgementLagMs),
-      timeToResolveSeconds: sec(f.timeToResolveMs),
-      peakAffectedShare: f.peakAffectedShare,
-      peakAffectedDetail: f.peakAffectedDetail,
-      silentVendor: f.silentVendor,
-      silentVendorAt: iso(f.silentVendorAt),
-    },
-  };
-}
-
-const sec = (ms: number | null) => (ms === null ? null : Math.round(ms / 1000));
+/** Drops undefined values (exactOptionalPropertyTypes: the engine's inputs have no `x: undefined`). */
+export const strip = <T extends Record<string, unknown>>(o: T) =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]: Exclude<T[K], undefined> };

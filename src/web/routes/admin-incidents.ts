@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { CAUSES, IMPACTS, INCIDENT_STATUSES } from '../../core/incident.js';
 import type { IncidentEngine } from '../../incidents/engine.js';
 import { IncidentError } from '../../core/incident.js';
-import { componentMap, incidentJson, route, time } from './admin-common.js';
+import { componentMap, route, strip, time } from './admin-common.js';
+import { incidentJson, incidentResponse } from './admin-incident-json.js';
 
 const name = z.string().trim().min(1).max(200);
 const body = z.string().trim().min(1).max(20_000).meta({ description: 'Markdown; raw HTML is shown as text' });
@@ -18,7 +19,7 @@ export const createIncidentBody = z.strictObject({
   cause: cause.optional(),
   components: componentMap.optional(),
   at: time.optional(),
-  faultStart: time.optional(),
+  fault_start: time.optional().meta({ description: 'when the fault really began, where known' }),
 });
 
 export const incidentUpdateBody = z.strictObject({
@@ -36,8 +37,8 @@ export const incidentPatchBody = z.strictObject({
   impact: impact.optional(),
   cause: cause.optional(),
   components: componentMap.optional(),
-  removeComponents: z.array(z.string().min(1)).optional(),
-  faultStart: time.nullable().optional(),
+  remove_components: z.array(z.string().min(1)).optional(),
+  fault_start: time.nullable().optional(),
 });
 
 export const resolveBody = z.strictObject({ body: body.optional(), at: time.optional() });
@@ -49,7 +50,8 @@ export const listQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
 
-const strip = <T extends Record<string, unknown>>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]: Exclude<T[K], undefined> };
+export const idParams = z.strictObject({ id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'is not an id (letters, digits, "_" and "-")' }) });
+const listResponse = z.strictObject({ incidents: z.array(incidentResponse), unreadable: z.array(z.string()).meta({ description: 'stored rows that could not be read, left out of the list (each names its table, row and fault)' }) });
 
 export function incidentRoutes(engine: IncidentEngine) {
   const get = async (id: string) => {
@@ -61,62 +63,85 @@ export function incidentRoutes(engine: IncidentEngine) {
     route({
       method: 'GET',
       url: '/incidents',
+      operationId: 'listIncidents',
       summary: 'List incidents, most recent first, with their updates and figures',
       tag: 'incidents',
       query: listQuery,
-      handler: async ({ query }) => ({ incidents: (await engine.incidents({ open: query.status === 'open', limit: query.limit })).map(incidentJson) }),
+      response: listResponse,
+      handler: async ({ query }) => {
+        const unreadable: string[] = [];
+        const list = await engine.incidents({ open: query.status === 'open', limit: query.limit, onCorrupt: (err) => void unreadable.push(err.message) });
+        return { incidents: list.map(incidentJson), unreadable };
+      },
     }),
     route({
       method: 'POST',
       url: '/incidents',
+      operationId: 'createIncident',
       summary: 'Open an incident by hand with its first update',
       tag: 'incidents',
       body: createIncidentBody,
+      response: incidentResponse,
       okStatus: 201,
-      handler: async ({ body: b, author }) => incidentJson(await engine.createIncident({ ...strip(b), author })),
+      handler: async ({ body: { fault_start, ...b }, author }) => incidentJson(await engine.createIncident({ ...strip({ ...b, faultStart: fault_start }), author })),
     }),
-    route({ method: 'GET', url: '/incidents/:id', summary: 'One incident', tag: 'incidents', handler: async ({ params }) => get(params.id!) }),
+    route({ method: 'GET', url: '/incidents/:id', operationId: 'getIncident', summary: 'One incident', tag: 'incidents', params: idParams, response: incidentResponse, handler: async ({ params }) => get(params.id) }),
     route({
       method: 'POST',
       url: '/incidents/:id/updates',
+      operationId: 'postIncidentUpdate',
+      params: idParams,
+      response: incidentResponse,
       summary: 'Post an update: body, and optionally a new status, components, impact, cause',
       tag: 'incidents',
       body: incidentUpdateBody,
       okStatus: 201,
-      handler: async ({ params, body: b, author }) => incidentJson(await engine.postUpdate(params.id!, { ...strip(b), author })),
+      handler: async ({ params, body: b, author }) => incidentJson(await engine.postUpdate(params.id, { ...strip(b), author })),
     }),
     route({
       method: 'PATCH',
       url: '/incidents/:id',
+      operationId: 'patchIncident',
+      params: idParams,
+      response: incidentResponse,
       summary: 'Change name, impact, cause or affected components (a component change is recorded as an update)',
       tag: 'incidents',
       body: incidentPatchBody,
-      handler: async ({ params, body: b, author }) =>
-        incidentJson(await engine.patchIncident(params.id!, { ...strip(b), ...(b.faultStart === null ? { faultStart: null } : {}), author })),
+      handler: async ({ params, body: { fault_start, remove_components, ...b }, author }) =>
+        incidentJson(await engine.patchIncident(params.id, { ...strip({ ...b, removeComponents: remove_components, faultStart: fault_start }), ...(fault_start === null ? { faultStart: null } : {}), author })),
     }),
     route({
       method: 'POST',
       url: '/incidents/:id/resolve',
+      operationId: 'resolveIncident',
+      params: idParams,
+      response: incidentResponse,
       summary: 'Resolve an incident',
       tag: 'incidents',
       body: resolveBody,
-      handler: async ({ params, body: b, author }) => incidentJson(await engine.resolve(params.id!, { ...strip(b), author })),
+      handler: async ({ params, body: b, author }) => incidentJson(await engine.resolve(params.id, { ...strip(b), author })),
     }),
     route({
       method: 'POST',
       url: '/incidents/:id/postmortem',
+      operationId: 'publishPostmortem',
+      params: idParams,
+      response: incidentResponse,
       summary: 'Publish the postmortem of a resolved incident',
       tag: 'incidents',
       body: postmortemBody,
-      handler: async ({ params, body: b, author }) => incidentJson(await engine.postmortem(params.id!, { body: b.body, author })),
+      handler: async ({ params, body: b, author }) => incidentJson(await engine.postmortem(params.id, { body: b.body, author })),
     }),
     route({
       method: 'POST',
       url: '/incidents/:id/vendor-acknowledgement',
+      operationId: 'setVendorAcknowledgement',
+      params: idParams,
+      response: incidentResponse,
       summary: "Enter by hand when the vendor first acknowledged the problem (for the acknowledgement lag)",
       tag: 'incidents',
       body: vendorAckBody,
-      handler: async ({ params, body: b, author }) => incidentJson(await engine.setVendorAcknowledgement(params.id!, { ...strip(b), author })),
+      handler: async ({ params, body: b, author }) => incidentJson(await engine.setVendorAcknowledgement(params.id, { ...strip(b), author })),
     }),
   ];
 }

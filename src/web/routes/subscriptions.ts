@@ -1,16 +1,13 @@
 // Subscriptions on the web: the public side (subscribe by form or JSON, confirm, unsubscribe with a
-// signed token, RFC 8058 one-click POST) and the admin side (list and remove subscriptions, see the
-// outbox and its dead letters, retry one). Public answers never contain a subscriber's address.
+// signed token, RFC 8058 one-click POST). The admin side is in admin-notify.ts. Public answers never
+// contain a subscriber's address.
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { listDeliveries, retryDelivery, DELIVERY_STATUSES } from '../../store/outbox.js';
-import { listSubscriptions, removeSubscription } from '../../store/subscriptions.js';
 import type { Store } from '../../store/store.js';
 import { signToken } from '../../notify/signing.js';
 import { SubscriptionError, type Subscriptions } from '../../notify/subscriptions.js';
 import type { NotifyWorker } from '../../notify/worker.js';
-import { type Authenticator, requireToken } from '../auth.js';
 import { escapeHtml as esc } from '../../core/escape.js';
 import type { RateLimit } from '../../notify/registry.js';
 import { WindowCounter } from '../../signals/reports/gate.js';
@@ -24,7 +21,6 @@ export interface SubscriptionRoutesOptions {
   trustProxy: () => boolean;
   worker: NotifyWorker;
   store: Store;
-  auth: Authenticator;
   now: () => number;
   title: () => string;
   /** Public base URL, no trailing slash. */
@@ -147,69 +143,5 @@ export const subscriptionRoutes: FastifyPluginAsync<SubscriptionRoutesOptions> =
     const ok = await o.subs.unsubscribe(String(req.query.token ?? ''));
     if (!ok) return page(reply, 400, o.title(), 'Link not valid', '<p>This unsubscribe link is not valid.</p>');
     return page(reply, 200, o.title(), 'Unsubscribed', '<p>You will not receive further updates.</p>');
-  });
-
-  // --- admin ---
-  app.register(async (secured) => {
-    secured.addHook('onRequest', requireToken(o.auth, o.now));
-    const listQuery = z.object({
-      status: z.enum(['pending', 'active', 'unsubscribed']).optional(),
-      kind: z.enum(['email', 'webhook']).optional(),
-      limit: z.coerce.number().int().min(1).max(10_000).default(100),
-      after: z.coerce.number().int().min(0).optional(),
-    });
-    secured.get('/api/admin/subscriptions', async (req, reply) => {
-      const q = listQuery.safeParse(req.query);
-      if (!q.success) return reply.code(400).send({ error: 'invalid_request', message: q.error.issues.map((i) => `query.${i.path.join('.')}: ${i.message}`).join('; ') });
-      const list = await listSubscriptions(o.store.db, { ...(q.data.status ? { status: q.data.status } : {}), ...(q.data.kind ? { kind: q.data.kind } : {}), limit: q.data.limit, ...(q.data.after !== undefined ? { afterId: q.data.after } : {}) });
-      return {
-        subscriptions: list.map((s) => ({
-          id: s.id,
-          kind: s.kind,
-          address: s.address,
-          components: s.componentIds,
-          locale: s.locale,
-          status: s.status,
-          created_at: new Date(s.createdAt).toISOString(),
-          confirmed_at: s.confirmedAt === null ? null : new Date(s.confirmedAt).toISOString(),
-          unsubscribed_at: s.unsubscribedAt === null ? null : new Date(s.unsubscribedAt).toISOString(),
-        })),
-      };
-    });
-    secured.delete<{ Params: { id: string } }>('/api/admin/subscriptions/:id', async (req, reply) => {
-      const id = Number(req.params.id);
-      if (!Number.isInteger(id) || !(await removeSubscription(o.store.db, id))) return reply.code(404).send({ error: 'not_found', message: `no subscription ${req.params.id}` });
-      return reply.code(204).send();
-    });
-    secured.get('/api/admin/notify', async () => o.worker.status());
-    const delQuery = z.object({ status: z.enum(DELIVERY_STATUSES).optional(), target: z.string().optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) });
-    secured.get('/api/admin/notify/deliveries', async (req, reply) => {
-      const q = delQuery.safeParse(req.query);
-      if (!q.success) return reply.code(400).send({ error: 'invalid_request', message: q.error.issues.map((i) => `query.${i.path.join('.')}: ${i.message}`).join('; ') });
-      const list = await listDeliveries(o.store.db, { ...(q.data.status ? { status: q.data.status } : {}), ...(q.data.target ? { target: q.data.target } : {}), limit: q.data.limit });
-      return {
-        deliveries: list.map((d) => ({
-          id: d.id,
-          event_id: d.eventId,
-          target: d.target,
-          action: d.action,
-          status: d.status,
-          attempts: d.attempts,
-          idempotency_key: d.idempotencyKey,
-          created_at: new Date(d.createdAt).toISOString(),
-          next_attempt_at: d.status === 'pending' ? new Date(d.nextAttemptAt).toISOString() : null,
-          delivered_at: d.deliveredAt === null ? null : new Date(d.deliveredAt).toISOString(),
-          last_status: d.lastStatus,
-          last_error: d.lastError,
-          response: d.response,
-        })),
-      };
-    });
-    secured.post<{ Params: { id: string } }>('/api/admin/notify/deliveries/:id/retry', async (req, reply) => {
-      const id = Number(req.params.id);
-      if (!Number.isInteger(id) || !(await retryDelivery(o.store.db, id, Math.round(o.now())))) return reply.code(404).send({ error: 'not_found', message: `no dead delivery ${req.params.id}` });
-      o.worker.kick();
-      return reply.code(202).send({ status: 'pending' });
-    });
   });
 };

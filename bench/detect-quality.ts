@@ -1,0 +1,203 @@
+// Detection quality on the labelled corpus of ../shared/detect-bench: generates a corpus per seed,
+// scores Vigie's detector and a plain rolling z-score (window 400, 1 - exp(-z/4), the README's
+// reference) in-process with the same scorer (score.py, NAB v1.1 rules), and measures throughput
+// in-process and through `vigie detect`.
+//
+//   node dist/bench/detect-quality.js [--quick] [--seeds 11,12,13] [--bench-dir DIR] [--no-cli]
+//
+// Tune on seeds 1-2 only; report on others. The scorer's threshold is chosen per corpus (NAB's
+// rule), so figures are comparable with the README's reference (rolling z 64.6 on seed 1).
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, openSync, readFileSync, readdirSync, writeFileSync, mkdirSync, existsSync, statSync } from 'node:fs';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AnomalyDetector } from '../src/detect/anomaly/detector.js';
+import { arg, flag, runMain } from './lib/proc.js';
+
+const quick = flag('quick');
+const seeds = (arg('seeds') ?? (quick ? '11' : '11,12,13')).split(',').map(Number);
+// The bench lives beside the repository (../shared/detect-bench from /work/main; a worktree is one deeper).
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+const benchDir =
+  arg('bench-dir') ?? process.env.DETECT_BENCH ?? [join(repo, '..', 'shared', 'detect-bench'), join(repo, '..', '..', 'shared', 'detect-bench')].find((d) => existsSync(join(d, 'score.py'))) ?? join(repo, '..', 'shared', 'detect-bench');
+const work = arg('work') ?? join(tmpdir(), 'vigie-detect-quality');
+const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
+const PROFILES = ['standard', 'reward_low_FP_rate', 'reward_low_FN_rate'] as const;
+
+interface Series {
+  rel: string;
+  t: Float64Array;
+  x: Float64Array;
+  lines: string[];
+}
+
+function readCorpus(root: string): Series[] {
+  const out: Series[] = [];
+  const data = join(root, 'data');
+  for (const cat of readdirSync(data).sort())
+    for (const f of readdirSync(join(data, cat)).sort()) {
+      if (!f.endsWith('.csv')) continue;
+      const lines = readFileSync(join(data, cat, f), 'utf8').split('\n').slice(1).filter((l) => l.length > 0);
+      const t = new Float64Array(lines.length);
+      const x = new Float64Array(lines.length);
+      lines.forEach((l, i) => {
+        const c = l.indexOf(',');
+        t[i] = Date.parse(l.slice(0, c).replace(' ', 'T') + 'Z');
+        x[i] = Number(l.slice(c + 1));
+      });
+      out.push({ rel: `${cat}/${f}`, t, x, lines });
+    }
+  return out;
+}
+
+type Scorer = (s: Series) => Float64Array;
+
+const vigie: Scorer = (s) => {
+  const d = new AnomalyDetector();
+  const out = new Float64Array(s.x.length);
+  for (let i = 0; i < s.x.length; i++) out[i] = d.update(s.t[i]!, s.x[i]!);
+  return out;
+};
+
+/** The README's reference: z against the previous 400 values, score 1 - exp(-|z|/4). */
+const rollingZ: Scorer = (s) => {
+  const W = 400;
+  const out = new Float64Array(s.x.length);
+  let sum = 0;
+  let sq = 0;
+  for (let i = 0; i < s.x.length; i++) {
+    const v = s.x[i]!;
+    const n = Math.min(i, W);
+    if (n >= 2) {
+      const m = sum / n;
+      const sd = Math.sqrt(Math.max(0, sq / n - m * m));
+      const z = sd > 0 ? Math.abs(v - m) / sd : 0;
+      out[i] = 1 - Math.exp(-z / 4);
+    }
+    sum += v;
+    sq += v * v;
+    if (i >= W) {
+      const o = s.x[i - W]!;
+      sum -= o;
+      sq -= o * o;
+    }
+  }
+  return out;
+};
+
+function writeResults(dir: string, corpus: Series[], scorer: Scorer): void {
+  for (const s of corpus) {
+    const scores = scorer(s);
+    const [cat] = s.rel.split('/');
+    mkdirSync(join(dir, cat!), { recursive: true });
+    let text = 'timestamp,value,anomaly_score\n';
+    for (let i = 0; i < s.lines.length; i++) text += `${s.lines[i]},${scores[i]!.toFixed(6)}\n`;
+    writeFileSync(join(dir, s.rel), text);
+  }
+}
+
+interface ProfileResult {
+  score: number;
+  threshold: number | string;
+}
+interface Scored {
+  profiles: Record<string, ProfileResult>;
+  categories: Record<string, { raw: number; windows: string; fp_rows?: number }>;
+}
+
+function score(root: string, results: string, json: string): Scored {
+  const r = spawnSync('python3', [join(benchDir, 'score.py'), '--nab-root', root, '--results', results, '--json', json], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`score.py failed: ${r.stderr}`);
+  return parseScore(JSON.parse(readFileSync(json, 'utf8')));
+}
+
+// score.py's JSON: profiles -> { score, threshold, ... }, and per category for the standard profile.
+function parseScore(j: any): Scored {
+  const profiles: Record<string, ProfileResult> = {};
+  for (const p of PROFILES) {
+    const v = j.profiles?.[p] ?? j[p];
+    profiles[p] = { score: round(v?.score ?? NaN), threshold: v?.threshold ?? 'none' };
+  }
+  const categories: Record<string, { raw: number; windows: string; fp_rows?: number }> = {};
+  const cats = j.profiles?.standard?.per_category ?? {};
+  for (const [c, v] of Object.entries<any>(cats)) categories[c] = { raw: round(v.raw ?? NaN, 2), windows: `${v.windows_detected ?? '?'}/${v.windows ?? '?'}`, fp_rows: v.fp_rows };
+  return { profiles, categories };
+}
+
+const round = (v: number, d = 1) => Math.round(v * 10 ** d) / 10 ** d;
+
+function inProcessRate(corpus: Series[]): number {
+  let rows = 0;
+  const t0 = performance.now();
+  let sink = 0;
+  for (const s of corpus) {
+    const d = new AnomalyDetector();
+    for (let i = 0; i < s.x.length; i++) sink += d.update(s.t[i]!, s.x[i]!);
+    rows += s.x.length;
+  }
+  const ms = performance.now() - t0;
+  if (sink < 0) console.log(sink);
+  return Math.round(rows / (ms / 1000));
+}
+
+async function cliRate(root: string): Promise<number> {
+  // The corpus' files one after the other through the real command (process start included).
+  let rows = 0;
+  let ms = 0;
+  const data = join(root, 'data');
+  for (const cat of readdirSync(data).sort())
+    for (const f of readdirSync(join(data, cat)).sort()) {
+      const file = join(data, cat, f);
+      const fd = openSync('/dev/null', 'w');
+      const t0 = performance.now();
+      const child = spawn(process.execPath, [CLI, 'detect', '--input', file], { stdio: ['ignore', fd, 'inherit'] });
+      const [code] = (await once(child, 'exit')) as [number];
+      ms += performance.now() - t0;
+      closeSync(fd);
+      if (code !== 0) throw new Error(`vigie detect exited with ${code} on ${file}`);
+      rows += readFileSync(file, 'utf8').split('\n').length - 2;
+    }
+  return Math.round(rows / (ms / 1000));
+}
+
+async function main() {
+  mkdirSync(work, { recursive: true });
+  const perSeed: any[] = [];
+  let rate = 0;
+  let cli = NaN;
+  for (const seed of seeds) {
+    const root = join(work, `corpus-${seed}`);
+    if (!existsSync(join(root, 'labels', 'combined_windows.json'))) {
+      const g = spawnSync('python3', [join(benchDir, 'make_corpus.py'), '--out', root, '--seed', String(seed)], { encoding: 'utf8' });
+      if (g.status !== 0) throw new Error(`make_corpus.py failed: ${g.stderr}`);
+    }
+    const corpus = readCorpus(root);
+    const ours = join(work, `vigie-${seed}`);
+    const ref = join(work, `rollingz-${seed}`);
+    writeResults(ours, corpus, vigie);
+    writeResults(ref, corpus, rollingZ);
+    const a = score(root, ours, join(work, `vigie-${seed}.json`));
+    const b = score(root, ref, join(work, `rollingz-${seed}.json`));
+    if (seed === seeds[0]) {
+      rate = inProcessRate(corpus);
+      if (!flag('no-cli')) cli = await cliRate(root);
+    }
+    perSeed.push({ seed, rows: corpus.reduce((n, s) => n + s.x.length, 0), vigie: a, rolling_z: b });
+  }
+  const mean = (f: (s: any) => number) => round(perSeed.reduce((n, s) => n + f(s), 0) / perSeed.length);
+  const summary: Record<string, { vigie: number; rolling_z: number }> = {};
+  for (const p of PROFILES) summary[p] = { vigie: mean((s) => s.vigie.profiles[p].score), rolling_z: mean((s) => s.rolling_z.profiles[p].score) };
+  const result = { bench: 'detect-quality', quick, seeds, mean: summary, rows_per_s_in_process: rate, rows_per_s_cli: cli, per_seed: perSeed };
+  process.stdout.write(JSON.stringify(result) + '\n');
+  process.stdout.write(`Seeds ${seeds.join(', ')} (mean): standard ${summary.standard!.vigie} (rolling z ${summary.standard!.rolling_z}), low FP ${summary.reward_low_FP_rate!.vigie} (${summary.reward_low_FP_rate!.rolling_z}), low FN ${summary.reward_low_FN_rate!.vigie} (${summary.reward_low_FN_rate!.rolling_z}).\n`);
+  for (const s of perSeed) {
+    const cats = Object.entries<any>(s.vigie.categories).map(([c, v]) => `${c} ${v.raw} (${v.windows}, ${v.fp_rows} FP rows)`).join(', ');
+    process.stdout.write(`  seed ${s.seed}: standard ${s.vigie.profiles.standard.score} vs ${s.rolling_z.profiles.standard.score}; by category (raw, windows found): ${cats}\n`);
+  }
+  process.stdout.write(`Throughput: ${rate.toLocaleString('en')} rows/s in-process; ${Number.isNaN(cli) ? 'not measured' : cli.toLocaleString('en') + ' rows/s'} through vigie detect (one process per file, start included).\n`);
+  void statSync;
+}
+
+runMain(() => main());

@@ -1,0 +1,320 @@
+// The streaming anomaly detector: one instance per series, O(1) memory and time per value,
+// deterministic (no randomness, no clock: time comes with each value).
+//
+// What it models (all learned from the series itself, no look-ahead):
+// - Counts (every early value a whole number >= 0) are read through Anscombe's transform
+//   2·sqrt(x + 3/8), under which Poisson noise has unit spread whatever the rate: one model then
+//   serves a service with 400 reports a minute and one with a report an hour.
+// - A robust level (a Huber-clipped exponentially weighted mean) and, when the series shows one, a
+//   daily profile; the profile is used only while it predicts better than the plain level.
+// - Two point predictors, the level alone and the level plus a fast correction (a random walk is
+//   predicted by its last values, white noise by its mean): the one with the smaller recent error
+//   is used, with its own robust spread.
+// - Timescales: the point; the last minutes (a short mean of residuals); the last hour (a longer
+//   one, which sees drifts the level follows too slowly); the spread of recent residuals against
+//   the usual one (spread changes); the run of identical values against how often this series
+//   repeats itself (flatlines).
+// Each timescale gives a tail probability, re-read against the series' own history of such
+// probabilities (likelihood.ts); the score is the strongest of them, corrected for having looked
+// several times. A sustained change of level is re-learned after `relearn` points: the level jumps
+// to the recent one instead of crawling toward it for days.
+import { TailCalibrator } from './likelihood.js';
+import { DailyProfile } from './season.js';
+import { type Direction, sidedSurprise } from './tails.js';
+import { toScore } from './score.js';
+import { type Rates, Track } from './track.js';
+
+export type { Direction } from './tails.js';
+
+export type SeriesKind = 'auto' | 'count' | 'level';
+
+export interface AnomalyOptions {
+  /** Which side counts as unusual. Default both. */
+  direction?: Direction;
+  /** How values are read. auto: counts when the first values are all whole numbers >= 0. */
+  kind?: SeriesKind;
+  /** Values buffered before anything is scored (they decide the kind and the step). Default 32. */
+  warmup?: number;
+  /** Use the daily profile when it helps. Default true. */
+  seasonal?: boolean;
+}
+
+/** Which view of the series found the value unusual. */
+export const FEATURES = ['point', 'minutes', 'hour', 'spread', 'flatline'] as const;
+export type Feature = (typeof FEATURES)[number];
+
+/** What the detector made of the last value, in the series' own units. */
+export interface Reading {
+  score: number;
+  /** Calibrated surprise: -log10 of the chance of something at least this unusual. */
+  surprise: number;
+  expected: number;
+  /** The usual level (without the fast correction that follows recent values). */
+  level: number;
+  /** Usual spread around `expected` (one robust standard deviation), NaN while warming up. */
+  spread: number;
+  feature: Feature;
+  /** Signed deviation of the deciding feature, in its own spreads (the flatline: its length). */
+  z: number;
+}
+
+const MIN = 60_000;
+const HOUR = 3_600_000;
+const K = 1.2533; // mean absolute deviation -> standard deviation under a normal
+const LOG10_FEATURES = Math.log10(FEATURES.length);
+const HUBER = 3;
+
+const EMPTY = new Float64Array(0);
+const clamp = (v: number, lo: number, hi: number) => (v < lo ? lo : v > hi ? hi : v);
+
+export class AnomalyDetector {
+  readonly direction: Direction;
+  private kindOpt: SeriesKind;
+  private readonly warm: number;
+  private readonly useSeason: boolean;
+  // Warm-up buffer (bounded): decides the kind and the step, then is replayed into the models.
+  private bufT: Float64Array;
+  private bufX: Float64Array;
+  private nb = 0;
+  private ready = false;
+
+  private count = false;
+  private step = MIN;
+  private aS = 0.1;
+  private aL = 1 / 60;
+  private aLevel = 1 / 360;
+  private aScale = 1 / 500;
+  private aV = 1 / 30;
+  private relearn = 120;
+
+  private plain!: Track; // the level alone
+  private daily!: Track; // the level under the daily profile
+  private profile!: DailyProfile;
+  private rates: Rates = { level: 1 / 360, scale: 1 / 500, short: 0.1, long: 1 / 60, rShort: Math.sqrt(0.1), rLong: Math.sqrt(1 / 60) };
+  private seasonal = false;
+  private vs = 0; // recent absolute residual
+  private lrMean = 0;
+  private lrMad = 0.25;
+  private res = Infinity; // resolution: smallest change seen
+  private typ = 0; // typical magnitude
+  private last = NaN;
+  private lastRaw = NaN;
+  private run = 0;
+  private q = 0.05; // chance a value repeats the last one
+  private snapRun = 0;
+  private snapSign = 0;
+  private n = 0;
+  private readonly cal: TailCalibrator[];
+  private readonly raw = new Float64Array(FEATURES.length);
+  private readonly zs = new Float64Array(FEATURES.length);
+
+  /** The last reading (reused object: copy it to keep it). */
+  readonly reading: Reading = { score: 0, surprise: 0, expected: NaN, level: NaN, spread: NaN, feature: 'point', z: 0 };
+
+  constructor(o: AnomalyOptions = {}) {
+    this.direction = o.direction ?? 'both';
+    this.kindOpt = o.kind ?? 'auto';
+    this.warm = Math.max(8, o.warmup ?? 32);
+    this.useSeason = o.seasonal ?? true;
+    this.bufT = new Float64Array(this.warm);
+    this.bufX = new Float64Array(this.warm);
+    this.cal = FEATURES.map(() => new TailCalibrator());
+  }
+
+  /** Typical gap between values in ms (known once warmed up; a minute before). */
+  get stepMs(): number {
+    return this.step;
+  }
+
+  /** Whether values are read as counts (known once warmed up). */
+  get isCount(): boolean {
+    return this.count;
+  }
+
+  /** Scores x at time t (epoch ms) against what came before, then learns from it. Returns 0..1. */
+  update(t: number, x: number): number {
+    const r = this.reading;
+    if (!this.ready) {
+      this.bufT[this.nb] = t;
+      this.bufX[this.nb++] = x;
+      r.score = 0;
+      r.surprise = 0;
+      r.expected = NaN;
+      r.level = NaN;
+      r.spread = NaN;
+      r.z = 0;
+      if (this.nb === this.warm) this.start();
+      return 0;
+    }
+    return this.score(t, x, true);
+  }
+
+  private start(): void {
+    const n = this.nb;
+    let whole = true;
+    for (let i = 0; i < n; i++) {
+      const v = this.bufX[i]!;
+      if (!(v >= 0) || Math.floor(v) !== v) whole = false;
+    }
+    this.count = this.kindOpt === 'count' || (this.kindOpt === 'auto' && whole);
+    // The step: the median gap of the warm-up values.
+    const gaps: number[] = [];
+    for (let i = 1; i < n; i++) {
+      const g = this.bufT[i]! - this.bufT[i - 1]!;
+      if (g > 0) gaps.push(g);
+    }
+    gaps.sort((a, b) => a - b);
+    this.step = gaps.length > 0 ? gaps[gaps.length >> 1]! : MIN;
+    const perMin = MIN / this.step;
+    // Timescales in points: "the last minutes" (~10 min, 3 to 10 points), "the last hour" (12 to
+    // 60 points), the level (~6 h, 50 to 400 points).
+    this.aS = 1 / clamp(Math.round(10 * perMin), 3, 10);
+    this.aL = 1 / clamp(Math.round(60 * perMin), 12, 60);
+    this.aLevel = 1 / clamp(Math.round(360 * perMin), 50, 400);
+    this.aScale = 1 / 500;
+    this.aV = 1 / clamp(Math.round(30 * perMin), 6, 30);
+    this.relearn = clamp(Math.round(60 * perMin), 12, 60);
+    this.profile = new DailyProfile(HOUR / this.step);
+    // Initial level and spread from the warm-up values (median and median absolute deviation).
+    const ys = Array.from(this.bufX.subarray(0, n), (v) => this.tf(v)).sort((a, b) => a - b);
+    const med = ys[n >> 1]!;
+    const devs = ys.map((v) => Math.abs(v - med)).sort((a, b) => a - b);
+    const mad = devs[n >> 1]!;
+    this.plain = new Track(med, mad);
+    this.daily = new Track(med, mad);
+    this.rates = { level: this.aLevel, scale: this.aScale, short: this.aS, long: this.aL, rShort: Math.sqrt(this.aS), rLong: Math.sqrt(this.aL) };
+    this.vs = mad;
+    this.typ = Math.abs(med);
+    this.ready = true;
+    for (let i = 0; i < n; i++) this.score(this.bufT[i]!, this.bufX[i]!, false);
+    this.nb = 0;
+    this.bufT = this.bufX = EMPTY;
+  }
+
+  private tf(x: number): number {
+    return this.count ? 2 * Math.sqrt((x > 0 ? x : 0) + 0.375) : x;
+  }
+
+  private untf(y: number): number {
+    if (!this.count) return y;
+    const h = y / 2;
+    const v = h * h - 0.375;
+    return v > 0 ? v : 0;
+  }
+
+  private floor(): number {
+    const f = this.res === Infinity ? 1e-3 * this.typ : this.res / 2;
+    return f > 1e-9 ? f : 1e-9;
+  }
+
+  private score(t: number, x: number, emit: boolean): number {
+    const y = this.tf(x);
+    const dir = this.direction;
+    const fl = this.floor();
+    const rates = this.rates;
+    // Spreads start from the warm-up's rough guess: learn them fast at first, then with long memory.
+    const aSc = Math.max(this.aScale, 1 / (this.n + 16));
+    rates.scale = aSc;
+    // Predictions from what came before: both tracks read, the better one speaks.
+    const prof = this.useSeason ? this.profile.at(t) : 0;
+    this.plain.read(y, 0, fl, rates);
+    if (this.useSeason) this.daily.read(y, prof, fl, rates);
+    const tr = this.seasonal ? this.daily : this.plain;
+    const sP = tr.sP;
+    const rP = tr.rP;
+    const vs = this.vs + this.aV * (Math.min(Math.abs(rP), 4 * sP) - this.vs);
+    const usual = Math.max(tr.err(), fl);
+    const lr = Math.log((vs + fl) / (usual + fl));
+    const sV = Math.max(K * this.lrMad, 0.05);
+    // Flatline: the run of repeats, against how often this series repeats.
+    // Counts: a run of zeros is a drop, which the level sees; a stuck counter repeats a non-zero value.
+    const same = x === this.lastRaw && !(this.count && x === 0);
+    const run = same ? this.run + 1 : 0;
+
+    const zs = this.zs;
+    zs[0] = rP / sP;
+    zs[1] = tr.zS;
+    zs[2] = tr.zL;
+    zs[3] = (lr - this.lrMean) / sV;
+    zs[4] = run;
+    const raw = this.raw;
+    raw[0] = sidedSurprise(zs[0]!, dir);
+    raw[1] = sidedSurprise(zs[1]!, dir);
+    raw[2] = sidedSurprise(zs[2]!, dir);
+    raw[3] = sidedSurprise(zs[3]!, 'up');
+    // Counts repeat by chance as often as their value is likely (a sparse series repeats its 0s and 1s).
+    let qq = clamp(this.q, 1e-3, 0.999);
+    if (this.count && same) {
+      const z = (y - tr.pred) / Math.max(tr.sP, 1);
+      const pm = (Math.exp(-0.5 * z * z) * 0.3989) / Math.sqrt(x + 0.375);
+      if (pm > qq) qq = pm > 0.999 ? 0.999 : pm;
+    }
+    // A run of L repeats has chance q^L from any one start; about 1,000 starts are looked at.
+    // A flatline that has lasted past the re-learning time is the series' new normal, as a level is.
+    const fs = run > 1 ? -run * Math.log10(qq) - 3 : 0;
+    raw[4] = fs > 0 && run <= this.relearn ? fs : 0;
+    let best = 0;
+    let which = 0;
+    for (let i = 0; i < raw.length; i++) {
+      const c = this.cal[i]!;
+      const s = emit ? c.read(raw[i]!) : raw[i]!;
+      c.learn(raw[i]!);
+      if (s > best) {
+        best = s;
+        which = i;
+      }
+    }
+    let surprise = best - LOG10_FEATURES;
+    if (surprise < 0) surprise = 0;
+
+    // Learn.
+    this.n++;
+    const aLv = Math.max(this.aLevel, 1 / (this.n + 1));
+    this.plain.learn(y, fl, rates, aLv);
+    if (this.useSeason) {
+      this.daily.learn(y, fl, rates, aLv);
+      this.profile.learn(t, y - this.daily.loc);
+      this.seasonal = this.profile.ready(t) && this.daily.mad0 < 0.85 * this.plain.mad0;
+    }
+    this.vs = vs;
+    this.lrMad += aSc * (Math.min(Math.abs(lr - this.lrMean), HUBER * sV) - this.lrMad);
+    this.lrMean += aSc * clamp(lr - this.lrMean, -HUBER * sV, HUBER * sV);
+    if (this.lastRaw === this.lastRaw) {
+      const d = Math.abs(y - this.last);
+      if (d > 0 && d < this.res) this.res = d;
+      this.q += (1 / 1000) * ((same ? 1 : 0) - this.q);
+    }
+    this.typ += (1 / 1000) * (Math.abs(y) - this.typ);
+    this.run = run;
+    this.last = y;
+    this.lastRaw = x;
+    // A sustained change of level: re-learn it now rather than crawl toward it. Sustained: the
+    // minutes or the hour mean stayed past 3 of its spreads, on one side, for `relearn` values.
+    const zS = zs[1]!;
+    const zL = zs[2]!;
+    const sign = zS > 3 || zL > 3 ? 1 : zS < -3 || zL < -3 ? -1 : 0;
+    if (sign !== 0 && sign === this.snapSign) this.snapRun++;
+    else {
+      this.snapSign = sign;
+      this.snapRun = sign === 0 ? 0 : 1;
+    }
+    if (this.snapRun >= this.relearn) {
+      this.plain.relearn();
+      this.daily.relearn();
+      this.vs = Math.max(tr.err(), fl);
+      this.snapRun = 0;
+      this.snapSign = 0;
+    }
+    const pred = tr.pred;
+    const p0 = tr.p0;
+    const r = this.reading;
+    r.surprise = surprise;
+    r.score = toScore(surprise);
+    r.expected = this.untf(which === 0 ? pred : p0);
+    r.level = this.untf(p0);
+    r.spread = this.count ? Math.max(0, this.untf(pred + sP) - this.untf(pred)) : sP;
+    r.feature = FEATURES[which]!;
+    r.z = zs[which]!;
+    return r.score;
+  }
+}

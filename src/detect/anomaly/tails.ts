@@ -1,0 +1,73 @@
+// Tail probabilities as surprise: S = -log10(p), so 2 means "1 in 100", 6 "1 in a million".
+// Working in logs keeps resolution where it matters (p = 1e-12 and 1e-30 stay apart) and never
+// overflows; the erfc approximation is Numerical Recipes' erfcc (fractional error < 1.2e-7), whose
+// exp(...) form gives the logarithm directly.
+
+const LOG10E = Math.LOG10E;
+
+/** -log10 P(Z >= z) for a standard normal Z (0 for z <= 0 would lie: it is log10(2)-ish, we return the true value). */
+export function normalSurprise(z: number): number {
+  if (!(z === z)) return 0;
+  const x = z / Math.SQRT2;
+  const ax = Math.abs(x);
+  const t = 1 / (1 + 0.5 * ax);
+  const poly =
+    -ax * ax -
+    1.26551223 +
+    t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
+  // ln erfc(|x|) = ln t + poly; Q(z) = erfc(x)/2 for z >= 0, 1 - erfc(|x|)/2 below.
+  if (x >= 0) return -(Math.log(t) + poly - Math.LN2) * LOG10E;
+  const q = 1 - 0.5 * t * Math.exp(poly);
+  return -Math.log(q) * LOG10E;
+}
+
+/** Surprise of a signed z for the side(s) watched: one-sided tails, doubled (one bit) for both sides. */
+export function sidedSurprise(z: number, dir: Direction): number {
+  // Below 1.5 spreads (p > 0.07) nothing is unusual: skip the logarithms (most values land here).
+  if (dir === 'up') return z > 1.5 ? normalSurprise(z) : 0;
+  if (dir === 'down') return z < -1.5 ? normalSurprise(-z) : 0;
+  if (z < 1.5 && z > -1.5) return 0;
+  const s = normalSurprise(Math.abs(z)) - Math.LOG10E * Math.LN2;
+  return s > 0 ? s : 0;
+}
+
+export type Direction = 'up' | 'down' | 'both';
+
+/**
+ * -log10 P(T >= t) for Student's t with 3 degrees of freedom, scaled to unit spread near the centre:
+ * heavy enough tails that one wild value on a series with ordinary outliers reads as "rare", not
+ * as "impossible", while sustained evidence (read on averages, under the normal) still adds up.
+ */
+export function heavySurprise(z: number): number {
+  if (!(z > 0)) return 0;
+  return -Math.log10(tail3(z));
+}
+
+function tail3(t: number): number {
+  const u = t / Math.sqrt(3);
+  if (u > 30) {
+    const u2 = u * u;
+    return ((2 / 3 - 4 / (5 * u2)) / (u2 * u)) / Math.PI;
+  }
+  return (Math.atan(1 / u) - u / (1 + u * u)) / Math.PI;
+}
+
+/** As sidedSurprise, under the heavy-tailed reference. */
+export function sidedHeavySurprise(z: number, dir: Direction): number {
+  if (dir === 'up') return z > 0 ? heavySurprise(z) : 0;
+  if (dir === 'down') return z < 0 ? heavySurprise(-z) : 0;
+  const s = heavySurprise(Math.abs(z)) - Math.log10(2);
+  return s > 0 ? s : 0;
+}
+
+/** The z whose one-sided normal surprise is s (bisection: called once per setting, not per value). */
+export function zForSurprise(s: number): number {
+  let lo = 0;
+  let hi = 40;
+  for (let i = 0; i < 60; i++) {
+    const mid = (lo + hi) / 2;
+    if (normalSurprise(mid) < s) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}

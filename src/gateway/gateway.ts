@@ -1,0 +1,165 @@
+// The gateway's composition root: config in, a listening OpenAI-compatible proxy out.
+// `vigie gateway` and the tests start it through createGateway.
+import type { AddressInfo } from 'node:net';
+import { type Logger, pino } from 'pino';
+import { Agent } from 'undici';
+import { type Clock, systemClock } from '../core/time.js';
+import { HealthBoard, type TrafficMove, type UpstreamTransition } from './board.js';
+import { Clients } from './clients.js';
+import type { GatewayConfig } from './config.js';
+import type { HealthConfig } from './health.js';
+import { GatewayMetrics } from './metrics.js';
+import { type Route, trickleTicker } from './route.js';
+import { gatewayServer } from './server.js';
+import { type ComponentReading, VigiePoller, findComponent, signalFor } from './vigie-source.js';
+
+export interface GatewayOptions {
+  config: GatewayConfig;
+  logger?: Logger;
+  clock?: Clock;
+  /** Vigie server to read component status from (wins over config.vigie_url); null: none, the status is fed by applyReading (in-process). */
+  vigieUrl?: string | null;
+  port?: number;
+  host?: string;
+  /** Node process metrics on /metrics (default true; tests with several gateways turn them off). */
+  processMetrics?: boolean;
+  /** How long stop() lets answers in progress finish before cutting them (default 10 s). */
+  stopGraceMs?: number;
+}
+
+const STOP_GRACE_MS = 10_000;
+const FIRST_READING_WAIT_MS = 1000;
+
+/** Paths pino masks, should a key ever reach a log line. */
+export const REDACT = ['api_key', '*.api_key', 'authorization', '*.authorization', 'headers.authorization', '*.headers.authorization', '*.headers["api-key"]', 'token', '*.token'];
+
+export function healthConfig(c: GatewayConfig): HealthConfig {
+  const h = c.health;
+  return { recoverAfterMs: h.recover_after, windowMs: h.window, minRequests: h.min_requests, errorRate: h.error_rate, slowFirstTokenMs: h.slow_first_token, cooldownMs: h.cooldown, successStreak: h.success_streak };
+}
+
+export function toRoutes(c: GatewayConfig): Route[] {
+  return c.routes.map((r) => ({
+    name: r.name,
+    models: r.models,
+    upstreams: r.upstreams.map((u) => (typeof u === 'string' ? { id: u, modelMap: {} } : { id: u.upstream, modelMap: u.model_map })),
+  }));
+}
+
+export class Gateway {
+  readonly board: HealthBoard;
+  readonly metrics: GatewayMetrics;
+  readonly clients: Clients;
+  readonly log: Logger;
+  readonly moves: TrafficMove[] = [];
+  private readonly clock: Clock;
+  private readonly dispatcher: Agent;
+  private readonly poller: VigiePoller | undefined;
+  private readonly app: ReturnType<typeof gatewayServer>;
+  private readonly names: Record<string, string>;
+
+  constructor(private readonly o: GatewayOptions) {
+    const c = o.config;
+    this.clock = o.clock ?? systemClock;
+    this.log = (o.logger ?? pino({ level: 'silent' })).child({ component: 'gateway' }, { redact: { paths: REDACT, censor: '[redacted]' } });
+    this.metrics = new GatewayMetrics({ processMetrics: o.processMetrics ?? true });
+    this.clients = new Clients(c.clients, this.clock);
+    const routes = toRoutes(c);
+    this.names = Object.fromEntries(Object.entries(c.upstreams).map(([id, u]) => [id, u.display_name ?? id]));
+    this.board = new HealthBoard(Object.keys(c.upstreams), routes, healthConfig(c), this.clock);
+    for (const id of Object.keys(c.upstreams)) this.metrics.setState(id, 'up');
+    this.board.listen({ transition: (t) => this.onTransition(t), move: (m) => this.onMove(m) });
+    this.dispatcher = new Agent({ connect: { timeout: c.retry.connect_timeout }, keepAliveTimeout: 30_000, connections: 512 });
+    const tickers = new Map(routes.map((r) => [r.name, trickleTicker(c.health.trickle)]));
+    this.app = gatewayServer({
+      config: c,
+      routes,
+      board: this.board,
+      clients: this.clients,
+      metrics: this.metrics,
+      log: this.log,
+      dispatcher: this.dispatcher,
+      trickle: (route) => tickers.get(route)?.() ?? false,
+      status: () => this.status(),
+    });
+    const vigieUrl = o.vigieUrl === null ? undefined : (o.vigieUrl ?? c.vigie_url);
+    if (vigieUrl) {
+      this.poller = new VigiePoller({ url: vigieUrl, pollMs: c.vigie_poll, staleAfterMs: c.health.stale_after, clock: this.clock, log: this.log, dispatcher: this.dispatcher, onReading: (list) => this.applyReading(list) });
+    }
+  }
+
+  /** Feeds a reading of Vigie's components (the poller's, or Vigie's own when run in-process); null: unknown. */
+  applyReading(list: readonly ComponentReading[] | null): void {
+    for (const [id, u] of Object.entries(this.o.config.upstreams)) {
+      if (!u.component) continue;
+      const found = list ? findComponent(list, u.component) : undefined;
+      this.board.vigie(id, signalFor(found?.status, this.o.config.health.avoid_status));
+    }
+  }
+
+  async start(): Promise<string> {
+    const c = this.o.config;
+    if (this.clients.open) this.log.warn({ event: 'gateway.open' }, 'gateway.clients is empty: any caller may use the gateway (and its provider keys)');
+    await this.app.listen({ host: this.o.host ?? c.host, port: this.o.port ?? c.port });
+    // The first reading is worth a short wait (routing starts informed), never a long one: an unreachable
+    // Vigie must not hold the gateway back; its status arrives with a later poll.
+    if (this.poller) await Promise.race([this.poller.start(), new Promise((r) => setTimeout(r, FIRST_READING_WAIT_MS).unref())]);
+    return this.address()!;
+  }
+
+  /** The listening address (http://host:port), once started. */
+  address(): string | undefined {
+    const a = this.app.server.address() as AddressInfo | null;
+    if (!a || typeof a === 'string') return undefined;
+    return `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
+  }
+
+  private stopping: Promise<void> | undefined;
+
+  stop(): Promise<void> {
+    return (this.stopping ??= (async () => {
+      this.poller?.stop();
+      // Streams in progress get a moment to finish; then they are cut, so a stop never hangs on a long answer.
+      const cut = setTimeout(() => this.app.server.closeAllConnections(), this.o.stopGraceMs ?? STOP_GRACE_MS);
+      await this.app.close();
+      clearTimeout(cut);
+      await this.dispatcher.close();
+    })());
+  }
+
+  status() {
+    return {
+      upstreams: Object.fromEntries(
+        Object.keys(this.o.config.upstreams).map((id) => {
+          const state = this.board.state(id);
+          const h = this.board.snapshot(id)!;
+          return [id, { state, reason: h.reason, since: new Date(h.since).toISOString(), vigie: h.vigie }];
+        }),
+      ),
+      routes: Object.fromEntries(this.o.config.routes.map((r) => [r.name, { active: this.board.activeOf(r.name) ?? null }])),
+    };
+  }
+
+  private onTransition(t: UpstreamTransition): void {
+    this.metrics.setState(t.upstream, t.to);
+    this.log.info({ event: 'gateway.upstream_state', upstream: t.upstream, from: t.from, to: t.to, reason: t.reason, at: new Date(t.at).toISOString() }, `upstream ${t.upstream}: ${t.from} → ${t.to} (${t.reason})`);
+  }
+
+  private onMove(m: TrafficMove): void {
+    this.moves.push(m);
+    if (this.moves.length > 100) this.moves.shift();
+    this.metrics.failovers.inc({ route: m.route, from: m.from, to: m.to, kind: m.kind });
+    this.log.info({ event: `gateway.${m.kind}`, route: m.route, from: m.from, to: m.to, reason: m.reason, failed_requests: m.failedRequests, at: new Date(m.at).toISOString() }, moveSentence(m, this.names));
+  }
+}
+
+/** "API traffic moved from OpenAI to Mistral at 23:08 UTC; 0 failed requests" */
+export function moveSentence(m: TrafficMove, names: Record<string, string>): string {
+  const hhmm = new Date(m.at).toISOString().slice(11, 16);
+  const n = m.failedRequests;
+  return `API traffic (route ${m.route}) moved from ${names[m.from] ?? m.from} to ${names[m.to] ?? m.to} at ${hhmm} UTC; ${n} failed request${n === 1 ? '' : 's'}`;
+}
+
+export async function createGateway(o: GatewayOptions): Promise<Gateway> {
+  return new Gateway(o);
+}

@@ -1,0 +1,295 @@
+// One client request, end to end: admit the client, check the body, pick the route, try its
+// upstreams in order until one starts answering, then relay that answer chunk by chunk.
+// Nothing of a request or response body is kept beyond the request; only sizes, timings and outcome are logged.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import type { Dispatcher } from 'undici';
+import type { HealthBoard } from './board.js';
+import type { Client, Clients } from './clients.js';
+import type { GatewayConfig } from './config.js';
+import { type ApiErrorBody, type FailureKind, apiError } from './errors.js';
+import type { GatewayMetrics } from './metrics.js';
+import { parseClientBody } from './requests.js';
+import { type Route, attemptOrder, routeFor, upstreamModel } from './route.js';
+import { type Answer, type StartedCall, startAttempt } from './attempt.js';
+import { type Endpoint, upstreamHeaders, upstreamUrl } from './upstream.js';
+import { estimateTokens, usageFromJson, usageFromSseTail } from './usage.js';
+
+export interface ProxyDeps {
+  config: GatewayConfig;
+  routes: readonly Route[];
+  board: HealthBoard;
+  clients: Clients;
+  metrics: GatewayMetrics;
+  log: Logger;
+  dispatcher: Dispatcher;
+  /** Per route: whether this request is one of the trickle sent to a recovering upstream. */
+  trickle: (route: string) => boolean;
+}
+
+const TAIL = 8192;
+const JSON_KEEP = 4 * 1024 * 1024;
+const PASS_HEADERS = ['retry-after', 'x-request-id', 'openai-processing-ms'];
+
+export async function proxyRequest(d: ProxyDeps, endpoint: Endpoint, req: IncomingMessage, res: ServerResponse, raw: Buffer): Promise<void> {
+  const t0 = performance.now();
+  const admission = d.clients.admit(req.headers.authorization);
+  if (!admission.ok) {
+    d.metrics.clientResponses.inc({ route: '', client: '', code: String(admission.status) });
+    return sendError(res, admission.status, apiError(admission.message, admission.type, admission.code), admission.retryAfterS);
+  }
+  const client = admission.client;
+  const parsed = parseClientBody(endpoint, raw);
+  if (!parsed.ok) return respondError(d, res, '', client, 400, parsed.error);
+  const route = routeFor(d.routes, parsed.model);
+  if (!route) return respondError(d, res, '', client, 404, apiError(`The model \`${parsed.model}\` does not exist or you do not have access to it.`, 'invalid_request_error', 'model_not_found', 'model'));
+
+  const clientGone = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) clientGone.abort();
+  });
+  const retry = d.config.retry;
+  const deadline = t0 + retry.deadline;
+  const order = attemptOrder(route.upstreams, (id) => d.board.state(id), d.trickle(route.name), retry.max_attempts);
+  const tried: string[] = [];
+  let lastRateLimit: Answer | undefined;
+
+  for (const u of order) {
+    const left = deadline - performance.now();
+    if (left <= 0) break;
+    const model = upstreamModel(u, parsed.model);
+    const body = serialize(parsed.body, model);
+    if (!body) return respondError(d, res, route.name, client, 400, apiError('The request body is nested too deeply.', 'invalid_request_error'));
+    const up = d.config.upstreams[u.id]!;
+    const start = await startAttempt({
+      url: upstreamUrl(up, endpoint, model),
+      headers: upstreamHeaders(up, parsed.stream, body.length),
+      body,
+      stream: parsed.stream,
+      dispatcher: d.dispatcher,
+      firstDataMs: Math.min(left, parsed.stream ? retry.first_token_timeout : retry.response_timeout),
+      onRateLimit: retry.on_429,
+      clientSignal: clientGone.signal,
+    });
+    const labels = { route: route.name, upstream: u.id };
+    switch (start.kind) {
+      case 'client_gone':
+        return;
+      case 'failed':
+        failedAttempt(d, labels, start.failure);
+        tried.push(`${u.id}: ${start.failure} (${start.detail})`);
+        if (start.answer) lastRateLimit = { ...start.answer, body: withoutKey(start.answer.body, up.api_key) };
+        continue;
+      case 'answer': {
+        const outcome = start.status === 429 ? 'rate_limited' : 'caller_error';
+        d.metrics.requests.inc({ ...labels, outcome });
+        relayAnswer(res, u.id, model, start.status, start.headers, withoutKey(start.body, up.api_key));
+        countResponse(d, route.name, client, start.status);
+        logRequest(d, { route: route.name, client: client.name, upstream: u.id, status: start.status, outcome, t0, bytesIn: raw.length, bytesOut: start.body.length, tried });
+        return;
+      }
+      case 'started':
+        return relayStarted(d, { route, client, upstream: u.id, model, stream: parsed.stream, call: start.call, res, t0, bytesIn: raw.length, tried, clientGone: clientGone.signal });
+    }
+  }
+
+  // Nothing answered. A 429 returned by every upstream under on_429: failover is still the caller's answer.
+  if (lastRateLimit) {
+    countResponse(d, route.name, client, 429);
+    return relayAnswer(res, '', parsed.model, 429, lastRateLimit.headers, lastRateLimit.body);
+  }
+  d.board.clientFailed(route.name);
+  const why = tried.length > 0 ? tried.join('; ') : 'every upstream is avoided and the deadline passed';
+  logRequest(d, { route: route.name, client: client.name, upstream: '', status: 503, outcome: 'no_upstream', t0, bytesIn: raw.length, bytesOut: 0, tried });
+  respondError(d, res, route.name, client, 503, apiError(`No upstream could answer for route "${route.name}": ${why}.`, 'upstream_unavailable', 'no_healthy_upstream'));
+}
+
+function failedAttempt(d: ProxyDeps, labels: { route: string; upstream: string }, failure: FailureKind): void {
+  d.metrics.requests.inc({ ...labels, outcome: failure === 'rate_limited' ? 'rate_limited' : 'failed' });
+  d.metrics.errors.inc({ ...labels, kind: failure });
+  // A 429 is about the account, not the provider's health.
+  if (failure !== 'rate_limited') d.board.outcome(labels.upstream, { ok: false });
+}
+
+interface Relay {
+  route: Route;
+  client: Client;
+  upstream: string;
+  model: string;
+  stream: boolean;
+  call: StartedCall;
+  res: ServerResponse;
+  t0: number;
+  bytesIn: number;
+  tried: string[];
+  clientGone: AbortSignal;
+}
+
+async function relayStarted(d: ProxyDeps, r: Relay): Promise<void> {
+  const { call, res } = r;
+  const labels = { route: r.route.name, upstream: r.upstream };
+  d.metrics.ttft.observe(labels, call.firstDataMs / 1000);
+  const headers: Record<string, string> = { 'content-type': headerText(call.headers['content-type']) ?? (r.stream ? 'text/event-stream' : 'application/json'), ...routingHeaders(r.upstream, r.model) };
+  if (r.stream) Object.assign(headers, { 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
+  copyHeaders(call.headers, headers);
+  res.writeHead(call.status, headers);
+  let bytesOut = 0;
+  let tail = '';
+  const kept: Buffer[] = [];
+  let events = 0;
+  const take = (c: Buffer) => {
+    bytesOut += c.length;
+    if (r.stream) {
+      const s = c.toString('utf8');
+      events += countData(s);
+      tail = (tail + s).slice(-TAIL);
+    } else if (bytesOut <= JSON_KEEP) kept.push(c);
+  };
+  try {
+    for (const c of call.held) {
+      take(c);
+      await write(res, c);
+    }
+    for (;;) {
+      const c = await call.next(d.config.retry.idle_timeout);
+      if (c === null) break;
+      take(c);
+      await write(res, c);
+      if (r.clientGone.aborted) break;
+    }
+  } catch (err) {
+    if (r.clientGone.aborted) return call.abort();
+    call.abort();
+    d.metrics.requests.inc({ ...labels, outcome: 'stream_broken' });
+    d.metrics.errors.inc({ ...labels, kind: 'stream_broken' });
+    d.board.outcome(r.upstream, { ok: false });
+    d.board.clientFailed(r.route.name);
+    const message = `The upstream "${r.upstream}" failed after the response had started (${err instanceof Error ? err.message : 'error'}); it was not retried, to avoid a duplicate answer.`;
+    if (r.stream) {
+      // Close the event the upstream may have left half-written, then a clean error event.
+      const sep = tail === '' || tail.endsWith('\n\n') ? '' : tail.endsWith('\n') ? '\n' : '\n\n';
+      res.end(`${sep}data: ${JSON.stringify(apiError(message, 'upstream_error', 'stream_interrupted'))}\n\n`);
+    } else res.destroy();
+    countResponse(d, r.route.name, r.client, call.status);
+    logRequest(d, { route: r.route.name, client: r.client.name, upstream: r.upstream, status: call.status, outcome: 'stream_broken', t0: r.t0, bytesIn: r.bytesIn, bytesOut, tried: r.tried, ttftMs: call.firstDataMs });
+    return;
+  }
+  if (r.clientGone.aborted) return call.abort();
+  res.end();
+  d.metrics.requests.inc({ ...labels, outcome: 'ok' });
+  d.board.outcome(r.upstream, { ok: true, ...(r.stream ? { firstTokenMs: call.firstDataMs } : {}) });
+  const used = (r.stream ? usageFromSseTail(tail) : kept.length > 0 && bytesOut <= JSON_KEEP ? usageFromJson(Buffer.concat(kept).toString('utf8')) : undefined) ?? estimateTokens(r.bytesIn, bytesOut, r.stream ? events : undefined);
+  d.clients.charge(r.client, used);
+  countResponse(d, r.route.name, r.client, call.status);
+  logRequest(d, { route: r.route.name, client: r.client.name, upstream: r.upstream, status: call.status, outcome: 'ok', t0: r.t0, bytesIn: r.bytesIn, bytesOut, tried: r.tried, ttftMs: call.firstDataMs, tokens: used });
+}
+
+function serialize(body: Record<string, unknown>, model: string): Buffer | undefined {
+  try {
+    return Buffer.from(JSON.stringify({ ...body, model }));
+  } catch {
+    // JSON.stringify recurses: a body nested thousands deep overflows the stack.
+    return undefined;
+  }
+}
+
+/** Some providers echo the key they were sent in a 401's message: the gateway's callers must never see it. */
+function withoutKey(body: Buffer, key: string | undefined): Buffer {
+  if (!key || key.length < 4 || body.indexOf(key) === -1) return body;
+  return Buffer.from(body.toString('utf8').split(key).join('[redacted]'));
+}
+
+function countData(s: string): number {
+  let n = 0;
+  for (let i = s.indexOf('data:'); i !== -1; i = s.indexOf('data:', i + 5)) if (i === 0 || s[i - 1] === '\n') n++;
+  return n;
+}
+
+function write(res: ServerResponse, chunk: Buffer): Promise<void> | void {
+  if (res.destroyed) return;
+  if (res.write(chunk)) return;
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+function routingHeaders(upstream: string, model: string): Record<string, string> {
+  return upstream ? { 'x-vigie-upstream': upstream, 'x-vigie-model': model } : {};
+}
+
+function headerText(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function copyHeaders(from: Record<string, string | string[] | undefined>, to: Record<string, string>): void {
+  for (const h of PASS_HEADERS) {
+    const v = headerText(from[h]);
+    if (v !== undefined) to[h] = v;
+  }
+}
+
+function relayAnswer(res: ServerResponse, upstream: string, model: string, status: number, from: Record<string, string | string[] | undefined>, body: Buffer): void {
+  const headers: Record<string, string> = { 'content-type': headerText(from['content-type']) ?? 'application/json', ...routingHeaders(upstream, model) };
+  copyHeaders(from, headers);
+  headers['content-length'] = String(body.length);
+  res.writeHead(status, headers);
+  res.end(body);
+}
+
+function respondError(d: ProxyDeps, res: ServerResponse, route: string, client: Client, status: number, body: ApiErrorBody): void {
+  d.metrics.clientResponses.inc({ route, client: client.name, code: String(status) });
+  sendError(res, status, body);
+}
+
+export function sendError(res: ServerResponse, status: number, body: ApiErrorBody, retryAfterS?: number): void {
+  if (res.headersSent) return void res.destroy();
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), ...(retryAfterS !== undefined ? { 'retry-after': String(retryAfterS) } : {}) });
+  res.end(text);
+}
+
+function countResponse(d: ProxyDeps, route: string, client: Client, status: number): void {
+  d.metrics.clientResponses.inc({ route, client: client.name, code: String(status) });
+}
+
+interface RequestLog {
+  route: string;
+  client: string;
+  upstream: string;
+  status: number;
+  outcome: string;
+  t0: number;
+  bytesIn: number;
+  bytesOut: number;
+  tried: string[];
+  ttftMs?: number;
+  tokens?: number;
+}
+
+function logRequest(d: ProxyDeps, l: RequestLog): void {
+  if (!d.log.isLevelEnabled('debug')) return;
+  d.log.debug(
+    {
+      event: 'gateway.request',
+      route: l.route,
+      client: l.client,
+      upstream: l.upstream,
+      status: l.status,
+      outcome: l.outcome,
+      ms: Math.round(performance.now() - l.t0),
+      ...(l.ttftMs !== undefined ? { ttft_ms: Math.round(l.ttftMs) } : {}),
+      bytes_in: l.bytesIn,
+      bytes_out: l.bytesOut,
+      ...(l.tokens !== undefined ? { tokens: l.tokens } : {}),
+      ...(l.tried.length > 0 ? { failed_attempts: l.tried } : {}),
+    },
+    'gateway request',
+  );
+}

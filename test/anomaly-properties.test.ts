@@ -1,0 +1,173 @@
+// Properties of the streaming anomaly detector (src/detect/anomaly), on series drawn by fast-check:
+// calibration where nothing happens, recovery after a level shift, sparse counts, flatlines,
+// determinism and well-formed scores. None asserts on timing.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import fc from 'fast-check';
+import { AnomalyDetector } from '../src/detect/anomaly/detector.js';
+import { parseFalseAlarms, scoreThreshold, surpriseThreshold } from '../src/detect/anomaly/alarms.js';
+import { toScore, toSurprise } from '../src/detect/anomaly/score.js';
+
+const MIN = 60_000;
+const DAY = 86_400_000;
+const T0 = Date.UTC(2025, 2, 3);
+
+/** mulberry32: a small seeded generator, so every failing case replays. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const gauss = (r: () => number) => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
+function poisson(r: () => number, lam: number): number {
+  if (lam > 50) return Math.max(0, Math.round(lam + Math.sqrt(lam) * gauss(r)));
+  const L = Math.exp(-lam);
+  let k = 0;
+  let p = 1;
+  for (;;) {
+    p *= r();
+    if (p <= L) return k;
+    k++;
+  }
+}
+
+/** Alarm episodes: runs of consecutive values at or past the threshold, after `skip` values. */
+function episodes(scores: number[], th: number, skip: number): number {
+  let n = 0;
+  let inRun = false;
+  for (let i = skip; i < scores.length; i++) {
+    const on = scores[i]! >= th;
+    if (on && !inRun) n++;
+    inRun = on;
+  }
+  return n;
+}
+
+function run(values: number[], stepMs = MIN, o: ConstructorParameters<typeof AnomalyDetector>[0] = {}): number[] {
+  const d = new AnomalyDetector(o);
+  return values.map((v, i) => d.update(T0 + i * stepMs, v));
+}
+
+const DAYS = 10;
+const N = (DAYS * DAY) / MIN;
+const PER_DAY = parseFalseAlarms('1/1d')!;
+
+describe('anomaly detector: properties', () => {
+  test('calibration: on series with nothing unusual, alarms come about as often as configured (1/1d, within 4×)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+        fc.constantFrom('level', 'counts', 'walk'),
+        fc.double({ min: 0, max: 0.6, noNaN: true }),
+        (seed, kind, dayAmp) => {
+          const r = rng(seed);
+          const base = kind === 'counts' ? 5 + 300 * r() : 10 + 1000 * r();
+          const noise = 0.02 + 0.2 * r();
+          const phase = r();
+          let walk = 0;
+          const xs: number[] = [];
+          for (let i = 0; i < N; i++) {
+            const rhythm = 1 + dayAmp * Math.sin(2 * Math.PI * (i / 1440 + phase));
+            if (kind === 'counts') xs.push(poisson(r, base * rhythm));
+            else if (kind === 'walk') {
+              walk = 0.99 * walk + gauss(r) * base * noise * 0.3;
+              xs.push(Math.round((base * rhythm + walk + gauss(r) * base * noise) * 1000) / 1000);
+            } else xs.push(Math.round(base * rhythm * Math.exp(noise * gauss(r)) * 1000) / 1000);
+          }
+          const scores = run(xs);
+          const n = episodes(scores, scoreThreshold(PER_DAY, MIN), 1440);
+          // DAYS - 1 days scored at about one false alarm a day; generous: 4×.
+          assert.ok(n <= 4 * (DAYS - 1), `${kind}: ${n} alarm episodes in ${DAYS - 1} days (configured ~${DAYS - 1})`);
+        },
+      ),
+      { numRuns: 12, seed: 15 },
+    );
+  });
+
+  test('recovery: after a sustained level shift, flags stop within a bounded number of points', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+        fc.double({ min: 6, max: 40, noNaN: true }),
+        fc.boolean(),
+        (seed, k, up) => {
+          const r = rng(seed);
+          const base = 50 + 500 * r();
+          const sd = base * (0.01 + 0.1 * r());
+          const shiftAt = 3000;
+          const xs: number[] = [];
+          for (let i = 0; i < 6000; i++) xs.push(base + (i >= shiftAt ? (up ? k : -k) * sd : 0) + sd * gauss(r));
+          const scores = run(xs);
+          const th = scoreThreshold(PER_DAY, MIN);
+          assert.ok(scores.slice(shiftAt, shiftAt + 30).some((s) => s >= th), 'the shift is flagged');
+          // Re-learned within 2 hours of points (the old detector flagged for 700 to 1,000).
+          const late = scores.slice(shiftAt + 240).filter((s) => s >= th).length;
+          assert.ok(late <= 3, `${late} flags more than 240 points after the shift`);
+        },
+      ),
+      { numRuns: 15, seed: 15 },
+    );
+  });
+
+  test('sparse counts (mostly zeros) never score as extreme noise', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.double({ min: 0.005, max: 0.5, noNaN: true }), (seed, lam) => {
+        const r = rng(seed);
+        const xs: number[] = [];
+        for (let i = 0; i < N; i++) xs.push(poisson(r, lam * (1 + 0.5 * Math.sin((2 * Math.PI * i) / 1440))));
+        const scores = run(xs);
+        const worst = Math.max(...scores.slice(1440));
+        // 1 in 10^12 is "an outage": noise in a sparse series must stay far below it.
+        assert.ok(toSurprise(worst) < 12, `worst surprise ${toSurprise(worst).toFixed(1)} at rate ${lam}`);
+        assert.ok(episodes(scores, scoreThreshold(PER_DAY, MIN), 1440) <= 4 * (DAYS - 1));
+      }),
+      { numRuns: 12, seed: 15 },
+    );
+  });
+
+  test('flatlines: a noisy series stuck on one value is flagged within 30 points', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.integer({ min: 2000, max: 4000 }), (seed, at) => {
+        const r = rng(seed);
+        const base = 20 + 80 * r();
+        const xs: number[] = [];
+        for (let i = 0; i < 5000; i++) xs.push(i >= at && i < at + 300 ? xs[at - 1]! : Math.round((base + base * 0.05 * gauss(r)) * 100) / 100);
+        const scores = run(xs);
+        const th = scoreThreshold(PER_DAY, MIN);
+        assert.ok(scores.slice(at, at + 30).some((s) => s >= th), 'the flatline is flagged');
+      }),
+      { numRuns: 15, seed: 15 },
+    );
+  });
+
+  test('deterministic, and scores stay in [0, 1) whatever the values', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e12, max: 1e12 }), fc.integer({ min: 0, max: 5 }), fc.constant(0)), { minLength: 1, maxLength: 400 }),
+        fc.integer({ min: 1000, max: 3_600_000 }),
+        (xs, step) => {
+          const a = run(xs, step);
+          const b = run(xs, step);
+          assert.deepEqual(a, b);
+          for (const s of a) assert.ok(s >= 0 && s < 1 && Number.isFinite(s), `score ${s}`);
+        },
+      ),
+      { numRuns: 100, seed: 15 },
+    );
+  });
+
+  test('scores are a log scale: they never saturate and map back to the same chance', () => {
+    assert.ok(toScore(200) < toScore(400) && toScore(400) < 1);
+    for (const s of [0.5, 2, 6, 30]) assert.ok(Math.abs(toSurprise(toScore(s)) - s) < 1e-9);
+    assert.equal(parseFalseAlarms('1/30d')!.per, 30 * DAY);
+    assert.equal(parseFalseAlarms('2 / 1w')!.count, 2);
+    assert.equal(parseFalseAlarms('often'), undefined);
+    // One false alarm per 30 days on a minute series: one value in 43,200.
+    assert.ok(Math.abs(surpriseThreshold(parseFalseAlarms('1/30d')!, MIN) - Math.log10(43_200)) < 1e-9);
+  });
+});

@@ -1,0 +1,62 @@
+// The gateway inside `vigie start`: the same process's detection feeds its routing, with no poll.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { it } from 'node:test';
+import { createVigie } from '../src/app.js';
+import { configSchema } from '../src/config/schema.js';
+import { FakeUpstream } from './gateway-fake.js';
+import { ask, chat, until } from './gateway-setup.js';
+
+it('in-process: Vigie’s own probes take the provider out of the gateway’s routing, and bring it back', async (t) => {
+  const openai = await new FakeUpstream('openai').start();
+  const mistral = await new FakeUpstream('mistral').start();
+  const dir = await mkdtemp(join(tmpdir(), 'vigie-gw-app-'));
+  t.after(async () => {
+    await openai.stop();
+    await mistral.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+  const config = configSchema.parse({
+    site: { title: 'Status', port: 0 },
+    store: { path: join(dir, 'vigie.db') },
+    defaults: { interval: '100ms', timeout: '1s', failures_to_down: 2, successes_to_up: 2 },
+    // The probe checks the provider the way Vigie would (a request to its API), independently of the gateway's traffic.
+    services: [{ id: 'chatgpt', name: 'ChatGPT', components: [{ id: 'api', name: 'API', monitors: [{ name: 'models', url: `${openai.url}/models` }] }] }],
+    gateway: {
+      port: 0,
+      upstreams: { openai: { base_url: openai.url, api_key: 'sk-a', component: 'chatgpt/api' }, mistral: { base_url: mistral.url, api_key: 'sk-b' } },
+      routes: [{ name: 'chat', models: ['*'], upstreams: ['openai', 'mistral'] }],
+      health: { recover_after: '200ms', success_streak: 1, trickle: 1 },
+    },
+  });
+  const vigie = await createVigie({ config });
+  t.after(() => vigie.stop());
+  await vigie.start();
+  const gw = vigie.gateway;
+  assert.ok(gw);
+  const url = await gatewayUrl(gw);
+  await until(() => gw.board.snapshot('openai')?.vigie === 'ok', 'first reading');
+  assert.equal((await chat(url, ask())).headers.get('x-vigie-upstream'), 'openai');
+
+  openai.mode = '500';
+  await until(() => gw.board.state('openai') === 'down', 'openai avoided on Vigie’s word');
+  assert.equal(gw.board.snapshot('openai')?.reason, 'vigie');
+  const r = await chat(url, ask());
+  assert.equal(r.status, 200);
+  assert.equal(r.headers.get('x-vigie-upstream'), 'mistral');
+
+  openai.mode = 'ok';
+  await until(async () => {
+    await chat(url, ask());
+    return gw.board.state('openai') === 'up';
+  }, 'openai back', 15_000);
+  assert.equal((await chat(url, ask())).headers.get('x-vigie-upstream'), 'openai');
+});
+
+async function gatewayUrl(gw: { address(): string | undefined }): Promise<string> {
+  const a = gw.address();
+  assert.ok(a);
+  return a;
+}
