@@ -66,7 +66,7 @@ export const vendorSchema = z.union([z.string(), vendorObjectSchema]).transform(
     ctx.addIssue({ code: 'custom', path: [kind === undefined ? 'kind' : 'url'], message: 'needs kind and url, or a catalogue key (e.g. vendor: openai)' });
     return z.NEVER;
   }
-  return { kind, url, interval: o.interval, ...(o.timeout !== undefined ? { timeout: o.timeout } : {}), catalogue: o.catalogue ?? null };
+  return { kind, url, interval: o.interval, ...(o.timeout !== undefined ? { timeout: o.timeout } : {}), ...(o.catalogue !== undefined ? { catalogue: o.catalogue } : {}) };
 });
 export type VendorConfig = z.output<typeof vendorSchema>;
 
