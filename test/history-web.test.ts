@@ -6,6 +6,7 @@ import { request } from 'undici';
 import { forEachEngine } from './helpers/engines.js';
 import { historySite as site } from './helpers/history-site.js';
 import { incident } from './helpers/history.js';
+import { waitFor } from './helpers/wait.js';
 import { IncidentStore } from '../src/store/incidents.js';
 
 const get = async (url: string, headers: Record<string, string> = {}) => {
@@ -98,10 +99,11 @@ forEachEngine('the service history page, its API and exports, in English and Fre
     const { id, components, updates, ...create } = now;
     await new IncidentStore(vigie.store).write({ id, create, components, update: { ...updates[0]!, author: 'vigie' } });
     await vigie.publish();
+    // The history pages reload what the store says at most every few seconds: wait for it.
+    await waitFor('the Siri history page to see the ChatGPT outage', async () => /Siri dépend de ChatGPT, en panne en ce moment\./.test((await get(`${base}/services/siri/history?lang=fr`)).text));
     const page = (await get(`${base}/?lang=en`)).text;
     assert.match(page, /<p class="warn" data-upstream="chatgpt">Siri depends on ChatGPT, which is having an outage now\.<\/p>/);
     assert.equal(page.match(/data-upstream=/g)!.length, 1);
-    assert.match((await get(`${base}/services/siri/history?lang=fr`)).text, /Siri dépend de ChatGPT, en panne en ce moment\./);
   } finally {
     await vigie.stop();
   }

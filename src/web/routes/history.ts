@@ -35,12 +35,25 @@ export async function loadHistoryInput(store: Store, config: VigieConfig, now: n
   return historyInput(config, new Map(model.services.map((s) => [s.id, s.createdAt])), records, now);
 }
 
-/** The loaded input, kept until invalidated; one load shared by concurrent requests. */
+/**
+ * The loaded input, kept until the next publish makes it stale; one load shared by concurrent requests.
+ * During an outage publishes come several a second, so a stale input is reloaded at most once per
+ * `minReloadMs` of real time (the cost is the machine's, not the scenario's): pages lag by that much at most.
+ */
 export class HistoryCache {
   private current: Promise<{ input: HistoryInput; outages: Outage[] }> | undefined;
-  constructor(private load: () => Promise<HistoryInput>) {}
+  private stale = false;
+  private loadedAt = -Infinity;
+  private made = new WeakMap<Promise<unknown>, Map<string, unknown>>();
+  constructor(
+    private load: () => Promise<HistoryInput>,
+    private minReloadMs = 5000,
+  ) {}
   get(): Promise<{ input: HistoryInput; outages: Outage[] }> {
-    const p = (this.current ??= this.load().then((input) => ({ input, outages: outagesOf(input.incidents) })));
+    if (this.current && !(this.stale && performance.now() - this.loadedAt >= this.minReloadMs)) return this.current;
+    this.stale = false;
+    this.loadedAt = performance.now();
+    const p = (this.current = this.load().then((input) => ({ input, outages: outagesOf(input.incidents) })));
     // A failed load is not kept: the next request tries again.
     p.catch(() => {
       if (this.current === p) this.current = undefined;
@@ -58,9 +71,9 @@ export class HistoryCache {
     if (!m.has(key)) m.set(key, make(d));
     return m.get(key) as T;
   }
-  private made = new WeakMap<Promise<unknown>, Map<string, unknown>>();
+  /** The store changed (a publish): the next request after `minReloadMs` reads it again. */
   invalidate(): void {
-    this.current = undefined;
+    this.stale = true;
   }
 }
 
