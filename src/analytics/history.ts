@@ -34,7 +34,7 @@ export function serviceHistory(input: HistoryInput, serviceId: string, outages: 
     dependsOn: needsOf(service).map((id) => ({ id, serviceId: id.split('/')[0]!, name: names.get(id.split('/')[0]!) ?? id })),
     dependents: downstreamOf(input.services, service.id),
     upstreamNow: upstreamOutages(input.services, service, outages.filter((o) => o.end === null), input.now, input.now),
-    honesty: service.vendor ? (vendorHonesty(input, outages).find((v) => v.vendor === service.vendor!.key) ?? null) : null,
+    honesty: service.vendor ? (vendorHonesty(input, outages, service.vendor.key)[0] ?? null) : null,
     correlated: correlatedOutages(input, outages).filter((g) => g.services.some((s) => s.serviceId === service.id)),
   };
 }

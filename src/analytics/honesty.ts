@@ -61,10 +61,11 @@ export function letter(score: number): NonNullable<VendorHonesty['grade']> {
   return score >= 90 ? 'A' : score >= 75 ? 'B' : score >= 60 ? 'C' : score >= 40 ? 'D' : 'E';
 }
 
-export function vendorHonesty(input: HistoryInput, outages: readonly Outage[]): VendorHonesty[] {
+/** Per vendor (or only `onlyVendor`'s), over the last 365 days. */
+export function vendorHonesty(input: HistoryInput, outages: readonly Outage[], onlyVendor?: string): VendorHonesty[] {
   const byVendor = new Map<string, { name: string; services: string[] }>();
   for (const s of input.services) {
-    if (!s.vendor) continue;
+    if (!s.vendor || (onlyVendor !== undefined && s.vendor.key !== onlyVendor)) continue;
     const v = byVendor.get(s.vendor.key) ?? { name: s.vendor.name, services: [] };
     v.services.push(s.id);
     byVendor.set(s.vendor.key, v);

@@ -2,7 +2,7 @@
 // declared statuses fill in only where that history shows nothing wrong for the component during
 // the incident (a manual incident, or history from before Vigie watched), so an incident that also
 // shows in the status history is not counted twice, nor stretched by its resolve hold.
-import { type ComponentStatus, severity, worst } from '../core/status.js';
+import { type ComponentStatus, severity } from '../core/status.js';
 import type { Outage } from './outages.js';
 import type { StatusChangeRecord } from './types.js';
 
@@ -24,12 +24,25 @@ export function spansFromChanges(changes: readonly StatusChangeRecord[], now: nu
   return out;
 }
 
+// Changes grouped by component once per list: every page asks for many components of the same list.
+const byComponent = new WeakMap<readonly StatusChangeRecord[], Map<string, StatusChangeRecord[]>>();
+function changesOf(changes: readonly StatusChangeRecord[], componentId: string): StatusChangeRecord[] {
+  let m = byComponent.get(changes);
+  if (!m) {
+    m = new Map();
+    for (const c of changes) {
+      const l = m.get(c.componentId);
+      if (l) l.push(c);
+      else m.set(c.componentId, [c]);
+    }
+    byComponent.set(changes, m);
+  }
+  return m.get(componentId) ?? [];
+}
+
 /** The component's spans: its status history, plus outages it has no history for. */
 export function componentSpans(componentId: string, changes: readonly StatusChangeRecord[], outages: readonly Outage[], now: number): Span[] {
-  const own = spansFromChanges(
-    changes.filter((c) => c.componentId === componentId),
-    now,
-  );
+  const own = spansFromChanges(changesOf(changes, componentId), now);
   const out = [...own];
   for (const o of outages) {
     const s = o.components.get(componentId);
@@ -42,28 +55,38 @@ export function componentSpans(componentId: string, changes: readonly StatusChan
   return flatten(out);
 }
 
+// Statuses from the worst down, for the sweep's "worst active" lookup.
+const BY_SEVERITY: ComponentStatus[] = ['major_outage', 'partial_outage', 'degraded_performance', 'under_maintenance'];
+const RANK = new Map(BY_SEVERITY.map((st, i) => [st, i]));
+
 /** Non-overlapping spans, each instant at the worst status any input span gives it (one sweep, n log n). */
 export function flatten(spans: readonly Span[]): Span[] {
-  const events: { at: number; status: ComponentStatus; delta: 1 | -1 }[] = [];
+  const at: number[] = [];
+  const rank: number[] = [];
+  const delta: number[] = [];
   for (const s of spans) {
-    if (!(s.end > s.start)) continue;
-    events.push({ at: s.start, status: s.status, delta: 1 }, { at: s.end, status: s.status, delta: -1 });
+    const r = RANK.get(s.status);
+    if (r === undefined || !(s.end > s.start)) continue; // operational spans change nothing
+    at.push(s.start, s.end);
+    rank.push(r, r);
+    delta.push(1, -1);
   }
-  events.sort((a, b) => a.at - b.at);
+  const order = at.map((_, i) => i).sort((x, y) => at[x]! - at[y]!);
   // How many input spans of each status cover the current instant.
-  const active = new Map<ComponentStatus, number>();
+  const active = [0, 0, 0, 0];
   const out: Span[] = [];
   let i = 0;
-  while (i < events.length) {
-    const at = events[i]!.at;
-    for (; i < events.length && events[i]!.at === at; i++) active.set(events[i]!.status, (active.get(events[i]!.status) ?? 0) + events[i]!.delta);
-    const next = i < events.length ? events[i]!.at : at;
-    if (next === at) continue;
-    const st = worst([...active].filter(([, n]) => n > 0).map(([s]) => s));
-    if (st === 'operational') continue;
+  while (i < order.length) {
+    const t = at[order[i]!]!;
+    for (; i < order.length && at[order[i]!] === t; i++) active[rank[order[i]!]!]! += delta[order[i]!]!;
+    if (i === order.length) break;
+    const next = at[order[i]!]!;
+    const w = active.findIndex((n) => n > 0);
+    if (w < 0) continue;
+    const st = BY_SEVERITY[w]!;
     const last = out[out.length - 1];
-    if (last && last.end === at && last.status === st) last.end = next;
-    else out.push({ start: at, end: next, status: st });
+    if (last && last.end === t && last.status === st) last.end = next;
+    else out.push({ start: t, end: next, status: st });
   }
   return out;
 }
