@@ -36,6 +36,8 @@ const STATUS_ORDER: (ComponentStatus | 'none')[] = ['operational', 'degraded_per
 function mean(lang: Lang, s: Summary): string {
   return s.n === 0 ? '—' : `${duration(lang, s.meanMs!)} / ${duration(lang, s.medianMs!)}`;
 }
+/** ": " in English, "\u00a0: " in French. */
+const colon = (lang: Lang) => (lang === 'fr' ? '\u00a0: ' : ': ');
 const pct = (lang: Lang, v: number | null) => (v === null ? '—' : percent(lang, v));
 
 function WindowCard({ lang, w }: { lang: Lang; w: WindowFigures }) {
@@ -106,7 +108,7 @@ export function CalendarSvg({ lang, days, label }: { lang: Lang; days: CalendarD
             return (
               <rect x={40 + (Number(d.date.slice(8, 10)) - 1) * 11} y="0" width="10" height="10" rx="2" class={`c-${s}`} data-date={d.date} data-status={s}>
                 <title>
-                  {d.date}: {d.worst === null ? HISTORY_MESSAGES[lang].legend.none : m.status[d.worst]}
+                  {d.date}{colon(lang)}{d.worst === null ? HISTORY_MESSAGES[lang].legend.none : m.status[d.worst]}
                   {d.outageMs > 0 ? ` (${duration(lang, d.outageMs)})` : ''}
                 </title>
               </rect>
@@ -151,7 +153,7 @@ export function TimelineSvg({ lang, rows, from, to, label }: { lang: Lang; rows:
             .map((s) => (
               <rect x={x(s.start)} y="3" width={Math.max(1, x(s.end) - x(s.start))} height="14" class={`c-${s.status}`} data-status={s.status}>
                 <title>
-                  {r.name}: {m.status[s.status]}, {dateTime(lang, Math.max(s.start, from))} → {dateTime(lang, Math.min(s.end, to))}
+                  {r.name}{colon(lang)}{m.status[s.status]}, {dateTime(lang, Math.max(s.start, from))} → {dateTime(lang, Math.min(s.end, to))}
                 </title>
               </rect>
             ))}
@@ -232,7 +234,7 @@ function Outages({ lang, report }: { lang: Lang; report: ReliabilityReport }) {
           <br />
           <span class="meta">
             <span class={`s-${o.worst}`}>{m.status[o.worst]}</span> · {dateTime(lang, o.start)} · {o.end === null ? m.ongoing : duration(lang, o.end - o.start)} · {m.cause[o.cause]}
-            {o.figures.acknowledgementLagMs !== null ? ` · ${m.ackLag}: ${o.figures.acknowledgementLagMs < 0 ? m.ackBefore : duration(lang, o.figures.acknowledgementLagMs)}` : ''}
+            {o.figures.acknowledgementLagMs !== null ? ` · ${m.ackLag}${colon(lang)}${o.figures.acknowledgementLagMs < 0 ? m.ackBefore : duration(lang, o.figures.acknowledgementLagMs)}` : ''}
           </span>
         </li>
       ))}
@@ -264,12 +266,12 @@ export function ServiceHistoryPage({ siteTitle, h: x, lang, state, names }: { si
         ))}
         {x.dependsOn.length > 0 ? (
           <p class="meta">
-            {h.dependsOn}: {x.dependsOn.map((d, i) => [i > 0 ? ', ' : '', <a href={`/services/${encodeURIComponent(d.serviceId)}/history?lang=${lang}`}>{d.id.includes('/') ? `${d.name} (${d.id})` : d.name}</a>])}
+            {h.dependsOn}{colon(lang)}{x.dependsOn.map((d, i) => [i > 0 ? ', ' : '', <a href={`/services/${encodeURIComponent(d.serviceId)}/history?lang=${lang}`}>{d.id.includes('/') ? `${d.name} (${d.id})` : d.name}</a>])}
           </p>
         ) : null}
         {x.dependents.length > 0 ? (
           <p class="meta">
-            {h.downstream}: {x.dependents.map((d) => d.name).join(', ')}
+            {h.downstream}{colon(lang)}{x.dependents.map((d) => d.name).join(', ')}
           </p>
         ) : null}
 
@@ -283,7 +285,7 @@ export function ServiceHistoryPage({ siteTitle, h: x, lang, state, names }: { si
           {r.slo ? (
             <div class="card" data-slo={r.slo.state}>
               <h3>
-                {h.slo}: {h.sloTarget(percent(lang, r.slo.targetPct / 100), r.slo.windowDays)} · {h.sloState[r.slo.state]}
+                {h.slo}{colon(lang)}{h.sloTarget(percent(lang, r.slo.targetPct / 100), r.slo.windowDays)} · {h.sloState[r.slo.state]}
               </h3>
               <dl class="figures">
                 <dt>{h.availability}</dt>
@@ -305,7 +307,7 @@ export function ServiceHistoryPage({ siteTitle, h: x, lang, state, names }: { si
         <section aria-labelledby="calendar">
           <h2 id="calendar">{h.calendar}</h2>
           <p class="meta">{h.calendarNote(r.calendar.timeZone)}</p>
-          <CalendarSvg lang={lang} days={r.calendar.days} label={`${h.calendar}: ${x.service.name}`} />
+          <CalendarSvg lang={lang} days={r.calendar.days} label={`${h.calendar}${colon(lang)}${x.service.name}`} />
           <Legend lang={lang} />
         </section>
 
@@ -317,7 +319,7 @@ export function ServiceHistoryPage({ siteTitle, h: x, lang, state, names }: { si
             <ul class="plain">
               {r.causes.map((c) => (
                 <li data-cause={c.cause}>
-                  {m.cause[c.cause]}: {h.causeRow(c.outages)}, {duration(lang, c.durationMs)}
+                  {m.cause[c.cause]}{colon(lang)}{h.causeRow(c.outages)}, {duration(lang, c.durationMs)}
                 </li>
               ))}
             </ul>
@@ -327,7 +329,7 @@ export function ServiceHistoryPage({ siteTitle, h: x, lang, state, names }: { si
         {x.honesty ? (
           <section aria-labelledby="honesty">
             <h2 id="honesty">
-              {h.vendorHonesty}: {x.honesty.name}
+              {h.vendorHonesty}{colon(lang)}{x.honesty.name}
             </h2>
             <div class="card">
               <dl class="figures" data-vendor={x.honesty.vendor}>
@@ -366,7 +368,7 @@ export function ServiceHistoryPage({ siteTitle, h: x, lang, state, names }: { si
                 <strong>{c.name}</strong>
                 <br />
                 <span class="meta">
-                  {c.windows.map((w, i) => `${i > 0 ? ' · ' : ''}${h.window(w.days)}: ${w.outages} ${h.outages.toLowerCase()}, ${pct(lang, w.availability)}`).join('')}
+                  {c.windows.map((w, i) => `${i > 0 ? ' · ' : ''}${h.window(w.days)}${colon(lang)}${w.outages} ${h.outages.toLowerCase()}, ${pct(lang, w.availability)}`).join('')}
                 </span>
               </li>
             ))}
@@ -374,7 +376,7 @@ export function ServiceHistoryPage({ siteTitle, h: x, lang, state, names }: { si
         </section>
 
         <p class="meta">
-          {h.export}: <a href={`${api}/history.json`}>JSON</a> · <a href={`${api}/outages.csv`}>CSV</a> · <a href={`/outages?lang=${lang}`}>{h.timeline}</a>
+          {h.export}{colon(lang)}<a href={`${api}/history.json`}>JSON</a> · <a href={`${api}/outages.csv`}>CSV</a> · <a href={`/outages?lang=${lang}`}>{h.timeline}</a>
         </p>
       </div>
     </Layout>
@@ -401,7 +403,7 @@ export function TimelinePage({ siteTitle, lang, state, rows, from, to, groups, n
           {rows.map((r) => (
             <li>
               <a href={`/services/${encodeURIComponent(r.id)}/history?lang=${lang}`}>
-                {h.link}: {r.name}
+                {h.link}{colon(lang)}{r.name}
               </a>
             </li>
           ))}
@@ -411,7 +413,7 @@ export function TimelinePage({ siteTitle, lang, state, rows, from, to, groups, n
           {groups.length === 0 ? <p>{h.noOutages}</p> : <Correlated lang={lang} groups={groups} names={names} />}
         </section>
         <p class="meta">
-          {h.export}: <a href={`/api/outages/correlated.json`}>JSON</a> · <a href="/api/outages.csv">CSV</a>
+          {h.export}{colon(lang)}<a href={`/api/outages/correlated.json`}>JSON</a> · <a href="/api/outages.csv">CSV</a>
         </p>
       </div>
     </Layout>
@@ -442,7 +444,7 @@ export function IncidentHistoryNote({ lang, note, serviceId }: { lang: Lang; not
       ))}
       {note.downstream.length > 0 ? (
         <p class="meta" data-downstream={note.downstream.map((d) => d.serviceId).join(' ')}>
-          {h.downstream}: {note.downstream.map((d) => d.name).join(', ')}
+          {h.downstream}{colon(lang)}{note.downstream.map((d) => d.name).join(', ')}
         </p>
       ) : null}
     </>
