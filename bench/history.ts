@@ -52,12 +52,12 @@ function generate(): HistoryInput {
     const end = start + Math.floor(rnd() * 6 * 3_600_000);
     const st = statuses[1 + Math.floor(rnd() * 2)]!;
     return {
-      id: `i${k}`, kind: 'incident', serviceId: svc.id, name: `Outage ${k}`, status: 'resolved', impact: st === 'major_outage' ? 'major' : 'minor', cause: 'unknown', origin: 'auto', human: false,
+      id: `i${k}`, kind: 'incident', serviceId: svc.id, name: `Outage ${k}`, nameText: null, detectedAt: start + 60_000, status: 'resolved', impact: st === 'major_outage' ? 'major' : 'minor', cause: 'unknown', origin: 'auto', human: false,
       observedStart: start, faultStart: null, createdAt: start + 120_000, updatedAt: end, monitoringAt: null, resolvedAt: end, postmortemBody: null, postmortemPublishedAt: null,
       scheduledFor: null, scheduledUntil: null, autoTransitions: true, startedAt: null, vendorAckAt: rnd() < 0.7 ? start + Math.floor(rnd() * 7_200_000) : null, vendorAckSource: null, vendorAckText: null,
       silentVendorAt: null, peakShare: null, peakDetail: null,
       components: [{ componentId: comp.id, status: 'operational', addedAt: start }],
-      updates: [{ id: `u${k}`, incidentId: `i${k}`, status: 'investigating', body: '', affected: [{ componentId: comp.id, oldStatus: 'operational', newStatus: st }], at: start, createdAt: start, author: 'vigie' }],
+      updates: [{ id: `u${k}`, incidentId: `i${k}`, status: 'investigating', body: '', bodyText: null, affected: [{ componentId: comp.id, oldStatus: 'operational', newStatus: st }], at: start, createdAt: start, author: 'vigie' }],
     };
   });
   return { now: NOW, timeZone: 'UTC', services, incidents, changes, vendorSpans: [], signals: new Map() };

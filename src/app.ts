@@ -3,7 +3,7 @@
 import type { Logger } from 'pino';
 import { pino } from 'pino';
 import type { Observation } from './core/observation.js';
-import { type Clock, systemClock } from './core/time.js';
+import { type Clock, type TimerHandle, systemClock } from './core/time.js';
 import { type Entities, type MonitorEntity, type VigieConfig, toEntities } from './config/schema.js';
 import { type CrowdLevel, type CrowdWeight, Detector, type StatusChange } from './detect/detector.js';
 import { type ComponentInfo, IncidentEngine, type IncidentView } from './incidents/engine.js';
@@ -31,10 +31,11 @@ import { reportRoutes } from './web/routes/reports.js';
 import { NotifyWorker } from './notify/worker.js';
 import { Subscriptions } from './notify/subscriptions.js';
 import { subscriptionRoutes } from './web/routes/subscriptions.js';
-import { type Snapshot, type SnapshotIncident, type SnapshotRegion, type SnapshotVendor, buildSnapshot } from './web/snapshot.js';
+import { type Snapshot, type SnapshotCrowd, type SnapshotIncident, type SnapshotRegion, type SnapshotVendor, buildSnapshot } from './web/snapshot.js';
 import { logOnceEach } from './web/snapshot-guard.js';
 import { uptimeBars } from './store/rollups.js';
 import { latestVendorSnapshot } from './store/vendor.js';
+import { parseText } from './i18n/text.js';
 import { VendorPoller } from './signals/vendor/poller.js';
 import { HistoryCache, historyRoutes, loadHistoryInput } from './web/routes/history.js';
 import { historyServices } from './analytics/input.js';
@@ -59,6 +60,9 @@ export interface VigieOptions {
 }
 
 type ScheduledMonitor = MonitorEntity & { hostKey: string };
+
+/** At most one publish for crowd sparklines per this many real milliseconds. */
+const CROWD_REFRESH_REAL_MS = 3000;
 
 export class Vigie {
   readonly store: Store;
@@ -101,6 +105,8 @@ export class Vigie {
   private lock: InstanceLock | undefined;
   /** The outage history's input, read on demand and dropped at each publish (src/web/routes/history.ts). */
   private history = new HistoryCache(() => loadHistoryInput(this.store, this.config, this.clock.now()));
+  /** Re-publishes each clock minute in which crowd reports came in, so the page's crowd sparklines move. */
+  private crowdTimer: TimerHandle | undefined;
 
   private constructor(store: Store, private opts: VigieOptions) {
     this.store = store;
@@ -187,12 +193,12 @@ export class Vigie {
 
   /** Starts serving and checking; returns the status page address. */
   async start(): Promise<string> {
-    this.url = await this.web.listen(this.config.site.host, this.opts.port ?? this.config.site.port);
     if (this.config.gateway) {
       const { Gateway } = await import('./gateway/gateway.js');
       this.gateway = new Gateway({ config: this.config.gateway, logger: this.log, clock: this.clock, processMetrics: false, vigieUrl: null });
       this.log.info({ url: await this.gateway.start() }, 'gateway started');
     }
+    this.url = await this.web.listen(this.config.site.host, this.opts.port ?? this.config.site.port);
     await this.publish();
     this.refreshTimer = setInterval(() => this.schedulePublish(), 60_000);
     this.refreshTimer.unref();
@@ -200,6 +206,7 @@ export class Vigie {
     this.scheduler.start();
     this.storageJob.start();
     this.reports.start();
+    this.refreshCrowd(this.reports.accepted);
     this.incidents.start();
     this.vendor.start();
     this.notify.start();
@@ -224,6 +231,7 @@ export class Vigie {
     this.log.info(report, 'config synced');
     const statuses = await this.store.componentStatuses();
     this.detector.load(this.entities.components, this.entities.monitors, new Map([...statuses].map(([id, s]) => [id, s.status])));
+    this.detector.setNames(new Map(componentInfos(this.config).map((c) => [c.id, `${c.serviceName} ${c.name}`])));
     this.detector.setCrowdWeights(new Map(this.config.services.flatMap((s) => (s.detection?.crowd_weight ? [[s.id, s.detection.crowd_weight] as const] : []))), this.config.detection.crowd_weight);
     this.incidents.setComponents(componentInfos(this.config));
     this.incidents.seed(statuses);
@@ -265,7 +273,7 @@ export class Vigie {
     if (changes.length === 0) return;
     this.changeChain = this.changeChain.then(async () => {
       for (const c of changes) {
-        await this.store.recordComponentStatus({ componentId: c.componentId, status: c.to, at: c.at, reason: c.reason });
+        await this.store.recordComponentStatus({ componentId: c.componentId, status: c.to, at: c.at, reason: c.reason, reasonText: c.reasonText ? JSON.stringify(c.reasonText) : null });
         this.notify.kick();
         this.log.info({ component: c.componentId, from: c.from, to: c.to, reason: c.reason }, 'component status changed');
         this.opts.onStatusChange?.(c);
@@ -278,6 +286,7 @@ export class Vigie {
 
   /** A service's crowd-report level changed: detection weighs it (services with reports.weight 0 are shown only). */
   private onCrowdReportLevel(c: LevelChange): void {
+    this.schedulePublish();
     if ((this.reports.service(c.serviceId)?.weight ?? 0) > 0) this.setCrowdLevel(c.serviceId, c.to, c.at);
   }
 
@@ -310,6 +319,7 @@ export class Vigie {
     const upstream = upstreamNow(historySvcs, outagesOf(incidents), now);
     const names = new Map(model.services.flatMap((s) => s.components.map((c) => [c.id, { service: s.name, component: c.name }] as const)));
     const byId = new Map(this.entities.components.map((c) => [c.id, c]));
+    const monitored = new Set(this.entities.monitors.map((m) => m.componentId));
     return buildSnapshot({
       title: this.config.site.title,
       baseUrl: this.config.site.base_url ?? this.url ?? '',
@@ -331,11 +341,13 @@ export class Vigie {
           createdAt: c.createdAt,
           updatedAt: c.updatedAt,
           position: j,
+          monitored: monitored.has(c.id),
           ...(regions.has(c.id) ? { regions: regions.get(c.id)! } : {}),
           ...(bars?.has(c.id) ? { bars: bars.get(c.id)! } : {}),
         })),
         ...(vendors.has(s.id) ? { vendor: vendors.get(s.id)! } : {}),
         ...(upstream.has(s.id) ? { upstreamDown: upstream.get(s.id)! } : {}),
+        ...this.crowdView(s.id),
       })),
       changes: changes
         .filter((c) => names.has(c.componentId))
@@ -347,6 +359,7 @@ export class Vigie {
           to: c.toStatus,
           at: c.at,
           reason: c.reason,
+          reasonText: parseText(c.reasonText),
         })),
       incidents: incidents.map((v) => ({ ...snapshotIncident(v), ...(notes.has(v.id) ? { history: notes.get(v.id)! } : {}) })),
       maintenances: maintenances.map(snapshotIncident),
@@ -359,6 +372,27 @@ export class Vigie {
     const snapshot = await this.snapshot();
     await this.web.publish(snapshot);
     this.gateway?.applyReading(snapshot.services.flatMap((s) => s.components));
+  }
+
+  private refreshCrowd(seen: number, lastRealMs = 0): void {
+    this.crowdTimer = this.clock.at((Math.floor(this.clock.now() / 60_000) + 1) * 60_000, () => {
+      const now = this.reports.accepted;
+      // A publish renders and compresses every page: in an accelerated demo a clock minute is a fraction of a
+      // real second, so real time bounds how often the sparklines alone may cost that (deliberately not the Clock).
+      const real = Date.now();
+      if (now !== seen && real - lastRealMs >= CROWD_REFRESH_REAL_MS) {
+        this.schedulePublish();
+        this.refreshCrowd(now, real);
+      } else this.refreshCrowd(seen, lastRealMs);
+    });
+  }
+
+  /** The last hour of crowd reports of a service that takes them, for the page's sparkline. */
+  private crowdView(serviceId: string): { crowd?: SnapshotCrowd } {
+    const v = this.reports.service(serviceId)?.enabled ? this.reports.view(serviceId) : undefined;
+    if (!v) return {};
+    const n = v.series.counts.length;
+    return { crowd: { level: v.level, lastHour: v.lastHour, counts: v.series.counts.slice(Math.max(0, n - 60)), expected: v.series.expected.slice(Math.max(0, n - 60)) } };
   }
 
   /** Per-region health of each component's own monitors, for components probed from several regions. */
@@ -382,7 +416,17 @@ export class Vigie {
     await Promise.all(
       ids.map(async (id) => {
         const v = await latestVendorSnapshot(this.store.db, id).catch(() => null);
-        if (v) out.set(id, { url: v.url, at: v.lastSeenAt, reachable: v.reachable, saysOperational: v.saysOperational, indicator: v.indicator, description: v.description });
+        if (v)
+          out.set(id, {
+            url: v.url,
+            at: v.lastSeenAt,
+            reachable: v.reachable,
+            saysOperational: v.saysOperational,
+            indicator: v.indicator,
+            description: v.description,
+            error: v.error,
+            components: v.components.map((c) => ({ name: c.name, status: c.status })),
+          });
       }),
     );
     return out;
@@ -399,6 +443,7 @@ export class Vigie {
     await this.incidents.stop();
     clearTimeout(this.publishTimer);
     clearInterval(this.refreshTimer);
+    this.crowdTimer?.cancel();
     await this.web.close();
     await this.reports.stop();
     await this.notify.stop();
@@ -417,6 +462,7 @@ function snapshotIncident(v: IncidentView): SnapshotIncident {
     id: v.id,
     kind: v.kind,
     name: v.name,
+    nameText: parseText(v.nameText),
     status: v.status,
     impact: v.impact,
     createdAt: v.createdAt,
@@ -428,7 +474,7 @@ function snapshotIncident(v: IncidentView): SnapshotIncident {
     scheduledUntil: v.scheduledUntil,
     postmortemBody: v.postmortemBody,
     componentIds: v.components.map((c) => c.componentId),
-    updates: v.updates.map((u) => ({ id: u.id, status: u.status, body: u.body, at: u.at, createdAt: u.createdAt, affected: u.affected })),
+    updates: v.updates.map((u) => ({ id: u.id, status: u.status, body: u.body, bodyText: parseText(u.bodyText), at: u.at, createdAt: u.createdAt, affected: u.affected })),
     observedStart: v.observedStart,
     vendorAcknowledgedAt: v.vendorAckAt,
     silentVendor: v.silentVendorAt !== null,

@@ -55,7 +55,7 @@ test('the correlated evening replays: Meta fails and recovers, then ChatGPT and 
     assert.ok(partial && partial.at >= at('02:10', 12) && partial.at <= at('02:10', 12) + SLACK, 'partial outage once Europe is back');
     assert.match(partial.reason, /asia, us/);
     // Siri's extension answers 200 but depends on the API: it is impaired through the dependency.
-    assert.ok(of('siri/chatgpt-extension').some((c) => c.toStatus === 'partial_outage' && /chatgpt\/api/.test(c.reason)));
+    assert.ok(of('siri/chatgpt-extension').some((c) => c.toStatus === 'partial_outage' && /depends on ChatGPT API/.test(c.reason)));
 
     // The page is re-rendered just after a change (debounced): on a loaded machine the last one can
     // still be on its way when the replay ends.

@@ -1,7 +1,7 @@
 // `vigie detect` as people run it: a subprocess reading messy CSV from a file or stdin.
 import assert from 'node:assert/strict';
 
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -103,5 +103,32 @@ describe('vigie detect', () => {
     const r3 = await run(['detect', '--input', join(dir, 'missing.csv')]);
     assert.equal(r3.code, 1);
     assert.match(r3.stderr, /no such file/);
+  });
+
+  test('--explain writes one JSON line per flagged stretch: when, what was expected, what was seen, why', async () => {
+    const lines = ['timestamp,value'];
+    const start = Date.UTC(2024, 0, 1);
+    let s = 7;
+    const noise = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296 - 0.5) * 4;
+    for (let i = 0; i < 3000; i++) {
+      const surge = i >= 2500 && i < 2520 ? 60 : 0; // 20 minutes far above the usual ~100 ± 1
+      lines.push(`${new Date(start + i * 60_000).toISOString()},${(100 + noise() + surge).toFixed(2)}`);
+    }
+    const file = join(dir, 'surge.csv');
+    const explain = join(dir, 'explain.jsonl');
+    await writeFile(file, lines.join('\n') + '\n');
+    const r = await run(['detect', '--input', file, '--explain', explain]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trimEnd().split('\n').length, 3001, 'the scores are still written, one row per row');
+    const stretches = (await readFile(explain, 'utf8')).trimEnd().split('\n').map((l) => JSON.parse(l));
+    const surge = stretches.find((x) => x.from === new Date(start + 2500 * 60_000).toISOString());
+    assert.ok(surge, JSON.stringify(stretches));
+    assert.ok(surge.expected > 95 && surge.expected < 105, `expected ${surge.expected}`);
+    assert.ok(surge.seen > 150, `seen ${surge.seen}`);
+    assert.match(surge.why, /expected|usual/);
+    assert.ok(stretches.length <= 4, `${stretches.length} stretches`);
+    const bad = await run(['detect', '--input', file, '--false-alarms', 'sometimes']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--false-alarms must be a rate such as 1\/30d/);
   });
 });

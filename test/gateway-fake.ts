@@ -167,15 +167,6 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-/** A port nothing listens on (bound then released). */
-export async function closedPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
 export const sha256 = (t: string) => createHash('sha256').update(t).digest('hex');
 
 /** A fake Vigie server: /api/v2/components.json with statuses the test sets by "service/component" id. */

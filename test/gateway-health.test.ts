@@ -11,6 +11,8 @@ import { upstreamHeaders, upstreamUrl } from '../src/gateway/upstream.js';
 import { estimateTokens, usageFromJson, usageFromSseTail } from '../src/gateway/usage.js';
 import { findComponent, parseComponents, signalFor } from '../src/gateway/vigie-source.js';
 import { publicId } from '../src/core/ids.js';
+import { ManualClock } from '../src/core/time.js';
+import { Clients, sha256Hex } from '../src/gateway/clients.js';
 
 const CFG: HealthConfig = { recoverAfterMs: 30_000, windowMs: 30_000, minRequests: 5, errorRate: 0.5, slowFirstTokenMs: 10_000, cooldownMs: 30_000, successStreak: 5 };
 
@@ -214,5 +216,47 @@ describe('gateway helpers', () => {
     assert.equal(signalFor('degraded_performance', 'partial_outage'), 'ok');
     assert.equal(signalFor('under_maintenance', 'major_outage'), 'bad');
     assert.equal(signalFor(undefined, 'major_outage'), 'unknown');
+  });
+});
+
+describe('gateway clients: rate limit and budget on the clock', () => {
+  const token = 'vg-prop-token';
+  const cfg = (extra: object) => [{ name: 'team', token_sha256: sha256Hex(token), ...extra }];
+
+  it('the token bucket never admits more than its size plus its rate over the time elapsed', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 20 }), fc.integer({ min: 100, max: 60_000 }), fc.array(fc.integer({ min: 0, max: 5000 }), { maxLength: 300 }), (count, perMs, gaps) => {
+        const clock = new ManualClock(1_000_000);
+        const c = new Clients(cfg({ rate_limit: { count, perMs } }), clock);
+        let admitted = 0;
+        let elapsed = 0;
+        for (const g of gaps) {
+          clock.advance(g);
+          elapsed += g;
+          const a = c.admit(`Bearer ${token}`);
+          if (a.ok) admitted++;
+          else {
+            assert.equal(a.status, 429);
+            assert.ok((a.retryAfterS ?? 0) >= 1);
+          }
+          assert.ok(admitted <= count + (elapsed * count) / perMs + 1e-9, `${admitted} admitted in ${elapsed} ms at ${count}/${perMs} ms`);
+        }
+      }),
+    );
+  });
+
+  it('the monthly budget stops a client once used and starts over with the UTC month', () => {
+    const clock = new ManualClock(Date.UTC(2024, 11, 31, 23, 0));
+    const c = new Clients(cfg({ monthly_tokens: 100 }), clock);
+    const a = c.admit(`Bearer ${token}`);
+    assert.ok(a.ok);
+    c.charge(a.client, 100);
+    const refused = c.admit(`Bearer ${token}`);
+    assert.equal(refused.ok, false);
+    assert.equal(!refused.ok && refused.code, 'insufficient_quota');
+    assert.equal(!refused.ok && refused.retryAfterS, 3600, 'until the month turns');
+    clock.advance(3600_000);
+    assert.ok(c.admit(`Bearer ${token}`).ok);
+    assert.equal(c.usedThisMonth('team'), 0);
   });
 });

@@ -120,7 +120,7 @@ describe('gateway: failures before the first byte go to the next upstream', () =
   });
 
   it('a non-streaming request with no answer within response_timeout goes to the fallback', async (t) => {
-    const s = await setup(t, { retry: { response_timeout: '300ms' } });
+    const s = await setup(t, { retry: { response_timeout: '1s' } });
     s.openai.mode = 'stall_first';
     const r = await chat(s.url, ask(false));
     assert.equal(r.status, 200);

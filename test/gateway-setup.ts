@@ -20,7 +20,7 @@ export interface Setup {
 }
 
 export interface SetupOptions {
-  /** Extra YAML lines inside `gateway:` (indented by two spaces). */
+  /** Extra YAML lines inside `gateway:` (indented by two spaces). Timeouts leave room for a loaded machine: the fallback must answer within them. */
   extra?: string;
   /** Overrides of the health and retry settings (YAML scalars). */
   health?: Record<string, string | number>;
@@ -49,7 +49,7 @@ gateway:
         - openai
         - { upstream: mistral, model_map: { gpt-4o-mini: mistral-small-latest, text-embedding-3-small: mistral-embed } }
   health: ${flow({ min_requests: 3, window: '10s', recover_after: '300ms', cooldown: '300ms', success_streak: 2, trickle: 0.5, stale_after: '2s', ...o.health })}
-  retry: ${flow({ first_token_timeout: '400ms', response_timeout: '1s', idle_timeout: '400ms', deadline: '10s', ...o.retry })}
+  retry: ${flow({ first_token_timeout: '1500ms', response_timeout: '3s', idle_timeout: '1500ms', deadline: '15s', ...o.retry })}
 ${o.extra ?? ''}`;
   const loaded = parseConfigText(yaml, 'test.yaml', { OPENAI_KEY, MISTRAL_KEY });
   assert.ok(loaded.ok, loaded.ok ? '' : JSON.stringify(loaded.errors));

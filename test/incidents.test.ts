@@ -73,8 +73,10 @@ forEachEngine('an outage past the grace period opens one incident per service, f
   assert.match(i.updates[0]!.body, /\*\*Web\*\*: failing in all 3 regions since 23:08 UTC/);
   assert.equal(i.impact, 'major');
   assert.equal(i.figures.observedStart, t(8));
-  assert.equal(i.figures.timeToDetectMs, 2 * MIN);
-  assert.equal(i.figures.timeToDetectFromFaultMs, 3 * MIN);
+  // Time to detect: fault start (23:07) → first non-operational status (23:08); opening comes after the grace period.
+  assert.equal(i.figures.detectedAt, t(8));
+  assert.equal(i.figures.timeToDetectMs, 1 * MIN);
+  assert.equal(i.figures.timeToOpenMs, 3 * MIN);
   assert.equal(i.figures.peakAffectedShare, 1);
   assert.equal(i.figures.peakAffectedDetail, '3 of 3 regions');
 

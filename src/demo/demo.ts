@@ -9,6 +9,7 @@ import { STATUS_LABEL } from '../core/status.js';
 import { type Clock, acceleratedClock } from '../core/time.js';
 import type { StatusChange } from '../detect/detector.js';
 import { type TimelineEvent, changesBetween } from './faults.js';
+import { CrowdPlayer } from './crowd.js';
 import { type Scenario, loadScenario } from './scenario.js';
 import { type ForkedSimulator, forkSimulator } from './sim-client.js';
 import { scenarioToConfig } from './vigie-config.js';
@@ -36,6 +37,8 @@ export interface RunningDemo {
   vigie: Vigie;
   sim: ForkedSimulator;
   clock: Clock;
+  /** The scenario's crowd reports, sent through Vigie's report intake. */
+  crowd: CrowdPlayer;
   /** Resolves when scenario time passes the end of the replay window. */
   ended: Promise<void>;
   stop(): Promise<void>;
@@ -101,12 +104,19 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
   out(`Replaying "${scenario.title}" (sources: seeds ${scenario.sources.join(', ')}), ${scenario.regions.length} regions, at ${o.speed}× speed: ${formatDuration(realLength)} of real time.`);
   out(`Status page: ${url}/    Statuspage API: ${url}/api/v2/summary.json`);
 
+  const crowd = new CrowdPlayer(scenario, (id, input, who) => vigie.reports.submit(id, input, 'demo', who), (id) => vigie.reports.service(id)?.categories ?? [], o.speed);
   let played = scenario.start;
   let endedResolve!: () => void;
   const ended = new Promise<void>((r) => (endedResolve = r));
   const step = () => {
     const now = Math.min(clock.now(), scenario.end);
     for (const e of changesBetween(scenario, played, now === scenario.end ? Infinity : now)) out(describe(e));
+    if (now > played) {
+      const before = crowd.totals.thinned;
+      void crowd.play(played, now);
+      if (before === 0 && crowd.totals.thinned > 0)
+        out(`[${hhmm(now)} UTC] Crowd:    more reports than this machine takes at ${o.speed}× speed; sending a thinned sample (the page shows fewer reports than the scenario; a lower --speed shows them all)`);
+    }
     played = now;
     sim.setTime(now);
     if (now >= scenario.end) {
@@ -126,10 +136,12 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
     vigie,
     sim,
     clock,
+    crowd,
     ended,
     stop: () =>
       (stopping ??= (async () => {
         clearInterval(player);
+        await crowd.idle();
         await gateway?.stop();
         await vigie.stop();
         await sim.close();

@@ -102,6 +102,7 @@ export async function seedPastOutages(store: Store, has: (componentId: string) =
         kind: 'incident',
         serviceId: p.service,
         name: p.name,
+        nameText: null,
         status: first.status,
         impact: comps.length > 1 ? 'critical' : 'major',
         cause: p.cause,
@@ -109,6 +110,8 @@ export async function seedPastOutages(store: Store, has: (componentId: string) =
         human: false,
         observedStart: t(p.start),
         faultStart: null,
+        // Seeded history has no status changes: Vigie's first word is the opening.
+        detectedAt: t(p.opened),
         createdAt: t(p.opened),
         updatedAt: t(first.at),
         monitoringAt: null,

@@ -12,7 +12,9 @@ import type { Observation } from '../core/observation.js';
 import type { ComponentStatus } from '../core/status.js';
 import { severity } from '../core/status.js';
 import type { ComponentEntity, MonitorEntity } from '../config/schema.js';
-import { type Affected, type Verdict, ownStatus, resolveStatuses } from './component-status.js';
+import type { GenText } from '../i18n/text.js';
+import { text } from '../i18n/text.js';
+import { type Affected, type Verdict, ownStatus, resolveStatuses, say } from './component-status.js';
 import { type Hysteresis, type MonitorState, initialMonitorState, nextMonitorState } from './monitor-state.js';
 
 export type { Affected } from './component-status.js';
@@ -22,7 +24,9 @@ export interface StatusChange {
   from: ComponentStatus;
   to: ComponentStatus;
   at: number;
+  /** In English; reasonText words it in every language. */
   reason: string;
+  reasonText?: GenText;
   /** Share of regions/monitors failing, when the status comes from the component's own probes. */
   affected?: Affected;
   /** For an outage seen by the component's own probes: the first failed check, before hysteresis confirmed it. */
@@ -47,6 +51,7 @@ export class Detector {
   private crowdWeights = new Map<string, CrowdWeight>();
   private defaultCrowdWeight: CrowdWeight = 'confirm';
   private maintenance = new Set<string>();
+  private names = new Map<string, string>();
 
   constructor(private hysteresis: Hysteresis) {}
 
@@ -59,6 +64,11 @@ export class Detector {
     this.byComponent = new Map(components.map((c) => [c.id, [] as MonitorEntity[]]));
     for (const m of monitors) this.byComponent.get(m.componentId)?.push(m);
     this.own = new Map(components.map((c) => [c.id, this.ownVerdict(c.id)]));
+  }
+
+  /** How people know each component ("ChatGPT API"), for the reasons it gives; ids otherwise. */
+  setNames(names: ReadonlyMap<string, string>): void {
+    this.names = new Map(names);
   }
 
   /** How much crowd reports weigh, per service id; services not in the map get `fallback`. */
@@ -149,17 +159,17 @@ export class Detector {
       this.crowdLevel(serviceId) === 'detected' &&
       severity(v.status) < severity('partial_outage')
     )
-      return { ...v, status: 'partial_outage', reason: 'users report problems (crowd reports well above usual)' };
+      return { ...v, ...say({ status: 'partial_outage' }, text('crowdDecisive')) };
     return v;
   }
 
   /** Resolves dependencies over all components and returns the ones whose status changed. */
   evaluate(at: number): StatusChange[] {
     const deps = new Map([...this.components.values()].map((c) => [c.id, c.dependsOn]));
-    const maint: Verdict = { status: 'under_maintenance', reason: 'scheduled maintenance' };
+    const maint: Verdict = say({ status: 'under_maintenance' }, text('maintenanceReason'));
     const own = new Map([...this.own].map(([id, v]) => [id, this.maintenance.has(id) ? maint : v] as const));
     const changes: StatusChange[] = [];
-    for (const [id, resolved] of resolveStatuses(own, deps)) {
+    for (const [id, resolved] of resolveStatuses(own, deps, this.names)) {
       const v = this.maintenance.has(id) ? maint : resolved;
       const from = this.current.get(id) ?? 'operational';
       if (from !== v.status) {
@@ -171,6 +181,7 @@ export class Detector {
           to: v.status,
           at: when,
           reason: v.reason,
+          ...(v.text ? { reasonText: v.text } : {}),
           ...(v.affected ? { affected: v.affected } : {}),
           ...(v.observedSince !== undefined ? { observedSince: v.observedSince } : {}),
         });

@@ -75,7 +75,7 @@ export function gatewaySchema({ duration, rateLimit }: Primitives) {
           window: duration.default(30_000),
           min_requests: z.number().int().min(1).default(5),
           error_rate: z.number().gt(0).max(1).default(0.5),
-          /** Median time to first token over the window above this: avoided. */
+          /** Mean time to first token of the streams in the window at or above this (with min_requests of them): avoided. */
           slow_first_token: duration.default(10_000),
           /** After a passive trip, wait this long before trying the upstream again with a trickle. */
           cooldown: duration.default(30_000),

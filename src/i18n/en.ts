@@ -1,9 +1,12 @@
 // English messages for the public page, feeds, badges and widget. fr.ts has the same keys (checked by the type).
 import type { ComponentStatus, Indicator } from '../core/status.js';
+import { genEn } from './generated.en.js';
 import type { AnyIncidentStatus, Cause, Impact } from '../core/incident.js';
 
 export const en = {
   lang: 'en',
+  /** What Vigie writes by itself (src/i18n/text.ts). */
+  gen: genEn,
   languageName: 'English',
   skip: 'Skip to content',
   languageSwitch: 'Language',

@@ -1,8 +1,11 @@
 // Messages en français : mêmes clés que en.ts (le type le vérifie).
 import type { Messages } from './en.js';
+import { genFr } from './generated.fr.js';
 
 export const fr: Messages = {
   lang: 'fr',
+  /** What Vigie writes by itself (src/i18n/text.ts). */
+  gen: genFr,
   languageName: 'Français',
   skip: 'Aller au contenu',
   languageSwitch: 'Langue',

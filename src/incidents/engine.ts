@@ -25,7 +25,7 @@ import {
   isOpenStatus,
   worseImpact,
 } from '../core/incident.js';
-import { type ComponentStatus, STATUS_LABEL, isOutage } from '../core/status.js';
+import { type ComponentStatus, isOutage } from '../core/status.js';
 import type { Clock, TimerHandle } from '../core/time.js';
 import type { StatusChange } from '../detect/detector.js';
 import {
@@ -40,6 +40,22 @@ import {
 } from '../store/incidents.js';
 import type { Store } from '../store/store.js';
 import { type IncidentFigures, incidentFigures } from './figures.js';
+import { type GenText, text } from '../i18n/text.js';
+import {
+  type StillMember,
+  drafted,
+  draftedName,
+  maintenanceBody,
+  maintenanceScheduled,
+  memberBody,
+  openBody,
+  plainReason,
+  resolvedBody,
+  silentVendorBody,
+  stillBody,
+  title,
+  vendorAckBody,
+} from './drafts.js';
 
 export interface IncidentSettings {
   /** An outage must last this long (clock time) before an incident opens. Default 2 min. */
@@ -50,6 +66,8 @@ export interface IncidentSettings {
   silentVendorAfterMs: number;
   /** A maintenance stays in verifying this long after its window before it completes. Default 5 min. */
   maintenanceVerifyMs: number;
+  /** An automatic incident still under way with nothing new gets a drafted update after this long. Default 1 h. */
+  stillEveryMs: number;
 }
 
 export const DEFAULT_INCIDENT_SETTINGS: IncidentSettings = {
@@ -57,6 +75,7 @@ export const DEFAULT_INCIDENT_SETTINGS: IncidentSettings = {
   resolveHoldMs: 15 * 60_000,
   silentVendorAfterMs: 30 * 60_000,
   maintenanceVerifyMs: 5 * 60_000,
+  stillEveryMs: 60 * 60_000,
 };
 
 export interface ComponentInfo {
@@ -86,6 +105,10 @@ export interface IncidentView extends IncidentRecord {
 interface ComponentState {
   status: ComponentStatus;
   reason: string;
+  /** The reason in every language. */
+  text?: GenText;
+  /** First non-operational status of the current episode as Vigie's status changed (detection, after hysteresis). */
+  detectedAt?: number | null;
   /** First non-operational status of the current episode. */
   nonOpSince: number | null;
   /** Start of the current partial/major outage. */
@@ -119,6 +142,8 @@ export interface CreateIncidentInput {
 export interface IncidentUpdateInput {
   status?: IncidentStatus;
   body: string;
+  /** Set only when the body is Vigie's own wording (a default text): its key and parameters. */
+  bodyText?: string;
   components?: Record<string, ComponentStatus>;
   impact?: Impact;
   cause?: Cause;
@@ -162,7 +187,6 @@ export interface MaintenanceUpdateInput {
 
 const VIGIE = 'vigie';
 const ACK_MEMORY_MS = 6 * 3_600_000;
-const hhmm = (t: number) => `${new Date(t).toISOString().slice(11, 16)} UTC`;
 
 export class IncidentEngine {
   readonly settings: IncidentSettings;
@@ -204,6 +228,7 @@ export class IncidentEngine {
       this.state.set(id, {
         status,
         reason: ok ? '' : 'observed before Vigie restarted',
+        ...(ok ? {} : { text: text('beforeRestart'), detectedAt: since }),
         nonOpSince: ok ? null : since,
         outageSince: isOutage(status) ? since : null,
         operationalSince: ok ? since : null,
@@ -304,6 +329,7 @@ export class IncidentEngine {
       if (status === 'postmortem') throw new IncidentError('invalid', 'a new incident cannot start in postmortem', 'status');
       const serviceId = input.serviceId ?? commonService(comps.map((c) => this.components.get(c.componentId)!.serviceId));
       const observed = comps.map((c) => this.state.get(c.componentId)?.nonOpSince).filter((t): t is number => t != null);
+      const detected = comps.map((c) => this.state.get(c.componentId)?.detectedAt).filter((t): t is number => t != null);
       await this.db.write({
         id,
         create: {
@@ -317,6 +343,7 @@ export class IncidentEngine {
           origin: 'manual',
           human: true,
           observedStart: observed.length > 0 ? Math.min(...observed) : null,
+          detectedAt: detected.length > 0 ? Math.min(...detected) : null,
           faultStart: input.faultStart ?? null,
           monitoringAt: status === 'monitoring' ? at : null,
           resolvedAt: status === 'resolved' ? at : null,
@@ -342,13 +369,13 @@ export class IncidentEngine {
           human: true,
           status,
           updatedAt: at,
-          ...(input.name !== undefined ? { name: input.name } : {}),
+          ...(input.name !== undefined ? { name: input.name, nameText: null } : {}),
           ...(input.impact !== undefined ? { impact: input.impact } : {}),
           ...(input.cause !== undefined ? { cause: input.cause } : {}),
           ...statusTimes(i, status, at),
         },
         components: comps.map((c) => ({ ...c, addedAt: at })),
-        update: { status, body: input.body, affected: this.affectedFor(i, comps), at, author: input.author },
+        update: { status, body: input.body, bodyText: input.bodyText ?? null, affected: this.affectedFor(i, comps), at, author: input.author },
       });
       return (await this.get(id))!;
     });
@@ -367,7 +394,7 @@ export class IncidentEngine {
         patch: {
           human: true,
           updatedAt: at,
-          ...(input.name !== undefined ? { name: input.name } : {}),
+          ...(input.name !== undefined ? { name: input.name, nameText: null } : {}),
           ...(input.impact !== undefined ? { impact: input.impact } : {}),
           ...(input.cause !== undefined ? { cause: input.cause } : {}),
           ...(input.faultStart !== undefined ? { faultStart: input.faultStart } : {}),
@@ -382,7 +409,7 @@ export class IncidentEngine {
   }
 
   resolve(id: string, input: { body?: string; at?: number; author: string }): Promise<IncidentView> {
-    return this.postUpdate(id, { status: 'resolved', body: input.body ?? 'This incident has been resolved.', author: input.author, ...(input.at !== undefined ? { at: input.at } : {}) });
+    return this.postUpdate(id, { status: 'resolved', ...(input.body !== undefined ? { body: input.body } : drafted(text('resolvedDefault'))), author: input.author, ...(input.at !== undefined ? { at: input.at } : {}) });
   }
 
   postmortem(id: string, input: { body: string; at?: number; author: string }): Promise<IncidentView> {
@@ -430,7 +457,7 @@ export class IncidentEngine {
           autoTransitions: input.autoTransitions ?? true,
         },
         components: ids.map((c) => ({ componentId: c, status: 'under_maintenance', addedAt: at })),
-        update: { status: 'scheduled', body: input.body ?? `Maintenance scheduled from ${iso(input.scheduledFor)} to ${iso(input.scheduledUntil)}.`, affected: [], at, author: input.author },
+        update: { status: 'scheduled', ...(input.body !== undefined ? { body: input.body } : drafted(maintenanceScheduled(input.scheduledFor, input.scheduledUntil))), affected: [], at, author: input.author },
       });
       await this.handleTick(at);
       return (await this.get(id))!;
@@ -452,7 +479,7 @@ export class IncidentEngine {
         updatedAt: at,
         scheduledFor: from,
         scheduledUntil: until,
-        ...(input.name !== undefined ? { name: input.name } : {}),
+        ...(input.name !== undefined ? { name: input.name, nameText: null } : {}),
         ...(input.autoTransitions !== undefined ? { autoTransitions: input.autoTransitions } : {}),
         ...maintenanceTimes(m, status, at),
       };
@@ -460,7 +487,7 @@ export class IncidentEngine {
         id,
         patch,
         ...(ids ? { components: ids.map((c) => ({ componentId: c, status: 'under_maintenance' as const, addedAt: at })), removeComponents: m.components.map((c) => c.componentId).filter((c) => !ids.includes(c)) } : {}),
-        ...(input.body !== undefined || status !== m.status ? { update: { status, body: input.body ?? maintenanceBody(status), affected: [], at, author: input.author } } : {}),
+        ...(input.body !== undefined || status !== m.status ? { update: { status, ...(input.body !== undefined ? { body: input.body } : drafted(maintenanceBody(status))), affected: [], at, author: input.author } } : {}),
       });
       await this.handleTick(at);
       return (await this.get(id))!;
@@ -473,14 +500,17 @@ export class IncidentEngine {
     const s = this.componentState(c.componentId);
     s.status = c.to;
     s.reason = c.reason;
+    s.text = c.reasonText ?? plainReason(c.reason);
     if (c.affected) s.affected = c.affected;
     if (c.to === 'operational' || c.to === 'under_maintenance') {
       s.nonOpSince = null;
+      s.detectedAt = null;
       s.outageSince = null;
       s.operationalSince ??= c.at;
     } else {
       // The outage was observed from its first failed check, not from when hysteresis confirmed it.
       s.nonOpSince ??= Math.min(c.at, c.observedSince ?? c.at);
+      s.detectedAt ??= c.at;
       s.operationalSince = null;
       s.outageSince = isOutage(c.to) ? (s.outageSince ?? c.at) : null;
     }
@@ -499,36 +529,39 @@ export class IncidentEngine {
     const peak = this.peak(i, c);
     const components: IncidentComponent[] = [{ componentId: c.componentId, status: c.to, addedAt: c.at }];
     if (i.human) {
-      await this.db.write({ id: i.id, patch: { ...peak }, components });
+      // A status a person declared stands until a person changes it (it shows as declared beside the observed one).
+      await this.db.write({ id: i.id, patch: { ...peak }, components: member && setByPerson(i, c.componentId) ? [] : components });
       return;
     }
     const statuses = new Map(i.components.map((x) => [x.componentId, x.status]));
     statuses.set(c.componentId, c.to);
     const anyOutage = [...statuses.values()].some(isOutage);
     let status = i.status as IncidentStatus;
-    let body: string;
     const label = `${info.serviceName} ${info.name}`;
-    if (!member) body = `Also affecting **${label}**: ${describe(c.to, c.reason, c.at)}.`;
-    else if (isOutage(c.to)) body = `**${label}**: ${describe(c.to, c.reason, c.at)}.`;
-    else if (c.to === 'under_maintenance') body = `**${label}** is under scheduled maintenance.`;
-    else body = `**${label}** is ${c.to === 'operational' ? 'operational again' : STATUS_LABEL[c.to].toLowerCase()} since ${hhmm(c.at)}.`;
+    let move: 'again' | 'recovering' | null = null;
     if (anyOutage && status === 'monitoring') {
       status = 'investigating';
-      body += ' Failing again: back to investigating.';
+      move = 'again';
     } else if (!anyOutage && (status === 'investigating' || status === 'identified')) {
       status = 'monitoring';
-      body += ' No component is in outage any more; we are monitoring the recovery.';
+      move = 'recovering';
     } else if (status === 'resolved') {
       // Resolved already (a reopened outage gets its own incident): keep the record straight, say nothing.
       await this.db.write({ id: i.id, patch: { ...peak }, components: member ? components : [] });
       return;
     }
+    const body = memberBody(label, member !== undefined, c.to, c.reasonText ?? plainReason(c.reason), c.at, move);
+    // The title follows its components while Vigie wrote it: a component joining, or all of them down now.
+    const ids = [...i.components.map((x) => x.componentId), ...(member ? [] : [c.componentId])];
+    const allMajor = ids.every((id) => statuses.get(id) === 'major_outage');
+    const retitle = i.nameText !== null && i.serviceId !== null && (!member || (allMajor && c.to === 'major_outage'));
+    const named = retitle ? draftedName(title(this.serviceName(i.serviceId!), ids.map((id) => this.components.get(id)?.name ?? id), allMajor)) : undefined;
     const impact = worseImpact(i.impact, this.serviceImpact(i, statuses));
     await this.db.write({
       id: i.id,
-      patch: { status, impact, updatedAt: c.at, ...peak, ...(status === 'monitoring' && i.status !== 'monitoring' ? { monitoringAt: c.at } : {}) },
+      patch: { status, impact, updatedAt: c.at, ...peak, ...(named && named.nameText !== i.nameText ? named : {}), ...(status === 'monitoring' && i.status !== 'monitoring' ? { monitoringAt: c.at } : {}) },
       components,
-      update: { status, body, affected: [{ componentId: c.componentId, oldStatus: c.from, newStatus: c.to }], at: c.at, author: VIGIE },
+      update: { status, ...drafted(body), affected: [{ componentId: c.componentId, oldStatus: c.from, newStatus: c.to }], at: c.at, author: VIGIE },
     });
   }
 
@@ -537,6 +570,7 @@ export class IncidentEngine {
     await this.openDue(now);
     await this.resolveDue(now);
     await this.flagSilentVendors(now);
+    await this.draftStill(now);
     await this.moveMaintenance(now);
   }
 
@@ -564,14 +598,9 @@ export class IncidentEngine {
     const statuses = states.map((s) => s.status);
     const allMajor = statuses.every((s) => s === 'major_outage');
     const names = infos.map((c) => c.name);
-    const name = `${serviceName}: ${listing(names)} ${allMajor ? 'unavailable' : 'partly unavailable'}`;
+    const name = draftedName(title(serviceName, names, allMajor));
     const since = Math.min(...states.map((s) => s.outageSince!));
-    const body =
-      ids.length === 1
-        ? `Vigie observes **${serviceName} ${names[0]}** ${describe(statuses[0]!, states[0]!.reason, since)}. We are investigating.`
-        : `Vigie observes problems with **${serviceName}** since ${hhmm(since)}:\n\n` +
-          infos.map((c, n) => `- **${c.name}**: ${describe(statuses[n]!, states[n]!.reason, states[n]!.outageSince!)}`).join('\n') +
-          '\n\nWe are investigating.';
+    const body = drafted(openBody(serviceName, infos.map((c, n) => ({ name: c.name, status: statuses[n]!, reason: states[n]!.text, since: states[n]!.outageSince! })), since));
     const id = newPublicId();
     let peakShare: number | null = null;
     let peakDetail: string | null = null;
@@ -592,18 +621,19 @@ export class IncidentEngine {
         ...blankFields(at),
         kind: 'incident',
         serviceId,
-        name,
+        ...name,
         status: 'investigating',
         impact: impactOf(serviceStatuses.length > 0 ? serviceStatuses : statuses),
         origin: 'auto',
         observedStart: Math.min(...states.map((s) => s.nonOpSince ?? s.outageSince!)),
+        detectedAt: Math.min(...states.map((s) => s.detectedAt ?? s.outageSince!)),
         faultStart: fault ?? null,
         peakShare,
         peakDetail,
         ...(useAck ? { vendorAckAt: ack.at, vendorAckSource: ack.source, vendorAckText: ack.text ?? null } : {}),
       },
       components: ids.map((cid, n) => ({ componentId: cid, status: statuses[n]!, addedAt: at })),
-      update: { status: 'investigating', body, affected: ids.map((cid, n) => ({ componentId: cid, oldStatus: 'operational', newStatus: statuses[n]! })), at, author: VIGIE },
+      update: { status: 'investigating', ...body, affected: ids.map((cid, n) => ({ componentId: cid, oldStatus: 'operational', newStatus: statuses[n]! })), at, author: VIGIE },
     });
   }
 
@@ -620,7 +650,7 @@ export class IncidentEngine {
         components: i.components.map((c) => ({ ...c, status: 'operational' })),
         update: {
           status: 'resolved',
-          body: `All affected components have been operational since ${hhmm(since)}. This incident is resolved.`,
+          ...drafted(resolvedBody(since)),
           affected: i.components.filter((c) => c.status !== 'operational').map((c) => ({ componentId: c.componentId, oldStatus: c.status, newStatus: 'operational' })),
           at: now,
           author: VIGIE,
@@ -638,13 +668,42 @@ export class IncidentEngine {
       const from = Math.max(i.observedStart ?? i.createdAt, v.greenSince);
       if (now - from < this.settings.silentVendorAfterMs) continue;
       const serviceName = this.serviceName(i.serviceId);
-      const body = `${serviceName}'s official status page still says all is operational, ${minutes(now - (i.observedStart ?? i.createdAt))} after Vigie observed the outage. The vendor has not acknowledged it.`;
+      const body = drafted(silentVendorBody(serviceName, now - (i.observedStart ?? i.createdAt)));
       await this.db.write({
         id: i.id,
         patch: { silentVendorAt: now, ...(i.human ? {} : { updatedAt: now }) },
-        ...(i.human ? {} : { update: { status: i.status, body, affected: [], at: now, author: VIGIE } }),
+        ...(i.human ? {} : { update: { status: i.status, ...body, affected: [], at: now, author: VIGIE } }),
       });
     }
+  }
+
+  /** Automatic incidents still under way with nothing new for stillEveryMs get an update saying where things stand. */
+  private async draftStill(now: number): Promise<void> {
+    for (const i of await this.db.list({ kind: 'incident', open: true, limit: 1000 })) {
+      if (!this.stillDue(i, now)) continue;
+      const members: StillMember[] = [];
+      for (const c of i.components) {
+        const st = this.state.get(c.componentId);
+        const info = this.components.get(c.componentId);
+        if (!st || !info || !isOutage(st.status)) continue;
+        const ref = st.text?.key === 'dependsOn' ? st.text.params?.ref : undefined;
+        const up = typeof ref === 'string' ? this.components.get(ref) : undefined;
+        members.push({
+          label: `${info.serviceName} ${info.name}`,
+          status: st.status,
+          reason: st.text,
+          since: st.outageSince ?? st.nonOpSince ?? now,
+          ...(up ? { upstream: { name: `${up.serviceName} ${up.name}`, status: this.observed(up.id) } } : {}),
+        });
+      }
+      if (members.length === 0) continue;
+      const body = drafted(stillBody(members, now - (i.observedStart ?? i.createdAt)));
+      await this.db.write({ id: i.id, patch: { updatedAt: now }, update: { status: i.status, ...body, affected: [], at: now, author: VIGIE } });
+    }
+  }
+
+  private stillDue(i: IncidentRecord, now: number): boolean {
+    return i.kind === 'incident' && !i.human && (i.status === 'investigating' || i.status === 'identified') && now - lastSaid(i) >= this.settings.stillEveryMs;
   }
 
   private async handleAck(serviceId: string, at: number, source: 'feed' | 'manual', text: string | undefined): Promise<void> {
@@ -655,13 +714,12 @@ export class IncidentEngine {
       return;
     }
     if (recent.vendorAckAt !== null) return;
-    const quote = text ? `: “${text.replace(/\s+/g, ' ').trim()}”` : '.';
     const say = !recent.human && isOpenStatus(recent.status);
     await this.db.write({
       id: recent.id,
       patch: { vendorAckAt: at, vendorAckSource: source, vendorAckText: text ?? null, ...(say ? { updatedAt: at } : {}) },
       ...(say
-        ? { update: { status: recent.status, body: `${this.serviceName(serviceId)}'s official status acknowledged the problem at ${hhmm(at)}${quote}`, affected: [], at, author: VIGIE } }
+        ? { update: { status: recent.status, ...drafted(vendorAckBody(this.serviceName(serviceId), at, text)), affected: [], at, author: VIGIE } }
         : {}),
     });
   }
@@ -676,7 +734,7 @@ export class IncidentEngine {
       else if (m.status === 'in_progress' && now >= m.scheduledUntil) next = 'verifying';
       else if (m.status === 'verifying' && now >= Math.max(m.scheduledUntil, m.updatedAt) + this.settings.maintenanceVerifyMs) next = 'completed';
       if (!next) continue;
-      await this.db.write({ id: m.id, patch: { status: next, updatedAt: now, ...maintenanceTimes(m, next, now) }, update: { status: next, body: maintenanceBody(next), affected: [], at: now, author: VIGIE } });
+      await this.db.write({ id: m.id, patch: { status: next, updatedAt: now, ...maintenanceTimes(m, next, now) }, update: { status: next, ...drafted(maintenanceBody(next)), affected: [], at: now, author: VIGIE } });
       m.status = next;
     }
     const set = new Set(open.filter((m) => m.status === 'in_progress').flatMap((m) => m.components.map((c) => c.componentId)));
@@ -739,6 +797,8 @@ export class IncidentEngine {
         const ops = i.components.map((c) => this.state.get(c.componentId)?.operationalSince ?? null);
         if (ops.every((t) => t !== null)) times.push(Math.max(i.monitoringAt, ...(ops as number[])) + this.settings.resolveHoldMs);
       }
+      if (i.kind === 'incident' && !i.human && (i.status === 'investigating' || i.status === 'identified') && i.components.some((c) => isOutage(this.observed(c.componentId))))
+        times.push(lastSaid(i) + this.settings.stillEveryMs);
       const v = i.serviceId !== null ? this.vendor.get(i.serviceId) : undefined;
       if ((i.status === 'investigating' || i.status === 'identified') && i.silentVendorAt === null && i.vendorAckAt === null && v?.green && v.greenSince !== null)
         times.push(Math.max(i.observedStart ?? i.createdAt, v.greenSince) + this.settings.silentVendorAfterMs);
@@ -809,6 +869,18 @@ export class IncidentEngine {
   }
 }
 
+/** Whether a person set this component's status on the incident (its latest change came from an update not written by Vigie). */
+function setByPerson(i: IncidentRecord, componentId: string): boolean {
+  let latest: { at: number; author: string } | undefined;
+  for (const u of i.updates) if (u.affected.some((a) => a.componentId === componentId) && (!latest || u.at >= latest.at)) latest = u;
+  return latest !== undefined && latest.author !== VIGIE;
+}
+
+/** When the incident last said something (its newest update, or its opening). */
+function lastSaid(i: IncidentRecord): number {
+  return Math.max(i.createdAt, ...i.updates.map((u) => u.at));
+}
+
 function view(r: IncidentRecord): IncidentView {
   return { ...r, figures: incidentFigures(r) };
 }
@@ -841,6 +913,8 @@ function blankFields(at: number): IncidentFields {
     silentVendorAt: null,
     peakShare: null,
     peakDetail: null,
+    nameText: null,
+    detectedAt: null,
   };
 }
 
@@ -860,41 +934,15 @@ function maintenanceTimes(m: IncidentRecord, status: MaintenanceStatus, at: numb
   return {};
 }
 
-function maintenanceBody(status: AnyIncidentStatus): string {
-  switch (status) {
-    case 'in_progress':
-      return 'Scheduled maintenance is in progress.';
-    case 'verifying':
-      return 'The maintenance work is done; we are verifying that everything works.';
-    case 'completed':
-      return 'The scheduled maintenance has been completed.';
-    default:
-      return 'Maintenance scheduled.';
-  }
-}
 
-/** "failing in all 3 regions since 23:07 UTC" or "in partial outage since 23:07 UTC (depends on …)". */
-function describe(status: ComponentStatus, reason: string, since: number): string {
-  if (/^failing\b/.test(reason)) return `${reason} since ${hhmm(since)}`;
-  return `${STATUS_LABEL[status].toLowerCase()} since ${hhmm(since)}${reason ? ` (${reason})` : ''}`;
-}
 
-function listing(names: string[]): string {
-  if (names.length <= 1) return names.join('');
-  return `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
-}
 
-function minutes(ms: number): string {
-  const m = Math.round(ms / 60_000);
-  return m < 120 ? `${m} minutes` : `${Math.floor(m / 60)} h ${m % 60} min`;
-}
 
 function commonService(ids: string[]): string | null {
   const set = new Set(ids);
   return set.size === 1 ? [...set][0]! : null;
 }
 
-const iso = (t: number) => new Date(t).toISOString().replace('.000Z', 'Z');
 
 export type { IncidentRecord, IncidentUpdate, IncidentComponent, AffectedComponent, ListOptions } from '../store/incidents.js';
 export type { IncidentFigures } from './figures.js';

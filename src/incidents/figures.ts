@@ -3,18 +3,18 @@
 import type { IncidentRecord } from '../store/incidents.js';
 
 export interface IncidentFigures {
-  /** First non-operational status of any of its components (null for a manual incident with none observed). */
+  /** First failed check of any of its components (null for a manual incident with none observed). */
   observedStart: number | null;
   /** When the incident was opened. */
   openedAt: number;
-  /** observedStart → openedAt. */
-  timeToDetectMs: number | null;
-  /** When the fault really began, where known (replays). */
+  /** When the fault really began, where known (replays, or set by hand). */
   faultStart: number | null;
-  /** faultStart → first non-operational status. */
-  detectionDelayMs: number | null;
-  /** faultStart → openedAt. */
-  timeToDetectFromFaultMs: number | null;
+  /** Vigie's first non-operational status of any of its components (after hysteresis). */
+  detectedAt: number | null;
+  /** Time to detect (the one definition, see timeToDetect): start of the problem → detectedAt. */
+  timeToDetectMs: number | null;
+  /** Start of the problem → the incident opened (detection plus the grace period, or a person's delay). */
+  timeToOpenMs: number | null;
   vendorAcknowledgedAt: number | null;
   vendorAcknowledgementSource: 'feed' | 'manual' | null;
   vendorAcknowledgementText: string | null;
@@ -33,15 +33,26 @@ export interface IncidentFigures {
 
 const diff = (a: number | null, b: number | null) => (a === null || b === null ? null : b - a);
 
+/**
+ * Time to detect, defined once for the page, the APIs and the replays: from the start of the problem (the
+ * fault's start where it is known, otherwise the first failed check) to the moment Vigie's status for the
+ * component left operational. Opening an incident comes after (the grace period) and is its own figure.
+ */
+export function timeToDetect(faultStart: number | null, observedStart: number | null, detectedAt: number | null): number | null {
+  const start = faultStart ?? observedStart;
+  if (start === null || detectedAt === null) return null;
+  return Math.max(0, detectedAt - start);
+}
+
 export function incidentFigures(i: IncidentRecord): IncidentFigures {
   const start = i.observedStart ?? (i.kind === 'incident' ? i.createdAt : i.startedAt);
   return {
     observedStart: i.observedStart,
     openedAt: i.createdAt,
-    timeToDetectMs: diff(i.observedStart, i.createdAt),
     faultStart: i.faultStart,
-    detectionDelayMs: diff(i.faultStart, i.observedStart),
-    timeToDetectFromFaultMs: diff(i.faultStart, i.createdAt),
+    detectedAt: i.detectedAt,
+    timeToDetectMs: timeToDetect(i.faultStart, i.observedStart, i.detectedAt),
+    timeToOpenMs: diff(i.faultStart ?? i.observedStart, i.createdAt),
     vendorAcknowledgedAt: i.vendorAckAt,
     vendorAcknowledgementSource: i.vendorAckSource,
     vendorAcknowledgementText: i.vendorAckText,

@@ -1,6 +1,7 @@
 // Wording, in English and French. One function turns an outbox event (plus the delivery's action)
 // into a Message; channels only lay that message out for their platform.
 import { formatDuration } from '../core/duration.js';
+import { parseText, say } from '../i18n/text.js';
 import { MESSAGES } from '../i18n/index.js';
 import type { ComponentStatus } from '../core/status.js';
 import type { ComponentStatusPayload, IncidentPayload, NotifyEvent } from '../store/outbox.js';
@@ -92,6 +93,12 @@ export interface BuildInput {
   now: number;
 }
 
+/** What Vigie wrote by itself, in the subscriber's language; what people wrote, as written. */
+function localized(locale: Locale, keyed: string | undefined, plain: string): string {
+  const t = keyed ? parseText(keyed) : null;
+  return t ? say(locale, t) : plain;
+}
+
 /** The message for one delivery. */
 export function buildMessage(i: BuildInput): Message {
   const t = T[i.locale];
@@ -131,7 +138,8 @@ export function buildMessage(i: BuildInput): Message {
       text = t.reminderText(name, to, formatTime(since, i.locale));
     } else {
       title = i.action === 'resolve' ? t.resolvedTitle(name) : `${name}: ${to}`;
-      text = t.changed(name, STATUS[i.locale][p.from], to, formatTime(p.at, i.locale)) + (p.reason ? `\n${t.reason}: ${p.reason}` : '');
+      const reason = localized(i.locale, p.reasonText, p.reason);
+      text = t.changed(name, STATUS[i.locale][p.from], to, formatTime(p.at, i.locale)) + (reason ? `\n${t.reason}: ${reason}` : '');
     }
     return {
       ...base,
@@ -164,8 +172,8 @@ export function buildMessage(i: BuildInput): Message {
     ...base,
     url: `${i.page.url}/incidents/${p.incidentId}`,
     kind: ev.kind,
-    title: `[${label}] ${p.name}`,
-    text: (p.update?.body || label) + (affected ? `\n${t.affected}: ${affected}` : ''),
+    title: `[${label}] ${localized(i.locale, p.nameText, p.name)}`,
+    text: ((p.update && localized(i.locale, p.update.bodyText, p.update.body)) || label) + (affected ? `\n${t.affected}: ${affected}` : ''),
     severity,
     color: COLOR[severity],
     facts,

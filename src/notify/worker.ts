@@ -8,7 +8,7 @@ import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { NotifyConfig } from '../config/schema.js';
 import { publicId } from '../core/ids.js';
-import { pageStatus } from '../core/status.js';
+import { type ComponentStatus, pageStatus } from '../core/status.js';
 import type { Clock, TimerHandle } from '../core/time.js';
 import {
   claimDueDeliveries,
@@ -234,7 +234,10 @@ export class NotifyWorker {
   private async pageInfo(): Promise<PageInfo> {
     const site = this.opts.site();
     const statuses = await this.opts.store.componentStatuses();
-    const ps = pageStatus([...statuses.values()].map((s) => s.status));
+    // Per service (component ids are "service/component"), as the page's banner: one rule (core/status.ts).
+    const byService = new Map<string, ComponentStatus[]>();
+    for (const [id, st] of statuses) byService.set(id.split('/')[0]!, [...(byService.get(id.split('/')[0]!) ?? []), st.status]);
+    const ps = pageStatus({ services: [...byService.values()] });
     return { id: publicId('page', site.title), title: site.title, url: site.baseUrl.replace(/\/+$/, ''), indicator: ps.indicator, description: ps.description };
   }
 

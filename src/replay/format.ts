@@ -17,6 +17,7 @@ export function formatReplay(r: ReplayResult): string {
   for (const i of r.incidents) {
     out.push(`  ${i.name}${i.false ? '  [FALSE: no outage fault explains it]' : ''}`);
     out.push(`    ${i.components.join(', ')}; impact ${i.impact}; opened ${hhmm(i.openedAt)}, resolved ${hhmm(i.resolvedAt)}`);
+    out.push(`    time to detect ${dur(i.timeToDetectSeconds)}, opened after ${dur(i.timeToOpenSeconds)}`);
     out.push(`    observed from ${hhmm(i.observedStart)}; vendor acknowledged ${hhmm(i.acknowledgedAt)} (lag ${dur(i.acknowledgementLagSeconds)})${i.silentVendorAt ? `; silent vendor flagged ${hhmm(i.silentVendorAt)}` : ''}`);
   }
   out.push('');

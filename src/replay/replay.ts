@@ -14,6 +14,7 @@ import { faultAt, isAffected } from '../demo/faults.js';
 import type { Expectation, Fault, FaultTarget, Scenario } from '../demo/scenario.js';
 import { scenarioToConfig } from '../demo/vigie-config.js';
 import { type ComponentInfo, IncidentEngine, type IncidentView } from '../incidents/engine.js';
+import { timeToDetect } from '../incidents/figures.js';
 import { VendorPoller, type VendorSource } from '../signals/vendor/poller.js';
 import { openStore } from '../store/index.js';
 import { syntheticResult } from './synthetic.js';
@@ -43,7 +44,10 @@ export interface ReplayIncident {
   resolvedAt: string | null;
   impact: string;
   observedStart: string | null;
+  /** The one definition of time to detect (src/incidents/figures.ts), as the page and the API show it. */
   timeToDetectSeconds: number | null;
+  /** Start of the problem → the incident opened. */
+  timeToOpenSeconds: number | null;
   acknowledgedAt: string | null;
   acknowledgementLagSeconds: number | null;
   silentVendorAt: string | null;
@@ -116,6 +120,7 @@ export async function runReplay(scenario: Scenario, opts: ReplayOptions = {}): P
     const detector = new Detector({ failuresToDown: config.defaults.failures_to_down, successesToUp: config.defaults.successes_to_up });
     detector.load(entities.components, entities.monitors, new Map());
     const serviceNames = new Map(config.services.map((s) => [s.id, s.name]));
+    detector.setNames(new Map(entities.components.map((c) => [c.id, `${serviceNames.get(c.serviceId) ?? c.serviceId} ${c.name}`])));
     const components: ComponentInfo[] = entities.components.map((c) => ({ id: c.id, serviceId: c.serviceId, name: c.name, serviceName: serviceNames.get(c.serviceId) ?? c.serviceId }));
     const d = config.detection;
     const engine = new IncidentEngine({
@@ -186,7 +191,7 @@ export async function runReplay(scenario: Scenario, opts: ReplayOptions = {}): P
         const tl = timelines.get(c.componentId) ?? [];
         tl.push({ at: c.at, status: c.to });
         timelines.set(c.componentId, tl);
-        await store.recordComponentStatus({ componentId: c.componentId, status: c.to, at: c.at, reason: c.reason });
+        await store.recordComponentStatus({ componentId: c.componentId, status: c.to, at: c.at, reason: c.reason, reasonText: c.reasonText ? JSON.stringify(c.reasonText) : null });
         void engine.onStatusChange(c);
       }
     }
@@ -279,7 +284,7 @@ function detect(scenario: Scenario, changes: StatusChange[], deps: Map<string, s
         mode: f.mode,
         from: iso(f.from)!,
         detectedAt: first ? iso(first.at) : null,
-        seconds: first ? seconds(first.at - f.from) : null,
+        seconds: first ? seconds(timeToDetect(f.from, null, first.at)) : null,
       };
     });
 }
@@ -300,7 +305,8 @@ function toReplayIncident(i: IncidentView, scenario: Scenario, deps: Map<string,
     resolvedAt: iso(fig.resolvedAt),
     impact: i.impact,
     observedStart: iso(fig.observedStart),
-    timeToDetectSeconds: seconds(fig.timeToDetectFromFaultMs ?? fig.timeToDetectMs),
+    timeToDetectSeconds: seconds(fig.timeToDetectMs),
+    timeToOpenSeconds: seconds(fig.timeToOpenMs),
     acknowledgedAt: iso(fig.vendorAcknowledgedAt),
     acknowledgementLagSeconds: seconds(fig.acknowledgementLagMs),
     silentVendorAt: iso(fig.silentVendorAt),

@@ -34,6 +34,8 @@ export interface IncidentUpdate {
   createdAt: number;
   /** "vigie" for automatic updates, the API token's name for a human's. */
   author: string;
+  /** A drafted body as a message key and parameters (JSON, src/i18n/text.ts); null for what people write. */
+  bodyText: string | null;
 }
 
 export interface IncidentComponent {
@@ -70,6 +72,10 @@ export interface IncidentFields {
   silentVendorAt: number | null;
   peakShare: number | null;
   peakDetail: string | null;
+  /** A title Vigie drafted, as a message key and parameters (JSON, src/i18n/text.ts); null for a person's. */
+  nameText: string | null;
+  /** Vigie's first non-operational status of any of its components (after hysteresis): where "time to detect" ends. */
+  detectedAt: number | null;
 }
 
 export interface IncidentRecord extends IncidentFields {
@@ -82,6 +88,8 @@ export interface IncidentRecord extends IncidentFields {
 export interface NewUpdate {
   status: AnyIncidentStatus;
   body: string;
+  /** For drafted updates: the body as a message key and parameters (JSON). */
+  bodyText?: string | null;
   affected: AffectedComponent[];
   at: number;
   author: string;
@@ -164,6 +172,8 @@ const FIELD_COLUMNS: { [K in keyof IncidentFields]: keyof IncidentTable } = {
   silentVendorAt: 'silent_vendor_at',
   peakShare: 'peak_share',
   peakDetail: 'peak_detail',
+  nameText: 'name_text',
+  detectedAt: 'detected_at',
 };
 
 function toColumns(f: Partial<IncidentFields>): Partial<IncidentTable> {
@@ -208,6 +218,8 @@ function toFields(r: Selectable<IncidentTable>): IncidentFields {
     silentVendorAt: r.silent_vendor_at,
     peakShare: r.peak_share,
     peakDetail: r.peak_detail,
+    nameText: r.name_text ?? null,
+    detectedAt: r.detected_at ?? null,
   };
 }
 
@@ -235,6 +247,7 @@ function toUpdate(r: Selectable<IncidentUpdateTable>): IncidentUpdate {
     at: r.at,
     createdAt: r.created_at,
     author: r.author,
+    bodyText: r.body_text ?? null,
   };
 }
 
@@ -272,6 +285,7 @@ export class IncidentStore {
             at: w.update.at,
             created_at: w.update.at,
             author: w.update.author,
+            body_text: w.update.bodyText ?? null,
           })
           .execute();
       // The notification outbox row (src/store/outbox.ts), in this same transaction.

@@ -444,6 +444,27 @@ function migrations(engine: Engine): Record<string, Migration> {
         await db.schema.dropTable('report_minutes').ifExists().execute();
       },
     },
+    // Text Vigie writes by itself, as a message key and parameters (JSON, src/i18n/text.ts) beside the English
+    // plain text, so every language renders it: reasons for status changes, incident titles, drafted updates.
+    '0011_semantics': {
+      async up(db) {
+        const have = async (table: string) => new Set((await db.introspection.getTables()).find((t) => t.name === table)?.columns.map((c) => c.name) ?? []);
+        for (const [table, column] of [
+          ['component_status_changes', 'reason_text'],
+          ['incidents', 'name_text'],
+          ['incident_updates', 'body_text'],
+        ] as const)
+          if (!(await have(table)).has(column)) await db.schema.alterTable(table).addColumn(column, 'text').execute();
+        // When Vigie's status first left operational for the incident's components: the end of "time to detect".
+        if (!(await have('incidents')).has('detected_at')) await db.schema.alterTable('incidents').addColumn('detected_at', 'bigint').execute();
+      },
+      async down(db) {
+        await db.schema.alterTable('component_status_changes').dropColumn('reason_text').execute();
+        await db.schema.alterTable('incidents').dropColumn('name_text').execute();
+        await db.schema.alterTable('incident_updates').dropColumn('body_text').execute();
+        await db.schema.alterTable('incidents').dropColumn('detected_at').execute();
+      },
+    },
   };
 }
 

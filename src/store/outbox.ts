@@ -41,6 +41,8 @@ export interface ComponentStatusPayload {
   to: ComponentStatus;
   at: number;
   reason: string;
+  /** The reason as a message key and parameters (JSON, src/i18n/text.ts), for messages in the subscriber's language. */
+  reasonText?: string;
 }
 
 /** Writes one event to the outbox, inside the caller's transaction. Returns its id. */
@@ -54,7 +56,7 @@ export async function enqueueNotifyEvent(db: Db, e: NotifyEventInput, createdAt:
 }
 
 /** The outbox row for a component status change; called inside recordComponentStatus's transaction. */
-export async function enqueueComponentStatus(db: Db, c: { componentId: string; from: ComponentStatus; to: ComponentStatus; at: number; reason: string }): Promise<number> {
+export async function enqueueComponentStatus(db: Db, c: { componentId: string; from: ComponentStatus; to: ComponentStatus; at: number; reason: string; reasonText?: string | null }): Promise<number> {
   const names = await db
     .selectFrom('components as c')
     .innerJoin('services as s', 's.id', 'c.service_id')
@@ -70,6 +72,7 @@ export async function enqueueComponentStatus(db: Db, c: { componentId: string; f
     to: c.to,
     at: c.at,
     reason: c.reason,
+    ...(c.reasonText ? { reasonText: c.reasonText } : {}),
   };
   return enqueueNotifyEvent(db, { kind: 'component_status', subject: `component:${c.componentId}`, componentIds: [c.componentId], payload, at: c.at });
 }
@@ -384,6 +387,8 @@ export interface IncidentPayload {
   incidentId: string;
   kind: 'incident' | 'maintenance';
   name: string;
+  /** A title Vigie drafted, as a message key and parameters (JSON, src/i18n/text.ts). */
+  nameText?: string;
   status: string;
   impact: string;
   createdAt: number;
@@ -392,7 +397,7 @@ export interface IncidentPayload {
   scheduledFor: number | null;
   scheduledUntil: number | null;
   /** The update this event announces (the newest), if any. */
-  update: { id: string; status: string; body: string; at: number } | null;
+  update: { id: string; status: string; body: string; at: number; bodyText?: string } | null;
   /** Every update so far, newest first (Statuspage's incident_updates). */
   updates: Array<{ id: string; status: string; body: string; at: number }>;
   components: Array<{ id: string; name: string; serviceId: string; serviceName: string; status: string }>;
@@ -416,17 +421,18 @@ export async function enqueueIncidentEvent(db: Db, incidentId: string, at: numbe
     .execute();
   const updates = await db
     .selectFrom('incident_updates')
-    .select(['public_id', 'status', 'body', 'at'])
+    .select(['public_id', 'status', 'body', 'at', 'body_text'])
     .where('incident_id', '=', incidentId)
     .orderBy('at', 'desc')
     .orderBy('id', 'desc')
     .limit(50)
     .execute();
-  const ups = updates.map((u) => ({ id: u.public_id, status: u.status, body: u.body, at: Number(u.at) }));
+  const ups = updates.map((u) => ({ id: u.public_id, status: u.status, body: u.body, at: Number(u.at), ...(u.body_text ? { bodyText: u.body_text } : {}) }));
   const payload: IncidentPayload = {
     incidentId,
     kind: inc.kind === 'maintenance' ? 'maintenance' : 'incident',
     name: inc.name,
+    ...(inc.name_text ? { nameText: inc.name_text } : {}),
     status: inc.status,
     impact: inc.impact,
     createdAt: Number(inc.created_at),

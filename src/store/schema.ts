@@ -75,6 +75,8 @@ export interface ComponentStatusChangeTable {
   to_status: string;
   at: number;
   reason: string;
+  /** The reason as a message key and parameters (JSON, src/i18n/text.ts); null when written before 0011 or by hand. */
+  reason_text?: string | null;
 }
 
 /**
@@ -167,6 +169,10 @@ export interface IncidentTable {
   /** Share (0..1) of regions failing at the worst, and its wording ("3 of 3 regions"). */
   peak_share: number | null;
   peak_detail: string | null;
+  /** A title Vigie drafted, as a message key and parameters (JSON, src/i18n/text.ts); null once a person names it. */
+  name_text?: string | null;
+  /** Vigie's first non-operational status of its components (0011_semantics); null for older rows and manual ones. */
+  detected_at?: number | null;
 }
 
 export interface IncidentComponentTable {
@@ -190,6 +196,8 @@ export interface IncidentUpdateTable {
   at: number;
   created_at: number;
   author: string;
+  /** A drafted body as a message key and parameters (JSON, src/i18n/text.ts); null for what people write. */
+  body_text?: string | null;
 }
 
 export interface ApiTokenTable {

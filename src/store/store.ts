@@ -20,6 +20,8 @@ export interface StatusChange {
   toStatus: ComponentStatus;
   at: number;
   reason: string;
+  /** The reason as a message key and parameters (JSON, src/i18n/text.ts), when Vigie wrote it so. */
+  reasonText?: string | null;
 }
 
 export interface PageComponent {
@@ -135,7 +137,7 @@ export class Store {
    * Moves a component to a status: appends the change (with the status it left) and updates the
    * component, in one transaction. Nothing happens if the status is the one it already has.
    */
-  recordComponentStatus(c: { componentId: string; status: ComponentStatus; at: number; reason: string }): Promise<void> {
+  recordComponentStatus(c: { componentId: string; status: ComponentStatus; at: number; reason: string; reasonText?: string | null }): Promise<void> {
     return this.track(async () => {
       if (!isComponentStatus(c.status)) throw new TypeError(`not a component status: ${JSON.stringify(c.status)}`);
       await this.db.transaction().execute(async (trx) => {
@@ -147,7 +149,7 @@ export class Store {
         if (from === c.status) return;
         await trx
           .insertInto('component_status_changes')
-          .values({ component_id: c.componentId, from_status: from, to_status: c.status, at: c.at, reason: c.reason })
+          .values({ component_id: c.componentId, from_status: from, to_status: c.status, at: c.at, reason: c.reason, reason_text: c.reasonText ?? null })
           .execute();
         await trx
           .updateTable('components')
@@ -155,7 +157,7 @@ export class Store {
           .where('id', '=', c.componentId)
           .execute();
         // The notification outbox row, in this same transaction: no change without its notification.
-        await enqueueComponentStatus(trx, { componentId: c.componentId, from, to: c.status, at: c.at, reason: c.reason });
+        await enqueueComponentStatus(trx, { componentId: c.componentId, from, to: c.status, at: c.at, reason: c.reason, reasonText: c.reasonText ?? null });
       });
     });
   }
@@ -233,6 +235,7 @@ export class Store {
         toStatus: toStatus(r.to_status, 'component_status_changes', r.id),
         at: r.at,
         reason: r.reason,
+        ...(r.reason_text ? { reasonText: r.reason_text } : {}),
       }));
     });
   }

@@ -1,7 +1,8 @@
 // What the page and the APIs show, computed once per state change and shared by every route.
 import type { IncidentNote } from '../analytics/history.js';
 import { publicId } from '../core/ids.js';
-import { type ComponentStatus, type PageStatus, pageStatus, worst } from '../core/status.js';
+import type { GenText } from '../i18n/text.js';
+import { type ComponentStatus, type IncidentImpact, type PageStatus, pageStatus, severity, worst } from '../core/status.js';
 import { cleanSnapshotInput } from './snapshot-guard.js';
 
 export interface SnapshotComponent {
@@ -11,15 +12,30 @@ export interface SnapshotComponent {
   name: string;
   description: string | null;
   group: string | null;
+  /** What the page shows: the worse of what Vigie observed and what an open incident or maintenance declares. */
   status: ComponentStatus;
   since: number;
+  /** What Vigie's own signals say (status when nothing is declared). */
+  observed?: ComponentStatus;
+  /** The worst status an unresolved incident or in-progress maintenance declares for it, when that is worse than observed. */
+  declared?: SnapshotDeclared;
   createdAt: number;
   updatedAt: number;
   position: number;
+  /** Whether Vigie probes it (false: its status can only come from dependencies, crowd reports or declarations). */
+  monitored?: boolean;
   /** Per-region health of its own monitors (empty when it has none or one region). */
   regions?: SnapshotRegion[];
   /** 90 days of checks, oldest first (day i starts at firstDay + i days); absent when unknown. */
   bars?: SnapshotBars;
+}
+
+export interface SnapshotDeclared {
+  status: ComponentStatus;
+  incidentId: string;
+  incidentName: string;
+  kind: 'incident' | 'maintenance';
+  since: number;
 }
 
 export interface SnapshotRegion {
@@ -43,6 +59,10 @@ export interface SnapshotVendor {
   indicator: string | null;
   /** The vendor's own words (escaped when shown). */
   description: string | null;
+  /** Why the page could not be read ("vendor page unreachable: HTTP 503", "malformed: …"); null when it was. */
+  error?: string | null;
+  /** The vendor's components as its page shows them. */
+  components?: { name: string; status: ComponentStatus }[];
 }
 
 export interface SnapshotService {
@@ -59,6 +79,17 @@ export interface SnapshotService {
   vendor?: SnapshotVendor | null;
   /** Services it depends on (config depends_on) that are in an open outage: why it may be down. */
   upstreamDown?: { serviceId: string; name: string }[];
+  /** Crowd reports over the last hour, for services that take them. */
+  crowd?: SnapshotCrowd;
+}
+
+export interface SnapshotCrowd {
+  level: 'none' | 'possible' | 'detected';
+  lastHour: number;
+  /** Reports per minute, oldest first, the last one the minute under way. */
+  counts: number[];
+  /** What was expected of each minute (NaN where nothing was known yet). */
+  expected: number[];
 }
 
 export interface SnapshotChange {
@@ -69,6 +100,8 @@ export interface SnapshotChange {
   to: ComponentStatus;
   at: number;
   reason: string;
+  /** The reason in every language (src/i18n/text.ts), when Vigie wrote it so. */
+  reasonText?: GenText | null;
 }
 
 /** An incident or scheduled maintenance as the page and the Statuspage v2 API show it. */
@@ -77,6 +110,8 @@ export interface SnapshotIncidentUpdate {
   status: string;
   /** Markdown as written. */
   body: string;
+  /** A drafted body in every language (src/i18n/text.ts); absent for what people write. */
+  bodyText?: GenText | null;
   at: number;
   createdAt: number;
   affected: { componentId: string; oldStatus: ComponentStatus; newStatus: ComponentStatus }[];
@@ -86,6 +121,8 @@ export interface SnapshotIncident {
   id: string;
   kind: 'incident' | 'maintenance';
   name: string;
+  /** A drafted title in every language; absent for a person's. */
+  nameText?: GenText | null;
   status: string;
   impact: string;
   createdAt: number;
@@ -140,7 +177,7 @@ export interface SnapshotInput {
   baseUrl: string;
   now: number;
   services: Array<Omit<SnapshotService, 'publicId' | 'status' | 'updatedAt' | 'components'> & {
-    components: Array<Omit<SnapshotComponent, 'publicId'>>;
+    components: Array<Omit<SnapshotComponent, 'publicId' | 'observed' | 'declared'>>;
   }>;
   changes: SnapshotChange[];
   incidents?: SnapshotIncident[];
@@ -152,8 +189,11 @@ export interface SnapshotInput {
 export function buildSnapshot(raw: SnapshotInput): Snapshot {
   const { input, problems } = cleanSnapshotInput(raw);
   if (problems.length > 0) raw.onRowProblems?.(problems);
+  const incidents = input.incidents ?? [];
+  const maintenances = input.maintenances ?? [];
+  const declared = declaredStatuses([...incidents, ...maintenances]);
   const services: SnapshotService[] = input.services.map((s) => {
-    const components = s.components.map((c) => ({ ...c, publicId: publicId('component', c.id) }));
+    const components = s.components.map((c) => withDeclared({ ...c, publicId: publicId('component', c.id) }, declared.get(c.id)));
     return {
       ...s,
       publicId: publicId('service', s.id),
@@ -162,17 +202,62 @@ export function buildSnapshot(raw: SnapshotInput): Snapshot {
       components,
     };
   });
-  const all = services.flatMap((s) => s.components.map((c) => c.status));
   return {
     title: input.title,
     pageId: publicId('page', input.title),
     baseUrl: input.baseUrl,
     now: input.now,
     updatedAt: Math.max(0, ...services.map((s) => s.updatedAt)),
-    status: pageStatus(all),
+    status: pageStatus({
+      services: services.map((s) => s.components.map((c) => c.status)),
+      openIncidentImpacts: incidents.filter((i) => i.kind === 'incident' && isUnresolved(i.status)).map((i) => impactOf(i.impact)),
+    }),
     services,
     changes: input.changes,
-    incidents: input.incidents ?? [],
-    maintenances: input.maintenances ?? [],
+    incidents,
+    maintenances,
   };
+}
+
+const isUnresolved = (status: string) => status !== 'resolved' && status !== 'postmortem' && status !== 'completed';
+const impactOf = (x: string): IncidentImpact => (x === 'minor' || x === 'major' || x === 'critical' ? x : 'none');
+
+/**
+ * What unresolved incidents and in-progress maintenance declare per component, the worst one winning (as on
+ * Statuspage, an incident's component statuses hold until the incident changes them or is resolved).
+ */
+export function declaredStatuses(list: SnapshotIncident[]): Map<string, SnapshotDeclared> {
+  const out = new Map<string, SnapshotDeclared>();
+  for (const i of list) {
+    const active = i.kind === 'incident' ? isUnresolved(i.status) : i.status === 'in_progress' || i.status === 'verifying';
+    if (!active) continue;
+    for (const id of i.componentIds) {
+      const status: ComponentStatus | undefined = i.kind === 'maintenance' ? 'under_maintenance' : i.componentStatuses?.[id];
+      if (!status || status === 'operational') continue;
+      const prev = out.get(id);
+      if (prev && severity(prev.status) >= severity(status)) continue;
+      out.set(id, { status, incidentId: i.id, incidentName: i.name, kind: i.kind, since: i.kind === 'maintenance' ? (i.startedAt ?? i.scheduledFor ?? i.createdAt) : declaredSince(i, id) });
+    }
+  }
+  return out;
+}
+
+/** Since when the incident has declared this component's current status (its creation when no update says). */
+function declaredSince(i: SnapshotIncident, componentId: string): number {
+  const status = i.componentStatuses?.[componentId];
+  let since = i.createdAt;
+  let prev: ComponentStatus | undefined;
+  // Updates are newest first: walk them oldest first and keep when the status last became what it is.
+  for (const u of [...i.updates].reverse())
+    for (const a of u.affected)
+      if (a.componentId === componentId) {
+        if (a.newStatus === status && prev !== status) since = u.at;
+        prev = a.newStatus;
+      }
+  return since;
+}
+
+function withDeclared(c: Omit<SnapshotComponent, 'observed' | 'declared'>, d: SnapshotDeclared | undefined): SnapshotComponent {
+  if (!d || severity(d.status) <= severity(c.status)) return { ...c, observed: c.status };
+  return { ...c, observed: c.status, declared: d, status: d.status, since: d.since };
 }

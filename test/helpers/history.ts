@@ -16,6 +16,8 @@ export interface IncidentSpec {
   start: string;
   /** Opening; start + 3 min by default. */
   opened?: string;
+  /** Vigie's first non-operational status; the opening by default. */
+  detected?: string;
   end?: string | null;
   ack?: string | null;
   cause?: IncidentRecord['cause'];
@@ -32,6 +34,7 @@ export function incident(s: IncidentSpec): IncidentRecord {
     kind: s.kind ?? 'incident',
     serviceId: s.service,
     name: `${s.service} outage`,
+    nameText: null,
     status: end === null ? 'investigating' : 'resolved',
     impact: s.impact ?? (Object.values(s.components).includes('major_outage') ? 'major' : 'minor'),
     cause: s.cause ?? 'unknown',
@@ -39,6 +42,7 @@ export function incident(s: IncidentSpec): IncidentRecord {
     human: false,
     observedStart: start,
     faultStart: null,
+    detectedAt: s.detected ? at(s.detected) : opened,
     createdAt: opened,
     updatedAt: end ?? opened,
     monitoringAt: null,
@@ -63,6 +67,7 @@ export function incident(s: IncidentSpec): IncidentRecord {
         incidentId: s.id ?? `inc${seq}`,
         status: 'investigating',
         body: '',
+        bodyText: null,
         affected: Object.entries(s.components).map(([componentId, newStatus]) => ({ componentId, oldStatus: 'operational' as const, newStatus })),
         at: opened,
         createdAt: opened,

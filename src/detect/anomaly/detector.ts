@@ -18,7 +18,7 @@
 // probabilities (likelihood.ts); the score is the strongest of them, corrected for having looked
 // several times. A sustained change of level is re-learned after `relearn` points: the level jumps
 // to the recent one instead of crawling toward it for days.
-import { TailCalibrator } from './likelihood.js';
+import { Calibrators } from './likelihood.js';
 import { DailyProfile } from './season.js';
 import { type Direction, sidedSurprise } from './tails.js';
 import { toScore } from './score.js';
@@ -90,7 +90,7 @@ export class AnomalyDetector {
   private plain!: Track; // the level alone
   private daily!: Track; // the level under the daily profile
   private profile!: DailyProfile;
-  private rates: Rates = { level: 1 / 360, scale: 1 / 500, short: 0.1, long: 1 / 60, rShort: Math.sqrt(0.1), rLong: Math.sqrt(1 / 60) };
+  private rates: Rates = { level: 1 / 360, scale: 1 / 500, short: 0.1, long: 1 / 60, rShort: Math.sqrt(0.1), rLong: Math.sqrt(1 / 60), y: 0.5, fl: 0.5, aLevel: 0.5 };
   private seasonal = false;
   private vs = 0; // recent absolute residual
   private lrMean = 0;
@@ -104,7 +104,8 @@ export class AnomalyDetector {
   private snapRun = 0;
   private snapSign = 0;
   private n = 0;
-  private readonly cal: TailCalibrator[];
+  private readonly cal = new Calibrators(FEATURES.length);
+  private readonly calOut = new Float64Array(FEATURES.length);
   private readonly raw = new Float64Array(FEATURES.length);
   private readonly zs = new Float64Array(FEATURES.length);
 
@@ -118,7 +119,6 @@ export class AnomalyDetector {
     this.useSeason = o.seasonal ?? true;
     this.bufT = new Float64Array(this.warm);
     this.bufX = new Float64Array(this.warm);
-    this.cal = FEATURES.map(() => new TailCalibrator());
   }
 
   /** Typical gap between values in ms (known once warmed up; a minute before). */
@@ -182,7 +182,7 @@ export class AnomalyDetector {
     const mad = devs[n >> 1]!;
     this.plain = new Track(med, mad);
     this.daily = new Track(med, mad);
-    this.rates = { level: this.aLevel, scale: this.aScale, short: this.aS, long: this.aL, rShort: Math.sqrt(this.aS), rLong: Math.sqrt(this.aL) };
+    this.rates = { level: this.aLevel, scale: this.aScale, short: this.aS, long: this.aL, rShort: Math.sqrt(this.aS), rLong: Math.sqrt(this.aL), y: 0.5, fl: 0.5, aLevel: 0.5 };
     this.vs = mad;
     this.typ = Math.abs(med);
     this.ready = true;
@@ -217,8 +217,10 @@ export class AnomalyDetector {
     rates.scale = aSc;
     // Predictions from what came before: both tracks read, the better one speaks.
     const prof = this.useSeason ? this.profile.at(t) : 0;
-    this.plain.read(y, 0, fl, rates);
-    if (this.useSeason) this.daily.read(y, prof, fl, rates);
+    rates.y = y;
+    rates.fl = fl;
+    this.plain.read(rates, false, 0);
+    if (this.useSeason) this.daily.read(rates, true, prof);
     const tr = this.seasonal ? this.daily : this.plain;
     const sP = tr.sP;
     const rP = tr.rP;
@@ -253,14 +255,14 @@ export class AnomalyDetector {
     // A flatline that has lasted past the re-learning time is the series' new normal, as a level is.
     const fs = run > 1 ? -run * Math.log10(qq) - 3 : 0;
     raw[4] = fs > 0 && run <= this.relearn ? fs : 0;
+    const out = this.calOut;
+    this.cal.step(raw, out);
     let best = 0;
     let which = 0;
-    for (let i = 0; i < raw.length; i++) {
-      const c = this.cal[i]!;
-      const s = emit ? c.read(raw[i]!) : raw[i]!;
-      c.learn(raw[i]!);
-      if (s > best) {
-        best = s;
+    for (let i = 0; i < out.length; i++) {
+      const v = emit ? out[i]! : raw[i]!;
+      if (v > best) {
+        best = v;
         which = i;
       }
     }
@@ -270,10 +272,11 @@ export class AnomalyDetector {
     // Learn.
     this.n++;
     const aLv = Math.max(this.aLevel, 1 / (this.n + 1));
-    this.plain.learn(y, fl, rates, aLv);
+    rates.aLevel = aLv;
+    this.plain.learn(rates);
     if (this.useSeason) {
-      this.daily.learn(y, fl, rates, aLv);
-      this.profile.learn(t, y - this.daily.loc);
+      this.daily.learn(rates);
+      this.profile.learn(t, y - this.daily.loc, HUBER * this.daily.sP);
       this.seasonal = this.profile.ready(t) && this.daily.mad0 < 0.85 * this.plain.mad0;
     }
     this.vs = vs;

@@ -17,82 +17,87 @@
 
 const BETA0 = Math.LOG10E;
 
-/** One threshold's peaks-over-threshold statistics. */
-class Peaks {
-  private rate: number;
-  private beta = BETA0;
+// The two thresholds and how fast each learns: [u, rate memory (values), excess memory
+// (exceedance runs), prior weight (values), prior weight (runs), winsorizing cap (× beta)].
+const LEVELS = [
+  [1.3, 2000, 100, 300, 20, 4],
+  [4, 10000, 30, 1000, 1, 20],
+] as const;
+const L = LEVELS.length;
+// Flat copies for the hot path (destructuring a tuple goes through the iterator protocol).
+const U = Float64Array.from(LEVELS, (x) => x[0]);
+const A_RATE = Float64Array.from(LEVELS, (x) => 1 / x[1]);
+const A_EXCESS = Float64Array.from(LEVELS, (x) => 1 / x[2]);
+const PRIOR = Float64Array.from(LEVELS, (x) => x[3]);
+const PRIOR_EXCESS = Float64Array.from(LEVELS, (x) => x[4]);
+const CAP = Float64Array.from(LEVELS, (x) => x[5]);
+const U0 = LEVELS[0][0];
+
+/**
+ * The calibration of several views of one series at once. State lives in typed arrays and one call
+ * handles every view: a call per view per value would cost more than the arithmetic.
+ */
+export class Calibrators {
+  private readonly rate: Float64Array;
+  private readonly beta: Float64Array;
+  private readonly k: Float64Array;
+  private readonly peak: Float64Array;
+  private readonly inRun: Uint8Array;
   private n = 0;
-  private k = 0;
-  private inRun = false;
-  private peak = 0;
-  private readonly aRate: number;
-  private readonly aExcess: number;
 
-  constructor(
-    private readonly u: number,
-    memory: number,
-    excessMemory: number,
-    private readonly prior: number,
-    private readonly priorExcess: number,
-    private readonly cap: number,
-  ) {
-    this.rate = Math.pow(10, -u);
-    this.aRate = 1 / memory;
-    this.aExcess = 1 / excessMemory;
+  constructor(readonly views: number) {
+    const m = views * L;
+    this.rate = new Float64Array(m);
+    this.beta = new Float64Array(m).fill(BETA0);
+    this.k = new Float64Array(m);
+    this.peak = new Float64Array(m);
+    this.inRun = new Uint8Array(m);
+    for (let v = 0; v < views; v++) for (let l = 0; l < L; l++) this.rate[v * L + l] = Math.pow(10, -LEVELS[l]![0]);
   }
 
-  read(s: number): number {
-    return -Math.log10(this.rate) + ((s - this.u) * BETA0) / this.beta;
+  /** Calibrated surprise of raw[v] for every view into out (read before learning: a value never masks itself). */
+  step(raw: Float64Array, out: Float64Array): void {
+    const n = ++this.n;
+    for (let v = 0; v < this.views; v++) {
+      const s = raw[v]!;
+      // Below the low threshold the reading hardly matters (no alarm is that low): keep it as is.
+      let best = s;
+      if (s > U0) {
+        for (let l = 0; l < L; l++) {
+          const i = v * L + l;
+          const r = -Math.log10(this.rate[i]!) + ((s - U[l]!) * BETA0) / this.beta[i]!;
+          if (l === 0 || r < best) best = r;
+        }
+      }
+      out[v] = best;
+      for (let l = 0; l < L; l++) this.learn(v * L + l, l, s, n);
+    }
   }
 
-  learn(s: number): void {
-    this.n++;
-    const a = Math.max(this.aRate, 1 / (this.n + this.prior));
-    const over = s > this.u;
+  private learn(i: number, l: number, s: number, n: number): void {
+    const u = U[l]!;
+    const a = Math.max(A_RATE[l]!, 1 / (n + PRIOR[l]!));
+    const over = s > u;
     // Declustered: a run of exceedances is one event (one outage is one surprise, however long),
     // and teaches its peak once, when it ends.
-    const start = over && !this.inRun;
-    const r = this.rate + a * ((start ? 1 : 0) - this.rate);
-    this.rate = r < 1e-7 ? 1e-7 : r;
+    const start = over && this.inRun[i] === 0;
+    const r = this.rate[i]! + a * ((start ? 1 : 0) - this.rate[i]!);
+    this.rate[i] = r < 1e-7 ? 1e-7 : r;
     if (over) {
-      if (!this.inRun || s > this.peak) this.peak = s;
-      this.inRun = true;
+      if (start || s > this.peak[i]!) this.peak[i] = s;
+      this.inRun[i] = 1;
       return;
     }
-    if (!this.inRun) return;
-    this.inRun = false;
-    this.k++;
-    const ae = Math.max(this.aExcess, 1 / (this.k + this.priorExcess));
-    let ex = this.peak - this.u;
-    const cap = this.cap * this.beta;
-    if (ex > cap) ex = cap;
-    this.beta += ae * (ex - this.beta);
-    if (this.beta < 0.05) this.beta = 0.05;
-  }
-}
-
-export class TailCalibrator {
-  private readonly lo = new Peaks(1.3, 2000, 100, 300, 20, 4);
-  private readonly hi = new Peaks(4, 10000, 30, 1000, 1, 20);
-
-  /** The calibrated surprise of s (not learned). */
-  read(s: number): number {
-    // Below the low threshold the reading hardly matters (no alarm is that low): keep it as is.
-    if (s <= 1.3) return s;
-    const a = this.lo.read(s);
-    const b = this.hi.read(s);
-    return a < b ? a : b;
-  }
-
-  /** Learns from s (after it was read: a value never masks itself). */
-  learn(s: number): void {
-    this.lo.learn(s);
-    this.hi.learn(s);
-  }
-
-  step(s: number): number {
-    const r = this.read(s);
-    this.learn(s);
-    return r;
+    if (this.inRun[i] === 0) return;
+    this.inRun[i] = 0;
+    const k = this.k[i]! + 1;
+    this.k[i] = k;
+    const ae = Math.max(A_EXCESS[l]!, 1 / (k + PRIOR_EXCESS[l]!));
+    const cap = CAP[l]!;
+    const b = this.beta[i]!;
+    let ex = this.peak[i]! - u;
+    if (ex > cap * b) ex = cap * b;
+    const nb = b + ae * (ex - b);
+    this.beta[i] = nb < 0.05 ? 0.05 : nb;
   }
 }

@@ -13,8 +13,11 @@ export class DailyProfile {
   private readonly alpha: number;
 
   /** `pointsPerHour`: how many values one hour holds (sets the memory to about `days` days). */
+  private readonly perHour: number;
+
   constructor(pointsPerHour: number, days = 4) {
     this.alpha = 1 / Math.max(2, pointsPerHour * days);
+    this.perHour = Math.max(1, Math.round(pointsPerHour));
   }
 
   /** True once two full days have been seen. */
@@ -31,13 +34,17 @@ export class DailyProfile {
     return this.v[a]! * (1 - w) + this.v[b]! * w;
   }
 
-  learn(t: number, residual: number): void {
+  /** Learns what this hour adds; once the hour has been seen for a full hour, a residual further
+   * than `clip` from what is known is clipped, so yesterday's outage is not today's expectation. */
+  learn(t: number, residual: number, clip: number): void {
     if (this.first !== this.first) this.first = t;
     const h = Math.floor((((t % DAY) + DAY) % DAY) / HOUR);
     const k = this.n[h]! + 1;
     this.n[h] = k;
     const v = this.v[h]!;
-    this.v[h] = v + Math.max(this.alpha, 1 / k) * (residual - v);
+    let r = residual - v;
+    if (k > this.perHour) r = r > clip ? clip : r < -clip ? -clip : r;
+    this.v[h] = v + Math.max(this.alpha, 1 / k) * r;
   }
 
   /** Shifts the whole profile (a level re-learned elsewhere keeps its shape). */

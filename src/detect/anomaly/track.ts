@@ -17,6 +17,11 @@ export interface Rates {
   /** sqrt(short), sqrt(long): how much the resolution floor shrinks in a mean. */
   rShort: number;
   rLong: number;
+  // The value being read and its context, passed here rather than as arguments: a double passed
+  // to a function that is not inlined is boxed, and this runs for every value of every series.
+  y: number;
+  fl: number;
+  aLevel: number;
 }
 
 export class Track {
@@ -54,8 +59,10 @@ export class Track {
   }
 
   /** Residuals of y against this track's predictions (offset: the daily profile, or 0). */
-  read(y: number, offset: number, fl: number, r: Rates): void {
-    const p0 = this.loc + offset;
+  read(r: Rates, seasonal: boolean, profile: number): void {
+    const y = r.y;
+    const fl = r.fl;
+    const p0 = seasonal ? this.loc + profile : this.loc;
     const fast = this.mad1 < this.mad0;
     const pred = fast ? p0 + this.corr : p0;
     const sP = Math.max(K * (fast ? this.mad1 : this.mad0), fl);
@@ -76,7 +83,10 @@ export class Track {
   }
 
   /** Learns from the value last read. */
-  learn(y: number, fl: number, r: Rates, aLevel: number): void {
+  learn(r: Rates): void {
+    const y = r.y;
+    const fl = r.fl;
+    const aLevel = r.aLevel;
     const r0 = this.r0;
     const c0 = HUBER * Math.max(K * this.mad0, fl);
     const c1 = HUBER * Math.max(K * this.mad1, fl);

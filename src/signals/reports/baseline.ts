@@ -1,5 +1,7 @@
-// The anomaly detector shared by crowd reports, monitor latency and `vigie detect`: a seasonal,
-// robust baseline learned from the series' own past, and a 0..1 score of how unusual a value is.
+// The seasonal rate of crowd reports: what volume is usual for this hour of the week, learned from
+// the service's own past (signal.ts reads its expectation and spread; the level is decided there on
+// `detection.false_alarms`). Latency and `vigie detect` use the streaming detector in
+// src/detect/anomaly instead, which has timescales, flatlines and per-series calibration.
 //
 // How it learns (pure, O(1) per value, no look-ahead):
 // - Values are grouped by clock hour. Each closed hour keeps its mean and spread (standard

@@ -277,8 +277,12 @@ export class CrowdReports {
     return this.forms.issue(this.identity.identify(who.address, who.userAgent, now).reporter, now);
   }
 
-  /** Takes one report. Accepted reports are committed to the store before this resolves. */
-  async submit(serviceId: string, input: ReportInput, via: 'api' | 'form', who: Requester): Promise<SubmitResult> {
+  /**
+   * Takes one report. Accepted reports are committed to the store before this resolves. `demo` is the
+   * replayed crowd of `vigie demo` (src/demo/crowd.ts): no proof of work or form token (there is no browser
+   * to pay for it), but the same validation, identity, limits, dedup and prefix caps, and stored as `demo`.
+   */
+  async submit(serviceId: string, input: ReportInput, via: 'api' | 'form' | 'demo', who: Requester): Promise<SubmitResult> {
     const now = this.clock.now();
     const svc = this.services.get(serviceId);
     if (!svc) return this.reject('*', 'unknown_service');
@@ -304,7 +308,7 @@ export class CrowdReports {
       const p = input.pow as { challenge?: unknown; nonce?: unknown } | undefined;
       const v = p && typeof p === 'object' ? this.pow.verify(p.challenge, svc.id, p.nonce, now) : 'pow_missing';
       if (v !== 'ok') return this.reject(svc.id, v);
-    } else {
+    } else if (via === 'form') {
       const v = this.forms.verify(input.token, id.reporter, now);
       if (v !== 'ok') return this.reject(svc.id, v);
     }

@@ -10,6 +10,7 @@ import { HistoryPage, IncidentPage, NotFoundPage } from '../views/incident.js';
 import { StatusPage } from '../views/page.js';
 import { contentSecurityPolicy } from '../views/layout.js';
 import { buildBadges } from './badges.js';
+import { localize } from '../localize.js';
 import { atomFeed, rssFeed } from './feeds.js';
 import { WIDGET_CSP, widgetHtml, widgetJs } from './widget.js';
 
@@ -87,7 +88,10 @@ export function buildResources(s: Snapshot, opts: { state: string; refreshSecond
   const names = createHash('sha1')
     .update(JSON.stringify([s.title, s.services.map((svc) => [svc.name, svc.components.map((c) => [c.id, c.name])])]))
     .digest('base64url');
+  const english = s;
   for (const lang of LANGS) {
+    // What Vigie wrote by itself, in this language (src/web/localize.ts); the loop below reads only this.
+    const s = localize(english, lang);
     out.set(langKey(lang, '/'), html(render(StatusPage({ s, lang, state, ...(opts.refreshSeconds ? { refreshSeconds: opts.refreshSeconds } : {}) }))));
     out.set(langKey(lang, '/history'), html(render(HistoryPage({ s, lang, state }))));
     out.set(langKey(lang, NOT_FOUND), { ...html(render(NotFoundPage({ s, lang, state }))), status: 404 });

@@ -5,6 +5,9 @@ import type { SnapshotComponent } from '../snapshot.js';
 import type { Snapshot } from '../snapshot.js';
 import { type Lang, MESSAGES, dateTime, timeOnly } from '../../i18n/index.js';
 import { Layout } from './layout.js';
+import { CrowdSparkline } from './crowd.js';
+import { StatusOrigin } from './declared.js';
+import { VendorDisagreements, VendorStatusText } from './vendor-note.js';
 import { History, IncidentCard, Time, UptimeBars, componentNames, incidentStart, isOpen, silentVendor, DAY_MS } from './parts.js';
 
 export interface PageProps {
@@ -59,17 +62,14 @@ export function StatusPage({ s, lang, state, refreshSeconds }: PageProps) {
                 </span>
                 <span>
                   {m.vendorStatus}:{' '}
-                  {svc.vendor.reachable ? (
-                    <strong>{svc.vendor.description ?? (svc.vendor.indicator && svc.vendor.indicator in m.indicator ? m.indicator[svc.vendor.indicator as keyof typeof m.indicator] : '?')}</strong>
-                  ) : (
-                    <strong>{m.vendorUnreachable}</strong>
-                  )}{' '}
+                  <VendorStatusText lang={lang} v={svc.vendor} />{' '}
                   <span class="meta">
                     ({m.vendorChecked(timeOnly(svc.vendor.at))}, <a href={svc.vendor.url} rel="nofollow noopener noreferrer">{hostOf(svc.vendor.url)}</a>)
                   </span>
                 </span>
               </p>
             ) : null}
+            <VendorDisagreements lang={lang} svc={svc} />
             {silentVendor(svc, s.incidents) ? (
               <p class="warn" data-silent-vendor={svc.id}>
                 {m.silentVendor(svc.name)}
@@ -81,6 +81,7 @@ export function StatusPage({ s, lang, state, refreshSeconds }: PageProps) {
               </p>
             ))}
             <Components lang={lang} s={s} svcName={svc.name} list={svc.components} recent={recent} />
+            <CrowdSparkline lang={lang} svc={svc} />
             <p class="report-link now">
               <a href={`/services/${encodeURIComponent(svc.id)}/reports`}>{m.reportLink(svc.name)}</a>
               {' · '}
@@ -159,6 +160,7 @@ function ComponentRow({ lang, s, svcName, c, recent }: { lang: Lang; s: Snapshot
           ) : null}
         </span>
       </div>
+      <StatusOrigin lang={lang} c={c} />
       {c.regions && c.regions.length > 1 ? (
         <ul class="regions" aria-label={m.regions}>
           {c.regions.map((r) => (
