@@ -23,6 +23,10 @@ import { StorageJob } from './store/storage-job.js';
 import { metricsRoute } from './web/routes/metrics.js';
 import { ObservationBatcher } from './store/observation-batcher.js';
 import { type Store, openStore } from './store/index.js';
+import { StoreGuard } from './store/guard.js';
+import { registerWebFaultMetrics } from './web/fault-metrics.js';
+import { damagedOr } from './store/store.js';
+import { readOnlyOr } from './store/db.js';
 import { type InstanceLock, lockInstance } from './store/instance-lock.js';
 import { WebServer } from './web/server.js';
 import { CrowdReports, type LevelChange } from './signals/reports/intake.js';
@@ -72,6 +76,8 @@ export class Vigie {
   private detector: Detector;
   private scheduler: Scheduler<ScheduledMonitor>;
   private batcher: ObservationBatcher;
+  /** Writes that survive a failing store, the page's view of what is not yet written, write health. */
+  readonly guard: StoreGuard<StatusChange>;
   private config: VigieConfig;
   private entities: Entities;
   private url: string | undefined;
@@ -116,8 +122,8 @@ export class Vigie {
     this.beats = new BeatBook(this.clock, heartbeatStore(store.db));
     this.log = opts.logger ?? pino({ level: 'silent' });
     this.detector = new Detector({ failuresToDown: opts.config.defaults.failures_to_down, successesToUp: opts.config.defaults.successes_to_up });
-    this.batcher = new ObservationBatcher({ write: (batch) => this.store.recordObservations(batch) });
-    this.web = new WebServer({ logger: this.log, ...(opts.refreshSeconds ? { refreshSeconds: opts.refreshSeconds } : {}) });
+    this.batcher = new ObservationBatcher({ write: (batch) => this.guard.observations.submit(batch) });
+    this.web = new WebServer({ logger: this.log, health: () => this.guard.health.view(), sse: { trustProxy: () => this.reports.trustProxy }, ...(opts.refreshSeconds ? { refreshSeconds: opts.refreshSeconds } : {}) });
     this.admin.watch(this.web.app);
     this.scheduler = new Scheduler<ScheduledMonitor>({
       clock: this.clock,
@@ -127,7 +133,9 @@ export class Vigie {
       onError: (m, err) => this.log.error({ err, monitor: m.id }, 'check failed to complete'),
     });
     this.metrics = new VigieMetrics({ inFlight: () => this.scheduler.running, monitors: () => this.scheduler.size });
+    this.guard = new StoreGuard<StatusChange>({ store, clock: this.clock, log: this.log, registry: this.metrics.registry, onChangeWritten: (c) => this.afterChangeWritten(c), onHealthChange: () => this.schedulePublish() });
     this.web.app.register(metricsRoute, { metrics: this.metrics });
+    registerWebFaultMetrics(this.metrics.registry, this.web);
     this.web.app.register(pushRoutes, { beats: this.beats, knows: (token) => this.entities.monitors.some((m) => m.kind === 'heartbeat' && m.target.token === token) });
     const d = opts.config.detection;
     this.latency.configure(d.false_alarms);
@@ -138,7 +146,7 @@ export class Vigie {
       settings: { graceMs: d.incident_grace, resolveHoldMs: d.resolve_hold, silentVendorAfterMs: d.silent_vendor_after, maintenanceVerifyMs: d.maintenance_verify },
       onMaintenanceChange: (ids, at) => this.recordChanges(this.detector.setMaintenance(ids, at)),
       onChange: () => this.schedulePublish(),
-      onError: (err) => this.log.error({ err }, 'incident engine failed'),
+      onError: (err) => this.guard.faults.report('incident engine', err),
     });
     this.vendor = new VendorPoller({
       clock: this.clock,
@@ -155,12 +163,12 @@ export class Vigie {
       store,
       clock: this.clock,
       policy: r ? { rawMs: r.raw, minuteMs: r.per_minute, hourMs: r.per_hour, dayMs: r.per_day, reportsMs: r.reports, reportCountsMs: r.report_counts } : DEFAULT_RETENTION,
-      onError: (err) => this.log.error({ err }, 'rollup or retention run failed'),
+      onError: (err) => this.guard.faults.report('rollup or retention run', err),
     });
-    this.reports = new CrowdReports({ store, clock: this.clock, log: this.log, config: opts.config, onLevel: (c) => this.onCrowdReportLevel(c) });
+    this.reports = new CrowdReports({ store, clock: this.clock, log: this.log, config: opts.config, onLevel: (c) => this.onCrowdReportLevel(c), faults: this.guard.faults });
     this.web.app.register(reportRoutes, { reports: this.reports, title: () => this.config.site.title });
     const site = () => ({ title: this.config.site.title, baseUrl: (this.config.site.base_url ?? this.url ?? '').replace(/\/+$/, '') });
-    this.notify = new NotifyWorker({ store, config: opts.config.notify, clock: this.clock, log: this.log.child({ part: 'notify' }), site });
+    this.notify = new NotifyWorker({ store, config: opts.config.notify, clock: this.clock, log: this.log.child({ part: 'notify' }), site, faults: this.guard.faults });
     const subs = new Subscriptions({ store, config: () => this.config.notify, secret: () => this.notify.secret, now: () => this.clock.now(), componentIds: () => new Set(this.entities.components.map((c) => c.id)), emailReady: () => this.notify.emailChannel !== undefined, kick: () => this.notify.kick() });
     this.web.app.register(subscriptionRoutes, { subs, perNetwork: () => this.config.notify.subscriptions.per_network, trustProxy: () => this.reports.trustProxy, worker: this.notify, store, now: () => this.clock.now(), title: () => this.config.site.title, baseUrl: () => site().baseUrl });
     this.admin.add(...notifyAdminRoutes({ store, worker: this.notify, now: () => this.clock.now() }), ...tokenAdminRoutes({ store, now: () => this.clock.now() }));
@@ -171,7 +179,9 @@ export class Vigie {
     const url = opts.databaseUrl ?? opts.config.store.url;
     const where = url ? { url } : { path: opts.config.store.path };
     // Before anything is written: a second process must not sync its monitors over the first's.
-    const lock = await lockInstance(where, (err) => opts.logger?.error({ err }, 'lost the connection that holds the database lock; another Vigie could now start on this database'));
+    const lock = await lockInstance(where, (err) => opts.logger?.error({ err }, 'lost the connection that holds the database lock; another Vigie could now start on this database')).catch((err) => {
+      throw readOnlyOr(where, err);
+    });
     let store: Store | undefined;
     try {
       store = await openStore(where);
@@ -183,7 +193,7 @@ export class Vigie {
     } catch (err) {
       await store?.close().catch(() => {});
       await lock.release();
-      throw err;
+      throw damagedOr(where, err);
     }
   }
 
@@ -239,7 +249,10 @@ export class Vigie {
     this.metrics.setMonitors(this.entities.monitors);
   }
 
-  /** Runs one check; the observation is stored before detection acts on it. */
+  /**
+   * Runs one check; the observation is stored before detection acts on it, or, while the store
+   * fails, held in memory to be written later: detection never waits for a store that is down.
+   */
   private async check(m: ScheduledMonitor, at: number, signal: AbortSignal): Promise<void> {
     // Intervals follow the clock (accelerated in the demo); timeouts and thresholds are network time, always real.
     const result = await runCheck(m, { signal, timeoutMs: m.timeoutMs, degradedAfterMs: m.degradedAfterMs, clock: this.clock, beats: this.beats });
@@ -247,7 +260,7 @@ export class Vigie {
     const o: Observation = { ...result, monitorId: m.id, region: m.region, at };
     if (o.ok && !o.degraded && m.degradedAfterMs === null && this.latency.slow(m.id, at, o.phases.totalMs)) o.degraded = true;
     this.metrics.observeCheck(m, o);
-    await this.batcher.add(o);
+    await this.batcher.add(o, 2_000);
     this.afterObservation(o);
   }
 
@@ -268,20 +281,27 @@ export class Vigie {
     return this.detector.crowdWeight(serviceId);
   }
 
-  /** Stores status changes in order, then hands them to the incident engine. */
+  /**
+   * Stores status changes in order, then hands them to the incident engine. While the store fails
+   * they wait in memory (the page shows them at once) and follow when it is back.
+   */
   private recordChanges(changes: StatusChange[]): void {
     if (changes.length === 0) return;
-    this.changeChain = this.changeChain.then(async () => {
-      for (const c of changes) {
-        await this.store.recordComponentStatus({ componentId: c.componentId, status: c.to, at: c.at, reason: c.reason, reasonText: c.reasonText ? JSON.stringify(c.reasonText) : null });
-        this.notify.kick();
-        this.log.info({ component: c.componentId, from: c.from, to: c.to, reason: c.reason }, 'component status changed');
-        this.opts.onStatusChange?.(c);
-        // Not awaited: the engine may call back (maintenance → detector → here), which would wait on itself.
-        this.incidents.onStatusChange(c).catch((err) => this.log.error({ err, component: c.componentId }, 'incident engine could not follow a status change'));
-      }
-      this.schedulePublish();
-    }).catch((err) => this.log.error({ err }, 'could not record status change'));
+    // Submitted at once (not behind the previous write): the page shows a change still waiting for a store that does not answer.
+    const written = this.guard.changes.submit(changes);
+    this.schedulePublish();
+    this.changeChain = this.changeChain
+      .then(() => written)
+      .then(() => this.schedulePublish())
+      .catch((err) => this.log.error({ err }, 'could not record status change'));
+  }
+
+  private afterChangeWritten(c: StatusChange): void {
+    this.notify.kick();
+    this.log.info({ component: c.componentId, from: c.from, to: c.to, reason: c.reason }, 'component status changed');
+    this.opts.onStatusChange?.(c);
+    // Not awaited: the engine may call back (maintenance → detector → here), which would wait on itself.
+    this.incidents.onStatusChange(c).catch((err) => this.log.error({ err, component: c.componentId }, 'incident engine could not follow a status change'));
   }
 
   /** A service's crowd-report level changed: detection weighs it (services with reports.weight 0 are shown only). */
@@ -301,16 +321,16 @@ export class Vigie {
   async snapshot(): Promise<Snapshot> {
     const now = this.clock.now();
     const [model, changes, incidents, maintenances, bars, vendors] = await Promise.all([
-      this.store.pageModel(),
-      this.store.statusChanges({ limit: 30 }),
-      this.incidents.incidents({ limit: 100, onCorrupt: (err) => this.rowProblems([err.message]) }),
-      this.incidents.maintenances({ limit: 50, onCorrupt: (err) => this.rowProblems([err.message]) }),
+      this.guard.read('components', () => this.store.pageModel()).then((m) => this.guard.overlayModel(m)),
+      this.guard.read('changes', () => this.store.statusChanges({ limit: 30 })).then((l) => this.guard.overlayChanges(l, 30)),
+      this.guard.read('incidents', () => this.incidents.incidents({ limit: 100, onCorrupt: (err) => this.rowProblems([err.message]) })),
+      this.guard.read('maintenances', () => this.incidents.maintenances({ limit: 50, onCorrupt: (err) => this.rowProblems([err.message]) })),
       // The page's 90-day bars (day rollups); the page still renders without them.
-      uptimeBars(this.store.db, { componentIds: this.entities.components.map((c) => c.id) }, { now }).catch((err) => {
+      this.guard.read('bars', () => uptimeBars(this.store.db, { componentIds: this.entities.components.map((c) => c.id) }, { now })).catch((err) => {
         this.log.warn({ err }, 'uptime bars unavailable');
         return undefined;
       }),
-      this.vendorStatuses(),
+      this.guard.read('vendors', () => this.vendorStatuses()),
     ]);
     const regions = this.regionViews();
     // Each incident's place in its service's history and who it touches (src/analytics), from the incidents loaded here.
@@ -363,6 +383,7 @@ export class Vigie {
         })),
       incidents: incidents.map((v) => ({ ...snapshotIncident(v), ...(notes.has(v.id) ? { history: notes.get(v.id)! } : {}) })),
       maintenances: maintenances.map(snapshotIncident),
+      writeFailingSince: this.guard.health.view().failingSince,
       onRowProblems: this.rowProblems,
     });
   }
@@ -440,6 +461,7 @@ export class Vigie {
     await this.storageJob.stop();
     await this.batcher.flush();
     await this.changeChain;
+    await this.guard.close();
     await this.incidents.stop();
     clearTimeout(this.publishTimer);
     clearInterval(this.refreshTimer);

@@ -108,3 +108,27 @@ test('over HTTP: components.json, status.json, badges and the page follow a decl
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+forEachEngine('notifications carry the same page status: declarations and open incidents count', async (env) => {
+  const { openDeclarations } = await import('../src/store/incidents.js');
+  const { notifyPageStatus } = await import('../src/notify/page-status.js');
+  const store = await env.open();
+  await store.syncEntities(
+    {
+      services: [{ id: 'acme', name: 'Acme', description: null, url: null, position: 0 }],
+      components: ['api', 'web'].map((c, i) => ({ id: `acme/${c}`, serviceId: 'acme', name: c, description: null, groupName: null, dependsOn: [], position: i })),
+      monitors: [],
+    },
+    T0,
+  );
+  const engine = new IncidentEngine({ store, clock: new ManualClock(T0), components: ['api', 'web'].map((c) => ({ id: `acme/${c}`, serviceId: 'acme', name: c, serviceName: 'Acme' })) });
+  const observed = new Map([['acme/api', 'operational'], ['acme/web', 'operational']] as const);
+  let d = await openDeclarations(store.db);
+  assert.equal(notifyPageStatus(observed, d.declared, d.impacts).indicator, 'none');
+  const i = await engine.createIncident({ name: 'Down', body: 'x', impact: 'critical', components: { 'acme/api': 'major_outage', 'acme/web': 'major_outage' }, author: 'ops' });
+  d = await openDeclarations(store.db);
+  assert.deepEqual(notifyPageStatus(observed, d.declared, d.impacts), { indicator: 'critical', description: 'Major System Outage' });
+  await engine.resolve(i.id, { author: 'ops' });
+  d = await openDeclarations(store.db);
+  assert.equal(notifyPageStatus(observed, d.declared, d.impacts).indicator, 'none');
+});

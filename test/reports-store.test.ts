@@ -43,7 +43,8 @@ forEachEngine('migration 0010 fills the minute counts from the reports already s
   try {
     assert.equal((await migrator(db, engine).migrateTo('0009_heartbeats')).error, undefined);
     await db.insertInto('reports').values([row(T0, 'login'), row(T0 + 1, 'login'), row(T0 + 2, 'login', 0), row(T0 + 60_000, 'app')]).execute();
-    assert.deepEqual(await migrateToLatest(db, engine), ['0010_report_minutes']);
+    // Later migrations may follow; this one must be among those applied now.
+    assert.equal((await migrateToLatest(db, engine))[0], '0010_report_minutes');
     assert.deepEqual(
       (await reportMinuteCounts(db, 0)).map((c) => [c.category, c.n]),
       [['login', 2], ['app', 1]],

@@ -211,7 +211,7 @@ program.parseAsync().catch((err: unknown) => {
     process.exitCode = 2;
     return;
   }
-  if (err instanceof Error && err.name === 'StoreLockedError') {
+  if (err instanceof Error && ['StoreLockedError', 'DamagedDatabaseError', 'ReadOnlyDatabaseError'].includes(err.name)) {
     process.stderr.write(`vigie: ${err.message}\n`);
     process.exitCode = 1;
     return;

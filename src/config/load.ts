@@ -15,6 +15,7 @@ import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Docum
 import { configSchema, duration, type VigieConfig } from './schema.js';
 import { dedupeConfigErrors, formatConfigError, formatPath, sortConfigErrors, suggestKey, type ConfigError } from './errors.js';
 import { interpolateDocument, keySegment, type DocumentInterpolation, type PathSegment } from './interpolate.js';
+import { MAX_FLOW_DEPTH, tooDeep } from './nesting.js';
 
 export type { ConfigError } from './errors.js';
 export { formatConfigError } from './errors.js';
@@ -113,6 +114,8 @@ class ConfigReader {
   ) {}
 
   read(): LoadResult {
+    const deep = tooDeep(this.text);
+    if (deep) return { ok: false, errors: [{ file: this.file, line: deep.line, column: deep.column, path: '', message: `lists and maps are nested more than ${MAX_FLOW_DEPTH} levels deep here; a configuration never needs that` }] };
     this.doc = parseDocument(this.text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true, merge: true, logLevel: 'error' });
     if (this.doc.errors.length > 0) return this.fail(this.doc.errors.map((e) => this.yamlError(e)));
 

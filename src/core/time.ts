@@ -13,12 +13,60 @@ export interface Clock {
   readonly speed: number;
 }
 
+/** The longest delay setTimeout honours (2^31-1 ms, 24.8 days); a longer one fires after 1 ms, over and over. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * setTimeout for a computed delay: NaN and negative delays fire at once (as setTimeout does), an
+ * infinite one never fires, and one past MAX_TIMER_MS is slept in pieces instead of firing at once.
+ * `unref` keeps a far timer from holding the process open.
+ */
+export function safeTimeout(fn: () => void, ms: number, opts: { unref?: boolean } = {}): TimerHandle {
+  return untilDue(() => Date.now(), Date.now() + (ms === ms ? Math.max(0, ms) : 0), fn, 1, MAX_TIMER_MS, opts.unref ?? false);
+}
+
+/**
+ * Calls fn once `now()` reaches `due` or, whichever comes first, once the delay it had when armed has
+ * passed in real (monotonic) time. It sleeps at most `chunkMs` at a time and looks again after each
+ * sleep, so a deadline years ahead is slept in pieces, a wall clock stepped forward is caught up at the
+ * next look, and one stepped back (NTP) does not freeze every timer until the clock shows the old time.
+ */
+function untilDue(now: () => number, due: number, fn: () => void, speed: number, chunkMs: number, unref: boolean): TimerHandle {
+  let t: NodeJS.Timeout | undefined;
+  let live = true;
+  const never = due !== due || due === Infinity;
+  const realDeadline = performance.now() + Math.max(0, (due - now()) / speed);
+  const left = () => Math.min((due - now()) / speed, realDeadline - performance.now());
+  const arm = () => {
+    if (!live || never) return;
+    const ms = left();
+    if (!(ms > 0)) {
+      live = false;
+      fn();
+      return;
+    }
+    t = setTimeout(arm, Math.min(Math.ceil(ms), chunkMs));
+    if (unref) t.unref();
+  };
+  // Always through the event loop, as setTimeout would: callers may rely on fn not running inside at().
+  t = setTimeout(arm, never ? chunkMs : Math.min(Math.max(0, Math.ceil(left()) || 0), chunkMs));
+  if (unref) t.unref();
+  return {
+    cancel: () => {
+      live = false;
+      clearTimeout(t);
+    },
+  };
+}
+
+/** Wall-clock timers look at the clock at least this often, so a clock stepped forward is noticed within a second. */
+const WALL_CHUNK_MS = 1_000;
+
 export const systemClock: Clock = {
   speed: 1,
   now: () => Date.now(),
   at(atMs, fn) {
-    const t = setTimeout(fn, Math.max(0, atMs - Date.now()));
-    return { cancel: () => clearTimeout(t) };
+    return untilDue(() => Date.now(), atMs, fn, 1, WALL_CHUNK_MS, false);
   },
 };
 
@@ -38,8 +86,7 @@ export function acceleratedClock(start: number, speed: number, realNow: () => nu
       realStart = realNow();
     },
     at(atMs, fn) {
-      const t = setTimeout(fn, Math.max(0, (atMs - now()) / speed));
-      return { cancel: () => clearTimeout(t) };
+      return untilDue(now, atMs, fn, speed > 0 ? speed : 1, MAX_TIMER_MS, false);
     },
   };
 }

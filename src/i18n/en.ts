@@ -56,6 +56,7 @@ export const en = {
   regionUp: 'up',
   regionDown: 'failing',
   regionDegraded: 'slow',
+  cannotWrite: (since: string) => `Vigie cannot write its data since ${since}: statuses may be stale.`,
   activeTitle: 'Active incidents',
   maintenanceTitle: 'Scheduled maintenance',
   scheduledFromTo: (a: string, b: string) => `Scheduled from ${a} to ${b}.`,

@@ -55,6 +55,7 @@ export const fr: Messages = {
   regionUp: 'en service',
   regionDown: 'en échec',
   regionDegraded: 'lente',
+  cannotWrite: (since: string) => `Vigie ne peut plus enregistrer ses données depuis ${since} : les statuts affichés peuvent être périmés.`,
   activeTitle: 'Incidents en cours',
   maintenanceTitle: 'Maintenance planifiée',
   scheduledFromTo: (a, b) => `Prévue du ${a} au ${b}.`,

@@ -1,6 +1,7 @@
 // Outgoing HTTP for channels: undici with keep-alive, a time limit per request, and only the start
 // of the answer kept (enough to show the operator what the receiver said).
 import { Agent, request } from 'undici';
+import { safeTimeout } from '../core/time.js';
 import { isPrivateHost, publicOnlyLookup, type Lookup } from './addresses.js';
 import type { SendResult } from './types.js';
 
@@ -42,7 +43,7 @@ export function createHttpClient(opts: HttpClientOptions = {}): HttpClient {
         if (isPrivateHost(host)) return { ok: false, permanent: true, error: `${host} is a private address: public subscriptions may not reach it` };
       }
       const ac = new AbortController();
-      const timer = setTimeout(() => ac.abort(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      const timer = safeTimeout(() => ac.abort(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
       const onAbort = () => ac.abort(signal?.reason);
       signal?.addEventListener('abort', onAbort, { once: true });
       try {
@@ -76,7 +77,7 @@ export function createHttpClient(opts: HttpClientOptions = {}): HttpClient {
         const code = (err as { code?: string }).code;
         return { ok: false, error: `${code ? `${code}: ` : ''}${reason}`, ...(code === 'EPRIVATE' ? { permanent: true } : {}) };
       } finally {
-        clearTimeout(timer);
+        timer.cancel();
         signal?.removeEventListener('abort', onAbort);
       }
     },

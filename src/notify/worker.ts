@@ -8,8 +8,9 @@ import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { NotifyConfig } from '../config/schema.js';
 import { publicId } from '../core/ids.js';
-import { type ComponentStatus, pageStatus } from '../core/status.js';
-import type { Clock, TimerHandle } from '../core/time.js';
+import { openDeclarations } from '../store/incidents.js';
+import { notifyPageStatus } from './page-status.js';
+import { type Clock, type TimerHandle, safeTimeout } from '../core/time.js';
 import {
   claimDueDeliveries,
   deferDelivery,
@@ -46,6 +47,8 @@ export interface NotifyWorkerOptions {
   log: Logger;
   site: () => SiteInfo;
   http?: HttpClient;
+  /** Where a failing round is counted and logged once per cause (src/store/health.ts); else every round logs. */
+  faults?: { report(where: string, err: unknown): void };
 }
 
 /** Token bucket: `count` sends per `perMs`, bursts up to `count`. */
@@ -170,7 +173,8 @@ export class NotifyWorker {
         busy = r.expanded > 0 || r.claimed > 0;
       } catch (err) {
         if (this.opts.store.closed) return;
-        this.opts.log.error({ err }, 'notify worker round failed');
+        if (this.opts.faults) this.opts.faults.report('notify worker round', err);
+        else this.opts.log.error({ err }, 'notify worker round failed');
       }
       if (!busy && this.running) await this.sleep(this.config.delivery.poll);
     }
@@ -190,8 +194,7 @@ export class NotifyWorker {
       };
       this.wake = done;
       // Real time: polling is about load on the store, not about the (possibly accelerated) clock.
-      const t = setTimeout(done, ms);
-      this.timer = { cancel: () => clearTimeout(t) };
+      this.timer = safeTimeout(done, ms);
     });
   }
 
@@ -234,10 +237,8 @@ export class NotifyWorker {
   private async pageInfo(): Promise<PageInfo> {
     const site = this.opts.site();
     const statuses = await this.opts.store.componentStatuses();
-    // Per service (component ids are "service/component"), as the page's banner: one rule (core/status.ts).
-    const byService = new Map<string, ComponentStatus[]>();
-    for (const [id, st] of statuses) byService.set(id.split('/')[0]!, [...(byService.get(id.split('/')[0]!) ?? []), st.status]);
-    const ps = pageStatus({ services: [...byService.values()] });
+    const open = await openDeclarations(this.opts.store.db);
+    const ps = notifyPageStatus(new Map([...statuses].map(([id, st]) => [id, st.status])), open.declared, open.impacts);
     return { id: publicId('page', site.title), title: site.title, url: site.baseUrl.replace(/\/+$/, ''), indicator: ps.indicator, description: ps.description };
   }
 

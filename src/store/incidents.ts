@@ -346,3 +346,24 @@ async function upsertComponent(trx: Transaction<Database>, incidentId: string, c
     .onConflict((oc) => oc.columns(['incident_id', 'component_id']).doUpdateSet({ status: c.status }))
     .execute();
 }
+
+/**
+ * What unresolved incidents and in-progress maintenance declare, for readers of the page status outside
+ * the web (notifications): the open incidents' impacts, and per component the statuses declared for it.
+ */
+export async function openDeclarations(db: Kysely<Database>): Promise<{ impacts: Impact[]; declared: Map<string, ComponentStatus[]> }> {
+  const open = await db.selectFrom('incidents').select(['id', 'kind', 'status', 'impact']).where('status', 'not in', CLOSED).execute();
+  const impacts: Impact[] = [];
+  const declared = new Map<string, ComponentStatus[]>();
+  if (open.length === 0) return { impacts, declared };
+  const byId = new Map(open.map((i) => [i.id, i]));
+  for (const i of open) if (i.kind === 'incident') impacts.push((IMPACTS as readonly string[]).includes(i.impact) ? (i.impact as Impact) : 'none');
+  const comps = await db.selectFrom('incident_components').select(['incident_id', 'component_id', 'status']).where('incident_id', 'in', [...byId.keys()]).execute();
+  for (const c of comps) {
+    const i = byId.get(c.incident_id)!;
+    const status: ComponentStatus | undefined =
+      i.kind === 'maintenance' ? (i.status === 'in_progress' || i.status === 'verifying' ? 'under_maintenance' : undefined) : c.status !== 'operational' ? toStatus(c.status, 'incident_components', `${c.incident_id}/${c.component_id}`) : undefined;
+    if (status) declared.set(c.component_id, [...(declared.get(c.component_id) ?? []), status]);
+  }
+  return { impacts, declared };
+}

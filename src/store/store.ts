@@ -1,10 +1,10 @@
 // The system of record. Everything that happens is written here before anything acts on it.
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Entities, MonitorEntity } from '../config/schema.js';
 import type { Observation } from '../core/observation.js';
 import { isComponentStatus, type ComponentStatus } from '../core/status.js';
 import { chunkHoursNewestFirst, CHUNK_MS } from './chunks.js';
-import { openDatabase, type Engine, type StoreOptions } from './db.js';
+import { DamagedDatabaseError, DEFAULT_SQLITE_PATH, isDamagedDatabaseError, openDatabase, ReadOnlyDatabaseError, redact, type Engine, type StoreOptions } from './db.js';
 import { migrateToLatest } from './migrations.js';
 import { enqueueComponentStatus } from './outbox.js';
 import { observationRow, toMonitor, toObservation, toStatus, toStringList } from './rows.js';
@@ -273,9 +273,20 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   const { engine, db } = openDatabase(opts);
   try {
     await migrateToLatest(db, engine);
+    // A read-only PostgreSQL (a hot standby, default_transaction_read_only) would take the schema and fail every write.
+    if (engine === 'postgres') {
+      const { rows } = await sql<{ ro: string }>`select current_setting('transaction_read_only') as ro`.execute(db);
+      if (rows[0]?.ro === 'on') throw new ReadOnlyDatabaseError(redact(opts.url!), new Error('transactions are read-only on this server or database (a standby, or default_transaction_read_only = on)'));
+    }
   } catch (err) {
     await db.destroy().catch(() => {});
-    throw err;
+    throw damagedOr(opts, err);
   }
   return new Store(engine, db);
+}
+
+/** A damaged SQLite file's error, named with its file and the ways out; any other error as it is. */
+export function damagedOr(opts: StoreOptions, err: unknown): unknown {
+  if (err instanceof DamagedDatabaseError || !isDamagedDatabaseError(err) || (opts.url !== undefined && opts.url !== '')) return err;
+  return new DamagedDatabaseError(opts.path ?? DEFAULT_SQLITE_PATH, err);
 }

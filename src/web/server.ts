@@ -8,7 +8,8 @@ import type { Logger } from 'pino';
 import { DEFAULT_LANG, type Lang, LANGS, fromAcceptLanguage, fromCookie, isLang } from '../i18n/index.js';
 import { type Prepared, PreparedSet, etagFor, matchesEtag, prepare } from './prepared.js';
 import { LANG_PATHS, NOT_FOUND, RenderCache, type Resource, buildResources, langKey, stateKey } from './routes/pages.js';
-import { SseHub } from './routes/sse.js';
+import { SseHub, type SseOptions } from './routes/sse.js';
+import { Pressure } from './pressure.js';
 import type { Snapshot } from './snapshot.js';
 
 export interface WebOptions {
@@ -17,7 +18,33 @@ export interface WebOptions {
   refreshSeconds?: number;
   /** Cache-Control max-age of public responses, seconds (default 5): how stale a CDN may serve. */
   maxAgeSeconds?: number;
+  /** Whether Vigie can write its data: /healthz answers 503 while it cannot. */
+  health?: () => { writable: boolean; failingSince: number | null; cause: string | null };
+  /** Live-update stream limits (per network, age, descriptors). */
+  sse?: Omit<SseOptions, 'pressure'>;
+  /** Server timeouts (ms); the defaults suit a public page behind a surge (see SERVER_TIMEOUTS). */
+  timeouts?: Partial<typeof SERVER_TIMEOUTS>;
+  /** Descriptor and heap pressure (tests pass their own). */
+  pressure?: Pressure;
 }
+
+/**
+ * Node's defaults (60 s for headers, 300 s for a request, no limit on sockets) let slow clients hold
+ * a descriptor each for minutes. A browser sends its headers at once and a report or admin body
+ * within seconds; proxies in front keep connections open ~60 s, so keep-alive outlasts theirs.
+ */
+export const SERVER_TIMEOUTS = {
+  /** Whole request head received within this (slowloris). */
+  headersMs: 10_000,
+  /** Whole request (head and body) received within this. */
+  requestMs: 30_000,
+  /** Idle keep-alive connection kept this long (longer than a load balancer's usual 60 s). */
+  keepAliveMs: 72_000,
+  /** How often Node looks for connections past those limits. */
+  checkEveryMs: 1_000,
+  /** Requests served per keep-alive connection before it is closed (spreads a surge across sockets). */
+  maxRequestsPerSocket: 1_000,
+};
 
 /** A prepared response and the headers it always goes out with. */
 interface Entry {
@@ -30,7 +57,8 @@ const LANG_COOKIE_MAX_AGE = 365 * 86_400;
 
 export class WebServer {
   readonly app: FastifyInstance;
-  readonly sse = new SseHub();
+  readonly sse: SseHub;
+  readonly pressure: Pressure;
   private prepared = new PreparedSet();
   private entries = new Map<string, Entry>();
   private renderCache = new RenderCache();
@@ -38,14 +66,40 @@ export class WebServer {
   private pending: Snapshot | undefined;
   private cacheControl: string;
   private state = '';
+  /** Connections answered 503 at once because descriptors were nearly gone, since start. */
+  refusedConnections = 0;
+  /** Connections the kernel could not hand us (out of descriptors) since start. */
+  acceptFailures = 0;
 
   constructor(private opts: WebOptions) {
     // Prepared responses skip Fastify's routing, hooks and reply objects: the server's own request
     // handler answers them from bytes (the fast path) and hands everything else to Fastify.
-    const serverFactory = (handler: (req: IncomingMessage, res: ServerResponse) => void) =>
-      createServer({ keepAliveTimeout: 72_000 }, (req, res) => {
-        if (!this.fastPath(req, res)) handler(req, res);
+    this.pressure = opts.pressure ?? new Pressure();
+    this.sse = new SseHub({ ...opts.sse, pressure: this.pressure });
+    const t = { ...SERVER_TIMEOUTS, ...opts.timeouts };
+    const serverFactory = (handler: (req: IncomingMessage, res: ServerResponse) => void) => {
+      const server = createServer(
+        { keepAliveTimeout: t.keepAliveMs, headersTimeout: t.headersMs, requestTimeout: t.requestMs, connectionsCheckingInterval: t.checkEveryMs },
+        (req, res) => {
+          if (this.fastPath(req, res)) return;
+          // Near the descriptor or heap limit, only the prepared page and API are answered: the rest waits.
+          if (this.pressure.tightness() === 'critical') {
+            res.writeHead(503, { 'retry-after': '30', 'cache-control': 'no-store', connection: 'close', 'content-type': 'application/json' });
+            res.end('{"error":"busy","message":"Vigie is short of resources; the status page still answers"}');
+            return;
+          }
+          handler(req, res);
+        },
+      );
+      server.maxRequestsPerSocket = t.maxRequestsPerSocket;
+      // Out of descriptors but for the last few: a newcomer hears 503 and goes, instead of holding one.
+      server.on('connection', (socket) => {
+        if (this.pressure.tightness() !== 'exhausted') return;
+        this.refusedConnections++;
+        socket.end(EXHAUSTED_ANSWER);
       });
+      return server;
+    };
     // Request logs would cost more than the prepared responses themselves during a surge.
     this.app = Fastify({
       loggerInstance: opts.logger.child({ part: 'web' }) as FastifyBaseLogger,
@@ -67,8 +121,19 @@ export class WebServer {
       this.app.get(`/api/v2/${p}.json`, fallback);
     this.app.get('/badge/*', fallback);
     for (const p of ['/uptime.svg', '/widget.js', '/favicon.svg']) this.app.get(p, fallback);
+    // JSON nested thousands deep parses fine but overflows the stack of any recursive walk after it
+    // (validation, NUL checks, logging): refused here, for every route, before any of them runs.
+    this.app.addHook('preValidation', async (req, reply) => {
+      if (req.body !== null && typeof req.body === 'object' && nestedDeeperThan(req.body, MAX_BODY_DEPTH))
+        return reply.code(400).header('cache-control', 'no-store').send({ error: 'invalid_body', message: `the body is nested more than ${MAX_BODY_DEPTH} levels deep` });
+    });
     this.sse.register(this.app);
-    this.app.get('/healthz', async () => ({ ok: true }));
+    // Not ok while writes fail: an orchestrator or monitor must hear that the page may be stale.
+    this.app.get('/healthz', async (_req, reply) => {
+      const h = opts.health?.();
+      if (!h || h.writable) return { ok: true };
+      return reply.code(503).header('cache-control', 'no-store').header('retry-after', '10').send({ ok: false, error: 'store_unwritable', message: `Vigie cannot write its data (${h.cause ?? 'unknown cause'}); statuses may be stale`, failing_since: h.failingSince === null ? null : new Date(h.failingSince).toISOString() });
+    });
   }
 
   /** Renders and compresses every public response from the snapshot, then swaps them in at once. */
@@ -186,6 +251,12 @@ export class WebServer {
   /** Listens and returns the base URL. */
   async listen(host: string, port: number): Promise<string> {
     await this.app.listen({ host, port });
+    // Out of descriptors, accept() fails and the server emits 'error': without a listener that ends
+    // the process. The connection is dropped by the kernel; the page goes on for the others.
+    this.app.server.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EMFILE' || err.code === 'ENFILE') this.acceptFailures++;
+      else this.opts.logger.error({ err }, 'server error');
+    });
     const addr = this.app.server.address();
     if (addr === null || typeof addr === 'string') throw new Error('server has no TCP address');
     const h = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
@@ -196,6 +267,24 @@ export class WebServer {
     this.sse.close();
     await this.app.close();
   }
+}
+
+const EXHAUSTED_ANSWER =
+  'HTTP/1.1 503 Service Unavailable\r\nretry-after: 30\r\ncache-control: no-store\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: 53\r\nconnection: close\r\n\r\nVigie is out of connections; try again in 30 seconds\n';
+
+/** Deeper than any body a route takes. */
+export const MAX_BODY_DEPTH = 64;
+
+/** Whether a parsed JSON value nests arrays/objects more than `max` deep; iterative, so it cannot overflow itself. */
+export function nestedDeeperThan(v: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[v, 1]];
+  while (stack.length > 0) {
+    const [x, d] = stack.pop()!;
+    if (x === null || typeof x !== 'object') continue;
+    if (d > max) return true;
+    for (const y of Array.isArray(x) ? x : Object.values(x)) if (y !== null && typeof y === 'object') stack.push([y, d + 1]);
+  }
+  return false;
 }
 
 const pathOf = (url: string) => {

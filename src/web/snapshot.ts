@@ -170,6 +170,8 @@ export interface Snapshot {
   incidents: SnapshotIncident[];
   /** Recent scheduled maintenances, newest first. */
   maintenances: SnapshotIncident[];
+  /** Since when Vigie cannot write its data (statuses may be stale); absent while it can. */
+  writeFailingSince?: number;
 }
 
 export interface SnapshotInput {
@@ -182,6 +184,7 @@ export interface SnapshotInput {
   changes: SnapshotChange[];
   incidents?: SnapshotIncident[];
   maintenances?: SnapshotIncident[];
+  writeFailingSince?: number | null;
   /** Told which stored rows held a time no Date can represent (fixed or left out; see snapshot-guard.ts). */
   onRowProblems?: (problems: string[]) => void;
 }
@@ -216,6 +219,7 @@ export function buildSnapshot(raw: SnapshotInput): Snapshot {
     changes: input.changes,
     incidents,
     maintenances,
+    ...(input.writeFailingSince != null ? { writeFailingSince: input.writeFailingSince } : {}),
   };
 }
 

@@ -47,10 +47,4 @@ export class DailyProfile {
     this.v[h] = v + Math.max(this.alpha, 1 / k) * r;
   }
 
-  /** Shifts the whole profile (a level re-learned elsewhere keeps its shape). */
-  reset(): void {
-    this.v.fill(0);
-    this.n.fill(0);
-    this.first = NaN;
-  }
 }

@@ -33,33 +33,6 @@ export function sidedSurprise(z: number, dir: Direction): number {
 
 export type Direction = 'up' | 'down' | 'both';
 
-/**
- * -log10 P(T >= t) for Student's t with 3 degrees of freedom, scaled to unit spread near the centre:
- * heavy enough tails that one wild value on a series with ordinary outliers reads as "rare", not
- * as "impossible", while sustained evidence (read on averages, under the normal) still adds up.
- */
-export function heavySurprise(z: number): number {
-  if (!(z > 0)) return 0;
-  return -Math.log10(tail3(z));
-}
-
-function tail3(t: number): number {
-  const u = t / Math.sqrt(3);
-  if (u > 30) {
-    const u2 = u * u;
-    return ((2 / 3 - 4 / (5 * u2)) / (u2 * u)) / Math.PI;
-  }
-  return (Math.atan(1 / u) - u / (1 + u * u)) / Math.PI;
-}
-
-/** As sidedSurprise, under the heavy-tailed reference. */
-export function sidedHeavySurprise(z: number, dir: Direction): number {
-  if (dir === 'up') return z > 0 ? heavySurprise(z) : 0;
-  if (dir === 'down') return z < 0 ? heavySurprise(-z) : 0;
-  const s = heavySurprise(Math.abs(z)) - Math.log10(2);
-  return s > 0 ? s : 0;
-}
-
 /** The z whose one-sided normal surprise is s (bisection: called once per setting, not per value). */
 export function zForSurprise(s: number): number {
   let lo = 0;

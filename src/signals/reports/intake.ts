@@ -87,6 +87,8 @@ interface ServiceInfo {
 const MIN = 60_000;
 const TICK_MS = 15_000;
 const HISTORY_MS = 5 * 7 * 86_400_000;
+/** Minutes replayed through the level at start: the longest window (1 h) would do, hold and cool are minutes. */
+const REPLAY_MIN = 60;
 const REGION = /^[a-z][a-z0-9-]{1,23}$/;
 // Control characters (tab and newline kept), bidi overrides and zero-width characters.
 // eslint-disable-next-line no-control-regex
@@ -123,6 +125,8 @@ export interface CrowdReportsOptions {
   config: VigieConfig;
   /** Called on every service level change (weight 0 services too; the caller checks weight()). */
   onLevel?: (c: LevelChange) => void;
+  /** Where repeated store failures are counted and logged once (src/store/health.ts); else each is logged. */
+  faults?: { report(where: string, err: unknown): void };
 }
 
 export class CrowdReports {
@@ -215,8 +219,25 @@ export class CrowdReports {
       const sig = new ServiceSignal(s.id, s.cfg.categories, levelSettings(s.cfg, this.falseAlarms), start * MIN);
       this.signals.set(s.id, sig);
     }
-    for (const c of counts) this.signals.get(c.serviceId)?.add(c.category, c.minute * MIN, c.n);
-    for (const sig of this.signals.values()) sig.total.advanceTo(Math.floor(now / MIN));
+    // The last minutes are replayed through the level, minute by minute, so a restart in the middle of
+    // a surge comes back at the level it had (and since when) instead of "none" for `hold` or longer.
+    const nowMin = Math.floor(now / MIN);
+    const replayFrom = nowMin - REPLAY_MIN;
+    let i = 0;
+    for (; i < counts.length && counts[i]!.minute < replayFrom; i++) this.signals.get(counts[i]!.serviceId)?.add(counts[i]!.category, counts[i]!.minute * MIN, counts[i]!.n);
+    for (let m = replayFrom; m <= nowMin; m++) {
+      for (; i < counts.length && counts[i]!.minute === m; i++) this.signals.get(counts[i]!.serviceId)?.add(counts[i]!.category, m * MIN, counts[i]!.n);
+      const at = m === nowMin ? now : (m + 1) * MIN - 1;
+      for (const [id, sig] of this.signals) if (this.services.has(id) && first.has(id)) sig.evaluate(at);
+    }
+    for (const sig of this.signals.values()) sig.total.advanceTo(nowMin);
+    for (const [id, sig] of this.signals) {
+      const v = sig.state.view();
+      if (v.level === 'none' || !this.services.has(id)) continue;
+      const restored: LevelChange = { serviceId: id, from: 'none', to: v.level, at: v.since, score: v.score, reason: `restored at start from the stored counts: ${v.observed} reports in ${sig.levelSettings.windowMinutes} min, ${v.expected.toFixed(1)} expected` };
+      this.log.info({ service: id, level: v.level, since: v.since }, 'crowd report level restored');
+      this.opts.onLevel?.(restored);
+    }
     for (const k of await recentReportKeys(this.store.db, now - 2 * this.settings.dedup_window))
       this.gate.restore(k.serviceId, parseInt(k.reporter.slice(0, 12), 16), parseInt(k.prefix.slice(0, 12), 16), k.at, k.counted);
     for (const r of await rejectionTotals(this.store.db)) this.bump(this.rejected, r.serviceId, r.reason, r.n);
@@ -330,7 +351,8 @@ export class CrowdReports {
       await this.writer.add(row);
     } catch (err) {
       this.gate.undo(svc.id, id.reporterKey, id.prefixKey, g.counted, now);
-      this.log.error({ err: err instanceof Error ? err.message : String(err) }, 'could not store crowd reports');
+      if (this.opts.faults) this.opts.faults.report('crowd reports write', err);
+      else this.log.error({ err: err instanceof Error ? err.message : String(err) }, 'could not store crowd reports');
       return this.reject(svc.id, 'store_unavailable', undefined, 5);
     }
     this.acceptedSinceStart++;
@@ -362,7 +384,7 @@ export class CrowdReports {
     this.unsaved.clear();
     this.flushing = this.flushing
       .then(() => insertRejections(this.store.db, rows))
-      .catch((err) => this.log.error({ err }, 'could not store report rejections'));
+      .catch((err) => (this.opts.faults ? this.opts.faults.report('report rejections write', err) : this.log.error({ err }, 'could not store report rejections')));
   }
 
   rejections(serviceId?: string): Record<string, number> {

@@ -4,8 +4,8 @@
 // the threshold of `detection.false_alarms` (about one false alarm per monitor per 30 days by
 // default) for the monitor's own check interval, and it must also be a real slowdown: at least
 // `ratio` times the usual and `minExcessMs` more, so loopback jitter never qualifies. A slowdown that
-// lasts is re-learned as the monitor's new usual within about two hours of checks (the detector's
-// bounded re-learning), so a slower region does not stay degraded for ever.
+// lasts is re-learned as the monitor's new usual after an hour's worth of checks, at most 60 (the
+// detector's bounded re-learning), so a slower region does not stay degraded for ever.
 import { AnomalyDetector } from '../../detect/anomaly/detector.js';
 import { type FalseAlarmRate, parseFalseAlarms, scoreThreshold } from '../../detect/anomaly/alarms.js';
 

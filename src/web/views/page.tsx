@@ -32,6 +32,11 @@ export function StatusPage({ s, lang, state, refreshSeconds }: PageProps) {
         <p class="asof">
           {m.asOf} <Time lang={lang} at={s.now} />
         </p>
+        {s.writeFailingSince !== undefined ? (
+          <p class="warn store-fault" role="alert" data-store="failing">
+            {m.cannotWrite(timeOnly(s.writeFailingSince))}
+          </p>
+        ) : null}
         {active.length > 0 ? (
           <section class="incidents" aria-labelledby="incidents-title">
             <h2 id="incidents-title">{m.activeTitle}</h2>
