@@ -3,7 +3,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { HistoryInput } from '../src/analytics/types.js';
-import { HistoryCache } from '../src/web/routes/history.js';
+import Fastify from 'fastify';
+import { request } from 'undici';
+import { HistoryCache, historyRoutes } from '../src/web/routes/history.js';
 import { input } from './helpers/history.js';
 
 function counting(fail = () => false) {
@@ -54,4 +56,34 @@ test('within minReloadMs a publish does not reload; a failed load is retried', a
   down = false;
   await failing.get();
   assert.equal(f.loads, 2);
+});
+
+test('a store that fails after a good read: the last good reading answers', async () => {
+  let down = false;
+  const c = counting(() => down);
+  const cache = new HistoryCache(c.load, 0);
+  const first = await cache.get();
+  down = true;
+  cache.invalidate();
+  assert.equal(await cache.get(), first);
+  assert.equal(c.loads, 2);
+});
+
+test('over HTTP: a store that cannot be read gives 503 with Retry-After, bad input still 400', async () => {
+  const app = Fastify();
+  await app.register(historyRoutes, { cache: new HistoryCache(async () => Promise.reject(new Error('store down')), 0), siteTitle: () => 'T', state: () => '' });
+  const base = await app.listen({ host: '127.0.0.1', port: 0 });
+  try {
+    for (const path of ['/services/chatgpt/history', '/api/services/chatgpt/history.json', '/api/outages.csv', '/outages', '/api/vendors/honesty.json']) {
+      const r = await request(base + path);
+      assert.equal(r.statusCode, 503, path);
+      assert.equal(r.headers['retry-after'], '5');
+      await r.body.dump();
+    }
+    const bad = await request(`${base}/services/chatgpt/history?lang=xx`);
+    assert.equal(bad.statusCode, 400);
+    await bad.body.dump();
+  } finally {
+    await app.close();
+  }
 });

@@ -45,6 +45,7 @@ export class HistoryCache {
   private stale = false;
   private loadedAt = -Infinity;
   private made = new WeakMap<Promise<unknown>, Map<string, unknown>>();
+  private lastGood: { input: HistoryInput; outages: Outage[] } | undefined;
   constructor(
     private load: () => Promise<HistoryInput>,
     private minReloadMs = 5000,
@@ -53,11 +54,16 @@ export class HistoryCache {
     if (this.current && !(this.stale && performance.now() - this.loadedAt >= this.minReloadMs)) return this.current;
     this.stale = false;
     this.loadedAt = performance.now();
-    const p = (this.current = this.load().then((input) => ({ input, outages: outagesOf(input.incidents) })));
-    // A failed load is not kept: the next request tries again.
-    p.catch(() => {
-      if (this.current === p) this.current = undefined;
-    });
+    const previous = this.lastGood;
+    const p = (this.current = this.load().then(
+      (input) => (this.lastGood = { input, outages: outagesOf(input.incidents) }),
+      (err) => {
+        // A store that fails: the last good reading still answers (the next request tries again).
+        if (this.current === p) this.current = undefined;
+        if (previous) return previous;
+        throw err;
+      },
+    ));
     return p;
   }
   /** A result computed from the loaded input, kept with it: a surge of readers costs one render per page and language. */
@@ -156,6 +162,12 @@ function outageJson(o: Outage) {
 
 export async function historyRoutes(app: FastifyInstance, opts: HistoryRouteOptions): Promise<void> {
   const cache = opts.cache;
+  // The store could not be read (and nothing was read before): 503 and try again, never a 500.
+  app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown }, req, reply) => {
+    if (err.validation !== undefined || (err.statusCode !== undefined && err.statusCode < 500)) return reply.code(err.statusCode ?? 400).send({ error: 'invalid', message: err.message });
+    req.log.error({ err }, 'history unavailable');
+    return reply.code(503).header('retry-after', '5').header('cache-control', 'no-store').send({ error: 'unavailable', message: 'the history cannot be read right now; try again in a few seconds' });
+  });
   const fail = (reply: FastifyReply, err: unknown) => {
     if (err instanceof BadParam) return reply.code(400).send({ error: 'invalid', message: `${err.field}: ${err.message}`, field: err.field });
     throw err;
