@@ -71,7 +71,7 @@ forEachEngine('the service history page, its API and exports, in English and Fre
     const inc = await get(`${base}/incidents/us1226?lang=en`);
     assert.match(inc.text, /Second major outage of ChatGPT this month; the last one, 14 days ago, lasted 6 h 02 min\./);
     const dec11 = await get(`${base}/incidents/chatgpt-20241211?lang=fr`);
-    assert.match(dec11.text, /Intégrations touchées en aval\u00a0?: Siri|Intégrations touchées en aval: Siri/);
+    assert.match(dec11.text, /Intégrations touchées en aval[\u00a0\u202f]?: Siri/);
     const siriInc = await get(`${base}/incidents/siri1211?lang=en`);
     assert.match(siriInc.text, /ChatGPT is having an outage at the same time: it is the likely reason\./);
     const atom = await get(`${base}/history.atom?lang=en`);

@@ -11,7 +11,7 @@ export const genFr: GenMessages = {
   allPassing: 'toutes les vérifications passent',
   failing: 'en échec',
   failingAll: (p: P) => `en échec dans les ${p.n} régions`,
-  failingIn: (p: P) => `en échec en ${p.regions} (${p.down} régions sur ${p.total})`,
+  failingIn: (p: P) => `en échec en ${p.regions} (${p.down} ${p.down === '1' ? 'région' : 'régions'} sur ${p.total})`,
   slowIn: (p: P) => `lent en ${p.regions}`,
   dependsOn: (p: P) => `dépend de ${p.component} (${p.status})`,
   unknownComponent: 'composant inconnu',

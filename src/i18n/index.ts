@@ -38,6 +38,11 @@ export function fromCookie(header: string | undefined): Lang | undefined {
   return m && isLang(m[1]) ? m[1] : undefined;
 }
 
+/** A request's language for pages rendered per request: ?lang=, then the cookie, then Accept-Language. */
+export function pickLang(query: unknown, cookieHeader: string | undefined, acceptLanguage: string | undefined): Lang {
+  return isLang(query) ? query : (fromCookie(cookieHeader) ?? fromAcceptLanguage(acceptLanguage) ?? DEFAULT_LANG);
+}
+
 const dateFmt = new Map<string, Intl.DateTimeFormat>();
 function fmt(lang: Lang, opts: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
   const key = lang + JSON.stringify(opts);

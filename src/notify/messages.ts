@@ -1,65 +1,18 @@
 // Wording, in English and French. One function turns an outbox event (plus the delivery's action)
 // into a Message; channels only lay that message out for their platform.
-import { formatDuration } from '../core/duration.js';
-import { parseText, say } from '../i18n/text.js';
-import { MESSAGES } from '../i18n/index.js';
+import { MESSAGES, duration } from '../i18n/index.js';
+import { reasonText } from '../i18n/reasons.js';
+import { listing, parseText, say } from '../i18n/text.js';
 import type { ComponentStatus } from '../core/status.js';
 import type { ComponentStatusPayload, IncidentPayload, NotifyEvent } from '../store/outbox.js';
 import type { Locale, Message, MessageAction, PageInfo, Severity } from './types.js';
 import { escapeHtml as esc } from '../core/escape.js';
 
-// Status names come from the page's own translations, so a message and the page never disagree.
+// Every word comes from src/i18n (the page's own translations, so a message and the page never
+// disagree); component ids never appear: reasons name components by their display names.
 const STATUS = { en: MESSAGES.en.status, fr: MESSAGES.fr.status } satisfies Record<Locale, Record<ComponentStatus, string>>;
 const INCIDENT_STATUS: Record<Locale, Record<string, string>> = { en: MESSAGES.en.incidentStatus, fr: MESSAGES.fr.incidentStatus };
-
-const T = {
-  en: {
-    changed: (c: string, from: string, to: string, at: string) => `${c} went from ${from} to ${to} at ${at}.`,
-    reason: 'Reason',
-    resolvedTitle: (c: string) => `Resolved: ${c} is operational again`,
-    reminderTitle: (c: string, s: string, d: string) => `Still ${s.toLowerCase()}: ${c} (for ${d})`,
-    reminderText: (c: string, s: string, since: string) => `${c} has been in ${s.toLowerCase()} since ${since}.`,
-    component: 'Component',
-    status: 'Status',
-    since: 'Since',
-    impact: 'Impact',
-    affected: 'Affected',
-    incident: 'Incident',
-    maintenance: 'Maintenance',
-    window: 'Window',
-    more: 'Status page',
-    testTitle: (p: string) => `Test message from ${p}`,
-    testText: 'If you can read this, this channel is set up correctly.',
-    confirmTitle: (p: string) => `Confirm your subscription to ${p}`,
-    confirmText: (p: string, url: string) =>
-      `Someone, hopefully you, asked to receive ${p} status updates at this address.\n\nConfirm: ${url}\n\nIf it was not you, ignore this message: nothing will be sent.`,
-    unsubscribe: 'Unsubscribe',
-    footer: (p: string) => `You receive this because you subscribed to ${p} updates.`,
-  },
-  fr: {
-    changed: (c: string, from: string, to: string, at: string) => `${c} est passé de « ${from} » à « ${to} » le ${at}.`,
-    reason: 'Cause',
-    resolvedTitle: (c: string) => `Résolu : ${c} fonctionne de nouveau`,
-    reminderTitle: (c: string, s: string, d: string) => `Toujours en ${s.toLowerCase()} : ${c} (depuis ${d})`,
-    reminderText: (c: string, s: string, since: string) => `${c} est en « ${s.toLowerCase()} » depuis le ${since}.`,
-    component: 'Composant',
-    status: 'État',
-    since: 'Depuis',
-    impact: 'Impact',
-    affected: 'Concernés',
-    incident: 'Incident',
-    maintenance: 'Maintenance',
-    window: 'Créneau',
-    more: 'Page d’état',
-    testTitle: (p: string) => `Message de test de ${p}`,
-    testText: 'Si vous lisez ceci, ce canal est bien configuré.',
-    confirmTitle: (p: string) => `Confirmez votre abonnement à ${p}`,
-    confirmText: (p: string, url: string) =>
-      `Quelqu’un, vous sans doute, a demandé à recevoir les nouvelles de ${p} à cette adresse.\n\nConfirmer : ${url}\n\nSi ce n’était pas vous, ignorez ce message : rien ne sera envoyé.`,
-    unsubscribe: 'Se désabonner',
-    footer: (p: string) => `Vous recevez ce message car vous êtes abonné aux nouvelles de ${p}.`,
-  },
-} as const;
+const T = { en: MESSAGES.en.notify, fr: MESSAGES.fr.notify } satisfies Record<Locale, unknown>;
 
 export function strings(locale: Locale) {
   return T[locale];
@@ -70,8 +23,7 @@ export function statusLabel(s: string, locale: Locale): string {
 }
 
 export function formatTime(ms: number, locale: Locale): string {
-  const iso = new Date(ms).toISOString();
-  return locale === 'fr' ? `${iso.slice(8, 10)}/${iso.slice(5, 7)}/${iso.slice(0, 4)} à ${iso.slice(11, 16)} UTC` : `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+  return T[locale].time(new Date(ms).toISOString());
 }
 
 const SEVERITY: Record<ComponentStatus, Severity> = {
@@ -134,12 +86,13 @@ export function buildMessage(i: BuildInput): Message {
     let text: string;
     if (ev.kind === 'reminder') {
       const since = p.since ?? p.at;
-      title = t.reminderTitle(name, to, formatDuration(Math.max(0, ev.at - since)));
+      title = t.reminderTitle(name, to, duration(i.locale, Math.max(0, ev.at - since)));
       text = t.reminderText(name, to, formatTime(since, i.locale));
     } else {
       title = i.action === 'resolve' ? t.resolvedTitle(name) : `${name}: ${to}`;
-      const reason = localized(i.locale, p.reasonText, p.reason);
-      text = t.changed(name, STATUS[i.locale][p.from], to, formatTime(p.at, i.locale)) + (reason ? `\n${t.reason}: ${reason}` : '');
+      // Keyed reasons in the subscriber's language; older plain-English ones worded by src/i18n/reasons.ts.
+      const reason = p.reasonText ? localized(i.locale, p.reasonText, p.reason) : reasonText(i.locale, p.reason ?? '', (id) => i.page.componentNames?.get(id));
+      text = t.changed(name, STATUS[i.locale][p.from], to, formatTime(p.at, i.locale)) + (reason ? `\n${MESSAGES[i.locale].colon(t.reason)} ${reason}` : '');
     }
     return {
       ...base,
@@ -162,9 +115,9 @@ export function buildMessage(i: BuildInput): Message {
   const p = ev.payload as IncidentPayload;
   const label = statusLabel(p.status, i.locale);
   const severity: Severity = p.kind === 'maintenance' || i.action === 'resolve' ? 'info' : (IMPACT_SEVERITY[p.impact] ?? 'warning');
-  const affected = p.components.map((c) => `${c.serviceName} ${c.name}`).join(', ');
+  const affected = listing(i.locale, p.components.map((c) => `${c.serviceName} ${c.name}`));
   const facts: Array<[string, string]> = [[t.status, label]];
-  if (p.kind === 'incident') facts.push([t.impact, p.impact]);
+  if (p.kind === 'incident') facts.push([t.impact, MESSAGES[i.locale].impact[p.impact as keyof typeof MESSAGES.en.impact] ?? p.impact]);
   if (affected) facts.push([t.affected, affected]);
   if (p.kind === 'maintenance' && p.scheduledFor !== null)
     facts.push([t.window, `${formatTime(p.scheduledFor, i.locale)}${p.scheduledUntil !== null ? ` → ${formatTime(p.scheduledUntil, i.locale)}` : ''}`]);
@@ -173,7 +126,7 @@ export function buildMessage(i: BuildInput): Message {
     url: `${i.page.url}/incidents/${p.incidentId}`,
     kind: ev.kind,
     title: `[${label}] ${localized(i.locale, p.nameText, p.name)}`,
-    text: ((p.update && localized(i.locale, p.update.bodyText, p.update.body)) || label) + (affected ? `\n${t.affected}: ${affected}` : ''),
+    text: ((p.update && localized(i.locale, p.update.bodyText, p.update.body)) || label) + (affected ? `\n${MESSAGES[i.locale].colon(t.affected)} ${affected}` : ''),
     severity,
     color: COLOR[severity],
     facts,
@@ -189,10 +142,10 @@ export function emailBodies(m: Message): { subject: string; text: string; html: 
   const link = m.confirmUrl ?? m.url;
   const lines = [m.title, '', m.text, ''];
   if (m.kind !== 'confirm') {
-    for (const [k, v] of m.facts) lines.push(`${k}: ${v}`);
-    lines.push('', `${m.linkLabel}: ${link}`);
+    for (const [k, v] of m.facts) lines.push(`${MESSAGES[m.locale].colon(k)} ${v}`);
+    lines.push('', `${MESSAGES[m.locale].colon(m.linkLabel)} ${link}`);
   }
-  if (m.unsubscribeUrl) lines.push('', t.footer(m.page.title), `${t.unsubscribe}: ${m.unsubscribeUrl}`);
+  if (m.unsubscribeUrl) lines.push('', t.footer(m.page.title), `${MESSAGES[m.locale].colon(t.unsubscribe)} ${m.unsubscribeUrl}`);
   const para = (s: string) => s.split('\n').map((l) => esc(l)).join('<br>');
   const html =
     `<!doctype html><html lang="${m.locale}"><body style="font-family:system-ui,sans-serif;line-height:1.5">` +

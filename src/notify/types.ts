@@ -18,6 +18,8 @@ export interface PageInfo {
   url: string;
   indicator: string;
   description: string;
+  /** Display names by component id ("ChatGPT API"): reasons in messages name components by them. */
+  componentNames?: ReadonlyMap<string, string>;
 }
 
 /** One message, already worded in its locale; channels only lay it out for their platform. */

@@ -239,7 +239,10 @@ export class NotifyWorker {
     const statuses = await this.opts.store.componentStatuses();
     const open = await openDeclarations(this.opts.store.db);
     const ps = notifyPageStatus(new Map([...statuses].map(([id, st]) => [id, st.status])), open.declared, open.impacts);
-    return { id: publicId('page', site.title), title: site.title, url: site.baseUrl.replace(/\/+$/, ''), indicator: ps.indicator, description: ps.description };
+    // Display names for the reasons messages give (a dependency is named, never its id).
+    const model = await this.opts.store.pageModel();
+    const componentNames = new Map(model.services.flatMap((s) => s.components.map((c) => [c.id, `${s.name} ${c.name}`] as const)));
+    return { id: publicId('page', site.title), title: site.title, url: site.baseUrl.replace(/\/+$/, ''), indicator: ps.indicator, description: ps.description, componentNames };
   }
 
   private rateOk(key: string, rate: RateLimit | undefined, now: number): number | true {
@@ -282,7 +285,8 @@ export class NotifyWorker {
       }
       locale = sub.locale === 'fr' ? 'fr' : 'en';
       const base = page.url;
-      extra.unsubscribeUrl = `${base}/subscriptions/unsubscribe?token=${signToken(this.secret, 'unsubscribe', sub.id)}`;
+      // The pages these links open speak the subscriber's language.
+      extra.unsubscribeUrl = `${base}/subscriptions/unsubscribe?token=${signToken(this.secret, 'unsubscribe', sub.id)}&lang=${locale}`;
       if (sub.kind === 'email') {
         const ch = this.emailChannel;
         if (!ch) {
@@ -290,7 +294,7 @@ export class NotifyWorker {
           return false;
         }
         extra.recipient = sub.address;
-        if (c.action === 'confirm') extra.confirmUrl = `${base}/subscriptions/confirm?token=${signToken(this.secret, 'confirm', sub.id)}`;
+        if (c.action === 'confirm') extra.confirmUrl = `${base}/subscriptions/confirm?token=${signToken(this.secret, 'confirm', sub.id)}&lang=${locale}`;
         rateKey = 'subscribers:email';
         rate = this.config.subscriptions.email_rate_limit ?? ch.rate;
         send = (m) => ch.def.send(ch.cfg, m, ctx);

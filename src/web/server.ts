@@ -120,7 +120,7 @@ export class WebServer {
     for (const p of ['summary', 'status', 'components', 'incidents', 'incidents/unresolved', 'scheduled-maintenances', 'scheduled-maintenances/upcoming', 'scheduled-maintenances/active'])
       this.app.get(`/api/v2/${p}.json`, fallback);
     this.app.get('/badge/*', fallback);
-    for (const p of ['/uptime.svg', '/widget.js', '/favicon.svg']) this.app.get(p, fallback);
+    for (const p of ['/uptime.svg', '/widget.js', '/favicon.svg', '/favicon.ico']) this.app.get(p, fallback);
     // JSON nested thousands deep parses fine but overflows the stack of any recursive walk after it
     // (validation, NUL checks, logging): refused here, for every route, before any of them runs.
     this.app.addHook('preValidation', async (req, reply) => {

@@ -170,6 +170,8 @@ export interface Snapshot {
   incidents: SnapshotIncident[];
   /** Recent scheduled maintenances, newest first. */
   maintenances: SnapshotIncident[];
+  /** Whether visitors can subscribe by e-mail (subscriptions on and an e-mail channel set): the form shows only then. */
+  emailSubscriptions?: boolean;
   /** Since when Vigie cannot write its data (statuses may be stale); absent while it can. */
   writeFailingSince?: number;
 }
@@ -184,6 +186,7 @@ export interface SnapshotInput {
   changes: SnapshotChange[];
   incidents?: SnapshotIncident[];
   maintenances?: SnapshotIncident[];
+  emailSubscriptions?: boolean;
   writeFailingSince?: number | null;
   /** Told which stored rows held a time no Date can represent (fixed or left out; see snapshot-guard.ts). */
   onRowProblems?: (problems: string[]) => void;
@@ -192,8 +195,8 @@ export interface SnapshotInput {
 export function buildSnapshot(raw: SnapshotInput): Snapshot {
   const { input, problems } = cleanSnapshotInput(raw);
   if (problems.length > 0) raw.onRowProblems?.(problems);
-  const incidents = input.incidents ?? [];
-  const maintenances = input.maintenances ?? [];
+  const incidents = (input.incidents ?? []).map(newestFirst);
+  const maintenances = (input.maintenances ?? []).map(newestFirst);
   const declared = declaredStatuses([...incidents, ...maintenances]);
   const services: SnapshotService[] = input.services.map((s) => {
     const components = s.components.map((c) => withDeclared({ ...c, publicId: publicId('component', c.id) }, declared.get(c.id)));
@@ -219,8 +222,22 @@ export function buildSnapshot(raw: SnapshotInput): Snapshot {
     changes: input.changes,
     incidents,
     maintenances,
+    ...(input.emailSubscriptions ? { emailSubscriptions: true } : {}),
     ...(input.writeFailingSince != null ? { writeFailingSince: input.writeFailingSince } : {}),
   };
+}
+
+/**
+ * One order for updates everywhere (page, incident page, feeds, v2 API): newest first, as Statuspage.
+ * Updates shown at the same time are ordered by when they were written, newest first, then by id.
+ */
+export function compareUpdates(a: SnapshotIncidentUpdate, b: SnapshotIncidentUpdate): number {
+  return b.at - a.at || b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+}
+
+function newestFirst(i: SnapshotIncident): SnapshotIncident {
+  for (let k = 1; k < i.updates.length; k++) if (compareUpdates(i.updates[k - 1]!, i.updates[k]!) > 0) return { ...i, updates: [...i.updates].sort(compareUpdates) };
+  return i;
 }
 
 const isUnresolved = (status: string) => status !== 'resolved' && status !== 'postmortem' && status !== 'completed';

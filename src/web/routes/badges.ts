@@ -68,7 +68,7 @@ function uptimeOf(bars: SnapshotBars[]): number | null {
 
 function uptimeBadge(label: string, bars: SnapshotBars[]): string {
   const u = uptimeOf(bars);
-  if (u === null) return badgeSvg(label, 'no data', COLORS.grey);
+  if (u === null) return badgeSvg(label, MESSAGES.en.noData, COLORS.grey);
   const v = u * 100;
   const text = `${v === 100 ? '100' : (Math.floor(v * 100) / 100).toFixed(2)}%`;
   const color = u >= 0.999 ? COLORS.green : u >= 0.99 ? '#97ca00' : u >= 0.95 ? COLORS.yellow : u >= 0.9 ? COLORS.orange : COLORS.red;

@@ -3,7 +3,9 @@
 // time per language; nothing in them depends on "now", so unchanged history keeps its ETag.
 import { type Lang, MESSAGES, dateTime, duration } from '../../i18n/index.js';
 import { incidentSentenceText } from '../../i18n/history.js';
+import { listing } from '../../i18n/text.js';
 import { renderMarkdown } from '../markdown.js';
+import { foldUpdates } from '../updates.js';
 import type { Snapshot, SnapshotIncident } from '../snapshot.js';
 
 const FEED_MAX = 50;
@@ -24,13 +26,14 @@ function entries(s: Snapshot): SnapshotIncident[] {
   return [...s.incidents, ...s.maintenances].sort((a, b) => b.updatedAt - a.updatedAt || (a.id < b.id ? -1 : 1)).slice(0, FEED_MAX);
 }
 
+/** An entry's body: what it affects, then its updates newest first, one entry per minute (as on the page). */
 function entryHtml(lang: Lang, s: Snapshot, i: SnapshotIncident): string {
   const m = MESSAGES[lang];
   const names = new Map(s.services.flatMap((svc) => svc.components.map((c) => [c.id, `${svc.name} ${c.name}`] as const)));
-  const affected = i.componentIds.map((id) => names.get(id) ?? id).join(', ');
-  const head = affected ? `<p>${xmlEscape(m.affects)}: ${xmlEscape(affected)}</p>` : '';
-  const updates = i.updates
-    .map((u) => `<p><strong>${xmlEscape(m.incidentStatus[u.status as keyof typeof m.incidentStatus] ?? u.status)}</strong> · ${xmlEscape(dateTime(lang, u.at))}</p>${renderMarkdown(u.body)}`)
+  const affected = listing(lang, i.componentIds.map((id) => names.get(id) ?? id));
+  const head = affected ? `<p>${xmlEscape(m.colon(m.affects))} ${xmlEscape(affected)}</p>` : '';
+  const updates = foldUpdates(i.updates)
+    .map((g) => `<p><strong>${xmlEscape(m.incidentStatus[g.status as keyof typeof m.incidentStatus] ?? g.status)}</strong> · ${xmlEscape(dateTime(lang, g.at))}</p>${g.updates.map((u) => renderMarkdown(u.body)).join('')}`)
     .join('');
   return head + figuresHtml(lang, i) + updates;
 }
@@ -41,12 +44,18 @@ function figuresHtml(lang: Lang, i: SnapshotIncident): string {
   const m = MESSAGES[lang];
   const f = i.figures;
   const parts = [
-    f.timeToDetectMs !== null ? `${m.timeToDetect}: ${duration(lang, f.timeToDetectMs)}` : null,
-    `${m.ackLag}: ${f.acknowledgementLagMs === null ? m.ackNone : f.acknowledgementLagMs < 0 ? m.ackBefore : duration(lang, f.acknowledgementLagMs)}`,
-    `${m.duration}: ${f.timeToResolveMs !== null ? duration(lang, f.timeToResolveMs) : m.ongoing}`,
+    f.timeToDetectMs !== null ? `${m.colon(m.timeToDetect)} ${duration(lang, f.timeToDetectMs)}` : null,
+    `${m.colon(m.ackLag)} ${f.acknowledgementLagMs === null ? m.ackNone : f.acknowledgementLagMs < 0 ? m.ackBefore : duration(lang, f.acknowledgementLagMs)}`,
+    `${m.colon(m.duration)} ${f.timeToResolveMs !== null ? duration(lang, f.timeToResolveMs) : m.ongoing}`,
   ].filter((x): x is string => x !== null);
   const sentence = i.history?.sentence ? `<p>${xmlEscape(incidentSentenceText(lang, i.history.sentence))}</p>` : '';
   return `<p>${xmlEscape(parts.join(' · '))}</p>${sentence}`;
+}
+
+/** What a feed reader shows as the entry's category: its impact, or "Maintenance", in the feed's language. */
+function categoryLabel(lang: Lang, i: SnapshotIncident): string {
+  const m = MESSAGES[lang];
+  return i.kind === 'maintenance' ? m.maintenance : (m.impact[i.impact as keyof typeof m.impact] ?? i.impact);
 }
 
 function links(s: Snapshot) {
@@ -88,7 +97,7 @@ export function atomFeed(s: Snapshot, lang: Lang): string {
         `<published>${iso(i.createdAt)}</published>` +
         `<updated>${iso(i.updatedAt)}</updated>` +
         (l.base ? `<link rel="alternate" type="text/html" href="${xmlEscape(url)}"/>` : '') +
-        `<category term="${xmlEscape(i.kind === 'maintenance' ? 'maintenance' : i.impact)}"/>` +
+        `<category term="${xmlEscape(i.kind === 'maintenance' ? 'maintenance' : i.impact)}" label="${xmlEscape(categoryLabel(lang, i))}"/>` +
         `<content type="html">${xmlEscape(entryHtml(lang, s, i))}</content>` +
         '</entry>',
     );
@@ -119,7 +128,7 @@ export function rssFeed(s: Snapshot, lang: Lang): string {
         (l.base ? `<link>${xmlEscape(url)}</link>` : '') +
         `<guid isPermaLink="${l.base ? 'true' : 'false'}">${xmlEscape(url)}</guid>` +
         `<pubDate>${rfc822(i.createdAt)}</pubDate>` +
-        `<category>${xmlEscape(i.kind === 'maintenance' ? 'maintenance' : i.impact)}</category>` +
+        `<category>${xmlEscape(categoryLabel(lang, i))}</category>` +
         `<description>${xmlEscape(entryHtml(lang, s, i))}</description>` +
         '</item>',
     );

@@ -82,11 +82,15 @@ export function buildResources(s: Snapshot, opts: { state: string; refreshSecond
   // Badges and the widget script (language-neutral).
   for (const [path, svg] of buildBadges(s)) out.set(path, { body: svg, type: SVG_TYPE, headers: { ...CORS, 'content-security-policy': SVG_CSP } });
   const dot = { none: '#1a7f37', minor: '#9a6700', major: '#bc4c00', critical: '#cf222e', maintenance: '#0969da' }[s.status.indicator];
-  out.set('/favicon.svg', { body: `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><circle cx="8" cy="8" r="7" fill="${dot}"/></svg>`, type: SVG_TYPE, headers: { 'content-security-policy': SVG_CSP } });
+  const favicon: Resource = { body: `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><circle cx="8" cy="8" r="7" fill="${dot}"/></svg>`, type: SVG_TYPE, headers: { 'content-security-policy': SVG_CSP } };
+  out.set('/favicon.svg', favicon);
+  // Pages without an icon link (reports, subscription answers) and feed readers ask for /favicon.ico:
+  // the same SVG (browsers go by its type), not a 404 on every load.
+  out.set('/favicon.ico', favicon);
   out.set('/widget.js', { body: widgetJs(s), type: 'text/javascript; charset=utf-8', headers: CORS });
 
   const names = createHash('sha1')
-    .update(JSON.stringify([s.title, s.services.map((svc) => [svc.name, svc.components.map((c) => [c.id, c.name])])]))
+    .update(JSON.stringify([s.title, s.baseUrl, s.services.map((svc) => [svc.name, svc.components.map((c) => [c.id, c.name])])]))
     .digest('base64url');
   const english = s;
   for (const lang of LANGS) {

@@ -13,7 +13,11 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { render } from 'preact-render-to-string';
 import { clientAddress } from '../../signals/reports/identity.js';
 import type { CrowdReports, Requester, SubmitResult } from '../../signals/reports/intake.js';
+import { type Lang, MESSAGES, isLang, pickLang } from '../../i18n/index.js';
 import { MESSAGE_SLOT, ReportsPage, TOKEN_SLOT, messageHtml } from '../views/reports.js';
+
+/** The page's language as the status page chooses it. */
+const langOf = (req: FastifyRequest): Lang => pickLang((req.query as { lang?: unknown } | undefined)?.lang, req.headers.cookie, req.headers['accept-language']);
 
 export interface ReportRoutesOptions {
   reports: CrowdReports;
@@ -90,18 +94,18 @@ export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = async (app,
 
   // The page is rendered at most every few seconds per service; each visitor gets their own token.
   const cache = new Map<string, { at: number; html: string }>();
-  const page = async (id: string): Promise<string | undefined> => {
-    const hit = cache.get(id);
+  const page = async (id: string, lang: Lang): Promise<string | undefined> => {
+    const hit = cache.get(`${lang}:${id}`);
     if (hit && Date.now() - hit.at < PAGE_CACHE_MS) return hit.html;
     const v = r.view(id);
     if (!v) return undefined;
     const comments = await r.comments({ serviceId: id, status: 'approved', limit: 5 }).catch(() => []);
-    const html = '<!doctype html>' + render(ReportsPage({ v, title: opts.title(), commentMax: r.commentMax, comments }));
-    cache.set(id, { at: Date.now(), html });
+    const html = '<!doctype html>' + render(ReportsPage({ v, title: opts.title(), commentMax: r.commentMax, comments, lang }));
+    cache.set(`${lang}:${id}`, { at: Date.now(), html });
     return html;
   };
   const sendPage = async (req: FastifyRequest, reply: FastifyReply, id: string, status: number, message: string) => {
-    const html = await page(id);
+    const html = await page(id, langOf(req));
     if (html === undefined || !r.service(id)?.enabled) return reply.code(404).type('text/html; charset=utf-8').send('<!doctype html><p>No such service.</p>');
     const body = html.replace(TOKEN_SLOT, r.formToken(who(req))).replace(MESSAGE_SLOT, message);
     return reply.code(status).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(body);
@@ -109,8 +113,8 @@ export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = async (app,
 
   app.get<{ Params: { id: string }; Querystring: { thanks?: string } }>('/services/:id/reports', async (req, reply) => {
     const t = req.query.thanks;
-    const msg =
-      t === 'counted' ? messageHtml('ok', 'Thank you: your report was counted.') : t === 'held' ? messageHtml('ok', 'Thank you: your report was counted; your comment will appear once reviewed.') : t === 'noted' ? messageHtml('ok', 'Thank you: your report was recorded.') : '';
+    const w = MESSAGES[langOf(req)].reports;
+    const msg = t === 'counted' ? messageHtml('ok', w.thanksCounted) : t === 'held' ? messageHtml('ok', w.thanksHeld) : t === 'noted' ? messageHtml('ok', w.thanksNoted) : '';
     return sendPage(req, reply, req.params.id, 200, msg);
   });
 
@@ -119,11 +123,13 @@ export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = async (app,
     const res = await r.submit(req.params.id, body, 'form', who(req));
     if (res.ok) {
       const thanks = !res.counted ? 'noted' : res.commentHeld ? 'held' : 'counted';
-      return reply.code(303).header('location', `/services/${encodeURIComponent(req.params.id)}/reports?thanks=${thanks}`).send();
+      // The form says its language in its action (?lang=): the thank-you page keeps it.
+      const q = (req.query as { lang?: unknown }).lang;
+      return reply.code(303).header('location', `/services/${encodeURIComponent(req.params.id)}/reports?thanks=${thanks}${isLang(q) ? `&lang=${q}` : ''}`).send();
     }
     if (res.retryAfterS !== undefined) reply.header('retry-after', String(res.retryAfterS));
     if (res.reason === 'unknown_service') return reply.code(404).type('text/html; charset=utf-8').send('<!doctype html><p>No such service.</p>');
-    return sendPage(req, reply, req.params.id, res.status, messageHtml('error', `Not recorded: ${res.message}.`));
+    return sendPage(req, reply, req.params.id, res.status, messageHtml('error', MESSAGES[langOf(req)].reports.notRecorded(res.message)));
   });
 
   // Moderation: comments are never public until approved.

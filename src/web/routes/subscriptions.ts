@@ -9,6 +9,7 @@ import { signToken } from '../../notify/signing.js';
 import { SubscriptionError, type Subscriptions } from '../../notify/subscriptions.js';
 import type { NotifyWorker } from '../../notify/worker.js';
 import { escapeHtml as esc } from '../../core/escape.js';
+import { type Lang, MESSAGES, pickLang } from '../../i18n/index.js';
 import type { RateLimit } from '../../notify/registry.js';
 import { WindowCounter } from '../../signals/reports/gate.js';
 import { clientAddress, networkPrefix } from '../../signals/reports/identity.js';
@@ -37,14 +38,14 @@ const subscribeBody = z.object({
   locale: z.enum(['en', 'fr']).optional(),
 });
 
-function page(reply: FastifyReply, code: number, title: string, heading: string, body: string) {
+function page(reply: FastifyReply, code: number, title: string, heading: string, body: string, lang: Lang = 'en') {
   return reply
     .code(code)
     .type('text/html; charset=utf-8')
     .header('cache-control', 'no-store')
     .header('referrer-policy', 'no-referrer')
     .send(
-      `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex">` +
+      `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex">` +
         `<title>${esc(heading)} · ${esc(title)}</title><style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;line-height:1.5}</style></head>` +
         `<body><h1>${esc(heading)}</h1>${body}<p><a href="/">${esc(title)}</a></p></body></html>`,
     );
@@ -80,22 +81,25 @@ export const subscriptionRoutes: FastifyPluginAsync<SubscriptionRoutesOptions> =
   };
 
   const subscribe = async (req: FastifyRequest, html: boolean, reply: FastifyReply) => {
+    // The form says its language (locale); the JSON API answers in English, for programs.
+    const lang = pickLang((req.body as { locale?: unknown } | undefined)?.locale, req.headers.cookie, req.headers['accept-language']);
+    const w = MESSAGES[html ? lang : 'en'].subscription;
     if (!admitted(req, reply)) {
-      const message = 'Too many subscription requests from your network; try again later.';
-      return html ? page(reply, 429, o.title(), 'Subscription not saved', `<p>${esc(message)}</p>`) : reply.code(429).header('cache-control', 'no-store').send({ error: 'rate_limited', message });
+      const message = w.tooMany;
+      return html ? page(reply, 429, o.title(), w.notSaved, `<p>${esc(message)}</p>`, lang) : reply.code(429).header('cache-control', 'no-store').send({ error: 'rate_limited', message });
     }
     const raw = req.body;
     const parsed = subscribeBody.safeParse(raw ?? {});
     if (!parsed.success) {
       const message = parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
-      return html ? page(reply, 400, o.title(), 'Subscription not saved', `<p>${esc(message)}</p>`) : reply.code(400).send({ error: 'invalid_request', message });
+      return html ? page(reply, 400, o.title(), w.notSaved, `<p>${esc(message)}</p>`, lang) : reply.code(400).send({ error: 'invalid_request', message });
     }
     const b = parsed.data;
     try {
       const r = await o.subs.subscribe({ email: b.email || undefined, webhook: b.webhook || undefined, components: [...b.components, ...b.component], locale: b.locale });
       if (r.kind === 'email') {
-        const msg = 'If this address can receive mail, a confirmation link is on its way. Nothing is sent until it is followed.';
-        return html ? page(reply, 202, o.title(), 'Check your inbox', `<p>${esc(msg)}</p>`) : reply.code(202).send({ status: 'pending_confirmation', message: msg });
+        const msg = w.checkInboxText;
+        return html ? page(reply, 202, o.title(), w.checkInbox, `<p>${esc(msg)}</p>`, lang) : reply.code(202).send({ status: 'pending_confirmation', message: msg });
       }
       const unsubscribe_url = `${o.baseUrl()}/subscriptions/unsubscribe?token=${signToken(o.worker.secret, 'unsubscribe', r.id)}`;
       const body = {
@@ -106,11 +110,11 @@ export const subscriptionRoutes: FastifyPluginAsync<SubscriptionRoutesOptions> =
         signature_header: 'X-Vigie-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>',
         unsubscribe_url,
       };
-      return html ? page(reply, 201, o.title(), 'Webhook subscribed', `<p>Updates will be posted to your webhook.</p>`) : reply.code(r.created ? 201 : 200).send(body);
+      return html ? page(reply, 201, o.title(), w.webhookSubscribed, `<p>${esc(w.webhookSubscribedText)}</p>`, lang) : reply.code(r.created ? 201 : 200).send(body);
     } catch (err) {
       if (err instanceof SubscriptionError) {
         const message = `${err.field ? `${err.field}: ` : ''}${err.message}`;
-        return html ? page(reply, err.status, o.title(), 'Subscription not saved', `<p>${esc(message)}</p>`) : reply.code(err.status).send({ error: 'invalid_request', message, field: err.field });
+        return html ? page(reply, err.status, o.title(), w.notSaved, `<p>${esc(message)}</p>`, lang) : reply.code(err.status).send({ error: 'invalid_request', message, field: err.field });
       }
       throw err;
     }
@@ -119,29 +123,36 @@ export const subscriptionRoutes: FastifyPluginAsync<SubscriptionRoutesOptions> =
   app.post('/api/v1/subscriptions', (req, reply) => subscribe(req, false, reply));
   app.post('/subscriptions', (req, reply) => subscribe(req, (req.headers['content-type'] ?? '').startsWith(FORM), reply));
 
+  // Links from mail: in the reader's language (?lang=, cookie, Accept-Language).
+  const linkLang = (req: FastifyRequest) => pickLang((req.query as { lang?: unknown }).lang, req.headers.cookie, req.headers['accept-language']);
   app.get<{ Querystring: { token?: string } }>('/subscriptions/confirm', async (req, reply) => {
     const ok = await o.subs.confirm(String(req.query.token ?? ''));
-    return ok
-      ? page(reply, 200, o.title(), 'Subscription confirmed', '<p>You will receive status updates at this address. Every message has a link to unsubscribe.</p>')
-      : page(reply, 400, o.title(), 'Link not valid', '<p>This confirmation link is not valid, or the subscription was removed.</p>');
+    const lang = linkLang(req);
+    const w = MESSAGES[lang].subscription;
+    return ok ? page(reply, 200, o.title(), w.confirmed, `<p>${esc(w.confirmedText)}</p>`, lang) : page(reply, 400, o.title(), w.invalidLink, `<p>${esc(w.invalidConfirm)}</p>`, lang);
   });
 
   // GET shows a button (mail scanners follow links; only a POST unsubscribes). The same POST
   // serves RFC 8058 one-click (body "List-Unsubscribe=One-Click") and the button.
   app.get<{ Querystring: { token?: string } }>('/subscriptions/unsubscribe', async (req, reply) => {
     const token = String(req.query.token ?? '');
-    if (!(await o.subs.canUnsubscribe(token))) return page(reply, 400, o.title(), 'Link not valid', '<p>This unsubscribe link is not valid.</p>');
+    const lang = linkLang(req);
+    const w = MESSAGES[lang].subscription;
+    if (!(await o.subs.canUnsubscribe(token))) return page(reply, 400, o.title(), w.invalidLink, `<p>${esc(w.invalidUnsubscribe)}</p>`, lang);
     return page(
       reply,
       200,
       o.title(),
-      'Unsubscribe',
-      `<form method="post" action="/subscriptions/unsubscribe?token=${esc(encodeURIComponent(token))}"><input type="hidden" name="confirm" value="1"><button type="submit">Stop sending me updates</button></form>`,
+      w.unsubscribe,
+      `<form method="post" action="/subscriptions/unsubscribe?token=${esc(encodeURIComponent(token))}&amp;lang=${lang}"><input type="hidden" name="confirm" value="1"><button type="submit">${esc(w.unsubscribeButton)}</button></form>`,
+      lang,
     );
   });
   app.post<{ Querystring: { token?: string } }>('/subscriptions/unsubscribe', async (req, reply) => {
     const ok = await o.subs.unsubscribe(String(req.query.token ?? ''));
-    if (!ok) return page(reply, 400, o.title(), 'Link not valid', '<p>This unsubscribe link is not valid.</p>');
-    return page(reply, 200, o.title(), 'Unsubscribed', '<p>You will not receive further updates.</p>');
+    const lang = linkLang(req);
+    const w = MESSAGES[lang].subscription;
+    if (!ok) return page(reply, 400, o.title(), w.invalidLink, `<p>${esc(w.invalidUnsubscribe)}</p>`, lang);
+    return page(reply, 200, o.title(), w.unsubscribed, `<p>${esc(w.unsubscribedText)}</p>`, lang);
   });
 };

@@ -36,8 +36,8 @@ const STATUS_ORDER: (ComponentStatus | 'none')[] = ['operational', 'degraded_per
 function mean(lang: Lang, s: Summary): string {
   return s.n === 0 ? '—' : `${duration(lang, s.meanMs!)} / ${duration(lang, s.medianMs!)}`;
 }
-/** ": " in English, "\u00a0: " in French. */
-const colon = (lang: Lang) => (lang === 'fr' ? '\u00a0: ' : ': ');
+/** ": " in English, " : " (narrow no-break space) in French, as the shared messages write it. */
+const colon = (lang: Lang) => `${MESSAGES[lang].colon('')} `;
 const pct = (lang: Lang, v: number | null) => (v === null ? '—' : percent(lang, v));
 
 function WindowCard({ lang, w }: { lang: Lang; w: WindowFigures }) {

@@ -3,6 +3,7 @@
 import type { ComponentStatus } from '../../core/status.js';
 import type { Snapshot, SnapshotIncident } from '../snapshot.js';
 import { type Lang, MESSAGES, duration, percent } from '../../i18n/index.js';
+import { regionsShareText } from '../../i18n/reasons.js';
 import { renderMarkdown } from '../markdown.js';
 import { Layout } from './layout.js';
 import { IncidentHistoryNote } from './history.js';
@@ -17,7 +18,7 @@ export function IncidentPage({ s, i, lang, state }: { s: Snapshot; i: SnapshotIn
   const path = `/incidents/${encodeURIComponent(i.id)}`;
   const lag = f?.acknowledgementLagMs ?? null;
   return (
-    <Layout lang={lang} title={`${i.name} · ${s.title}`} siteTitle={s.title} path={path} state={state}>
+    <Layout lang={lang} title={`${i.name} · ${s.title}`} siteTitle={s.title} path={path} state={state} description={`${m.colon(maint ? m.maintenance : m.incident)} ${i.name}`} baseUrl={s.baseUrl}>
       <div id="live">
         <p>
           <a href="/">← {m.backToStatus}</a>
@@ -25,7 +26,7 @@ export function IncidentPage({ s, i, lang, state }: { s: Snapshot; i: SnapshotIn
         <article class={`incident impact-${i.impact}${maint ? ' maint' : ''}`} data-incident={i.id} data-status={i.status} aria-labelledby="incident-title">
           <h2 id="incident-title">{i.name}</h2>
           <p class="meta">
-            {maint ? m.maintenance : m.incident} · {m.incidentStatus[i.status as keyof typeof m.incidentStatus] ?? i.status} · {m.impactLabel}:{' '}
+            {maint ? m.maintenance : m.incident} · {m.incidentStatus[i.status as keyof typeof m.incidentStatus] ?? i.status} · {m.colon(m.impactLabel)}{' '}
             {m.impact[i.impact as keyof typeof m.impact] ?? i.impact}
           </p>
           {!maint && i.silentVendor && i.vendorAcknowledgedAt === null ? <p class="warn">{m.silentIncident}</p> : null}
@@ -51,7 +52,7 @@ export function IncidentPage({ s, i, lang, state }: { s: Snapshot; i: SnapshotIn
                 <dt>{m.peakShare}</dt>
                 <dd>
                   {percent(lang, f.peakAffectedShare)}
-                  {f.peakAffectedDetail ? ` (${f.peakAffectedDetail})` : ''}
+                  {f.peakAffectedDetail && regionsShareText(lang, f.peakAffectedDetail) ? ` (${regionsShareText(lang, f.peakAffectedDetail)})` : ''}
                 </dd>
               </>
             ) : null}
@@ -71,10 +72,10 @@ export function IncidentPage({ s, i, lang, state }: { s: Snapshot; i: SnapshotIn
                 const st = i.componentStatuses?.[id] as ComponentStatus | undefined;
                 return (
                   <li>
-                    {names.get(id) ?? id}
+                    {st ? m.colon(names.get(id) ?? id) : (names.get(id) ?? id)}
                     {st ? (
                       <>
-                        {': '}
+                        {' '}
                         <span class={`s-${st}`}>{m.status[st]}</span>
                       </>
                     ) : null}
@@ -84,10 +85,10 @@ export function IncidentPage({ s, i, lang, state }: { s: Snapshot; i: SnapshotIn
             </ul>
           )}
           <h3>{m.timeline}</h3>
-          <Updates lang={lang} i={i} oldestFirst />
+          <Updates lang={lang} i={i} />
           {f?.vendorAcknowledgementText ? (
             <p class="meta">
-              {m.vendorStatus}: “{f.vendorAcknowledgementText}”
+              {m.colon(m.vendorStatus)} {m.vendorSaysQuote(f.vendorAcknowledgementText)}
             </p>
           ) : null}
           {i.postmortemBody ? (
@@ -109,7 +110,7 @@ function PostmortemBody({ body }: { body: string }) {
 export function HistoryPage({ s, lang, state }: { s: Snapshot; lang: Lang; state: string }) {
   const m = MESSAGES[lang];
   return (
-    <Layout lang={lang} title={`${m.historyTitle} · ${s.title}`} siteTitle={s.title} path="/history" state={state}>
+    <Layout lang={lang} title={`${m.historyTitle} · ${s.title}`} siteTitle={s.title} path="/history" state={state} description={m.feedTitle(s.title)} baseUrl={s.baseUrl}>
       <div id="live">
         <p>
           <a href="/">← {m.backToStatus}</a>

@@ -34,11 +34,33 @@ export interface LayoutProps {
   /** State key of the snapshot the page was made from (live updates compare it). */
   state: string;
   refreshSeconds?: number;
+  /** The page's <meta name="description">. */
+  description?: string;
+  /** The page's public address (site.base_url, else the listening address): hreflang links must be absolute. */
+  baseUrl?: string;
   children: ComponentChildren;
 }
 
-export function Layout({ lang, title, siteTitle, path, state, refreshSeconds, children }: LayoutProps) {
+/**
+ * The public base URL for absolute links, or undefined when there is none worth giving: never taken
+ * from a request's Host header (anyone can send one), and not a wildcard listening address.
+ */
+export function publicBase(baseUrl: string | undefined): string | undefined {
+  if (!baseUrl) return undefined;
+  let u: URL;
+  try {
+    u = new URL(baseUrl);
+  } catch {
+    return undefined;
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return undefined;
+  if (u.hostname === '0.0.0.0' || u.hostname === '[::]' || u.hostname === '::') return undefined;
+  return `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
+}
+
+export function Layout({ lang, title, siteTitle, path, state, refreshSeconds, description, baseUrl, children }: LayoutProps) {
   const m = MESSAGES[lang];
+  const base = publicBase(baseUrl);
   return (
     <html lang={lang} data-state={state}>
       <head>
@@ -51,13 +73,19 @@ export function Layout({ lang, title, siteTitle, path, state, refreshSeconds, ch
           </noscript>
         ) : null}
         <title>{title}</title>
+        {description ? <meta name="description" content={description} /> : null}
         <link rel="alternate" type="application/atom+xml" title={m.feedTitle(siteTitle)} href={`/history.atom?lang=${lang}`} />
         <link rel="alternate" type="application/rss+xml" title={m.feedTitle(siteTitle)} href={`/history.rss?lang=${lang}`} />
         <link rel="alternate" type="application/json" href="/api/v2/summary.json" />
         <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
-        {LANGS.filter((l) => l !== lang).map((l) => (
-          <link rel="alternate" hreflang={l} href={`${path}?lang=${l}`} />
-        ))}
+        {base ? (
+          <>
+            {LANGS.map((l) => (
+              <link rel="alternate" hreflang={l} href={`${base}${path}?lang=${l}`} />
+            ))}
+            <link rel="alternate" hreflang="x-default" href={`${base}${path}`} />
+          </>
+        ) : null}
         <style dangerouslySetInnerHTML={{ __html: CSS }} />
       </head>
       <body>
@@ -93,16 +121,16 @@ export function Layout({ lang, title, siteTitle, path, state, refreshSeconds, ch
           <p>{m.footer}</p>
           <ul>
             <li>
-              {m.feeds}: <a href={`/history.atom?lang=${lang}`}>Atom</a> · <a href={`/history.rss?lang=${lang}`}>RSS</a>
+              {m.colon(m.feeds)} <a href={`/history.atom?lang=${lang}`}>Atom</a> · <a href={`/history.rss?lang=${lang}`}>RSS</a>
             </li>
             <li>
-              {m.api}: <a href="/api/v2/summary.json">summary.json</a>
+              {m.colon(m.api)} <a href="/api/v2/summary.json">summary.json</a>
             </li>
             <li>
-              {m.badges}: <a href="/badge/status.svg">status.svg</a> · <a href="/uptime.svg">uptime.svg</a>
+              {m.colon(m.badges)} <a href="/badge/status.svg">status.svg</a> · <a href="/uptime.svg">uptime.svg</a>
             </li>
             <li>
-              {m.widget}: <a href={`/widget?lang=${lang}`}>/widget</a> · <a href="/widget.js">widget.js</a>
+              {m.colon(m.widget)} <a href={`/widget?lang=${lang}`}>/widget</a> · <a href="/widget.js">widget.js</a>
             </li>
           </ul>
         </footer>

@@ -4,7 +4,10 @@ import { HISTORY_MESSAGES } from '../../i18n/history.js';
 import type { SnapshotComponent } from '../snapshot.js';
 import type { Snapshot } from '../snapshot.js';
 import { type Lang, MESSAGES, dateTime, timeOnly } from '../../i18n/index.js';
+import { listing } from '../../i18n/text.js';
+import { RecentChanges } from './changes.js';
 import { Layout } from './layout.js';
+import { Subscribe } from './subscribe.js';
 import { CrowdSparkline } from './crowd.js';
 import { StatusOrigin } from './declared.js';
 import { VendorDisagreements, VendorStatusText } from './vendor-note.js';
@@ -24,7 +27,12 @@ export function StatusPage({ s, lang, state, refreshSeconds }: PageProps) {
   const maint = s.maintenances.filter(isOpen);
   const recent = s.incidents.filter((i) => incidentStart(i) >= s.now - 90 * DAY_MS);
   return (
-    <Layout lang={lang} title={`${s.title}: ${m.indicator[s.status.indicator]}`} siteTitle={s.title} path="/" state={state} {...(refreshSeconds ? { refreshSeconds } : {})}>
+    <Layout lang={lang} title={`${s.title}: ${m.indicator[s.status.indicator]}`} siteTitle={s.title} path="/"
+      state={state}
+      description={m.metaDescription(s.title, listing(lang, s.services.map((svc) => svc.name)))}
+      baseUrl={s.baseUrl}
+      {...(refreshSeconds ? { refreshSeconds } : {})}
+    >
       <div id="live">
         <p class={`banner ${s.status.indicator}`} data-indicator={s.status.indicator}>
           {m.indicator[s.status.indicator]}
@@ -63,10 +71,10 @@ export function StatusPage({ s, lang, state, refreshSeconds }: PageProps) {
             {svc.vendor ? (
               <p class="vendor" data-vendor={svc.vendor.saysOperational === null ? 'unknown' : svc.vendor.saysOperational ? 'operational' : 'not_operational'}>
                 <span>
-                  {m.ourStatus}: <strong class={`s-${svc.status}`}>{m.status[svc.status]}</strong>
+                  {m.colon(m.ourStatus)} <strong class={`s-${svc.status}`}>{m.status[svc.status]}</strong>
                 </span>
                 <span>
-                  {m.vendorStatus}:{' '}
+                  {m.colon(m.vendorStatus)}{' '}
                   <VendorStatusText lang={lang} v={svc.vendor} />{' '}
                   <span class="meta">
                     ({m.vendorChecked(timeOnly(svc.vendor.at))}, <a href={svc.vendor.url} rel="nofollow noopener noreferrer">{hostOf(svc.vendor.url)}</a>)
@@ -101,20 +109,7 @@ export function StatusPage({ s, lang, state, refreshSeconds }: PageProps) {
             <a href="/history">{m.historyAll}</a>
           </p>
         </section>
-        <section aria-labelledby="changes-title">
-          <h2 id="changes-title">{m.changesTitle}</h2>
-          {s.changes.length === 0 ? (
-            <p>{m.changesEmpty}</p>
-          ) : (
-            <ol class="changes">
-              {s.changes.slice(0, 15).map((ch) => (
-                <li>
-                  <Time lang={lang} at={ch.at} /> {ch.serviceName} {ch.componentName}: <span class={`s-${ch.to}`}>{m.status[ch.to]}</span> ({ch.reason})
-                </li>
-              ))}
-            </ol>
-          )}
-        </section>
+        <RecentChanges lang={lang} s={s} />
       </div>
       <Subscribe s={s} lang={lang} />
     </Layout>
@@ -177,31 +172,5 @@ function ComponentRow({ lang, s, svcName, c, recent }: { lang: Lang; s: Snapshot
       ) : null}
       <UptimeBars lang={lang} c={c} svcName={svcName} incidents={recent} now={s.now} />
     </li>
-  );
-}
-
-/** The subscription form (notifications: src/web/routes/subscriptions.ts); outside #live so live updates never wipe what someone is typing. */
-function Subscribe({ s, lang }: { s: Snapshot; lang: Lang }) {
-  const fr = lang === 'fr';
-  return (
-    <section aria-labelledby="subscribe-title" class="subscribe">
-      <h2 id="subscribe-title">{fr ? 'Recevoir les mises à jour' : 'Get updates'}</h2>
-      <form method="post" action="/subscriptions">
-        <input type="hidden" name="locale" value={lang} />
-        <label>
-          {fr ? 'Courriel' : 'E-mail'} <input type="email" name="email" required autocomplete="email" />
-        </label>{' '}
-        <select name="component" aria-label={fr ? 'Quoi suivre' : 'What to follow'}>
-          <option value="">{fr ? 'Toute cette page' : 'Everything on this page'}</option>
-          {s.services.flatMap((svc) => svc.components.map((c) => <option value={c.id}>{`${svc.name} ${c.name}`}</option>))}
-        </select>{' '}
-        <button type="submit">{fr ? 'S’abonner' : 'Subscribe'}</button>
-      </form>
-      <p class="now">
-        {fr
-          ? 'Vous confirmez par courriel ; chaque message a un lien de désabonnement en un clic. Webhooks : POST /api/v1/subscriptions {"webhook": "https://…"}.'
-          : 'You confirm by e-mail; every message has a one-click unsubscribe link. Webhooks: POST /api/v1/subscriptions {"webhook": "https://…"}.'}
-      </p>
-    </section>
   );
 }

@@ -2,7 +2,9 @@
 import { escapeHtml } from '../../core/escape.js';
 import { isOutage } from '../../core/status.js';
 import { type Lang, MESSAGES, dateTime, day, duration, month, percent } from '../../i18n/index.js';
+import { listing } from '../../i18n/text.js';
 import { renderMarkdown } from '../markdown.js';
+import { foldUpdates } from '../updates.js';
 import type { Snapshot, SnapshotComponent, SnapshotIncident, SnapshotService } from '../snapshot.js';
 
 export const DAY_MS = 86_400_000;
@@ -19,16 +21,20 @@ export function componentNames(s: Snapshot): Map<string, string> {
   return new Map(s.services.flatMap((svc) => svc.components.map((c) => [c.id, `${svc.name} ${c.name}`] as const)));
 }
 
-/** Updates of an incident; bodies are Markdown rendered in markdown-it's safe mode (raw HTML shown as text). */
-export function Updates({ lang, i, oldestFirst }: { lang: Lang; i: SnapshotIncident; oldestFirst?: boolean }) {
+/**
+ * Updates of an incident, newest first, the updates of one minute in one entry; bodies are Markdown
+ * rendered in markdown-it's safe mode (raw HTML shown as text).
+ */
+export function Updates({ lang, i }: { lang: Lang; i: SnapshotIncident }) {
   const m = MESSAGES[lang];
-  const list = oldestFirst ? [...i.updates].reverse() : i.updates;
   return (
     <ol class="updates">
-      {list.map((u) => (
-        <li>
-          <strong>{m.incidentStatus[u.status as keyof typeof m.incidentStatus] ?? u.status}</strong> · <Time lang={lang} at={u.at} />
-          <div class="body" dangerouslySetInnerHTML={{ __html: renderMarkdown(u.body) }} />
+      {foldUpdates(i.updates).map((g) => (
+        <li data-at={iso(g.at)}>
+          <strong>{m.incidentStatus[g.status as keyof typeof m.incidentStatus] ?? g.status}</strong> · <Time lang={lang} at={g.at} />
+          {g.updates.map((u) => (
+            <div class="body" dangerouslySetInnerHTML={{ __html: renderMarkdown(u.body) }} />
+          ))}
         </li>
       ))}
     </ol>
@@ -51,7 +57,7 @@ export function IncidentCard({ lang, s, i, names }: { lang: Lang; s: Snapshot; i
           : i.observedStart !== null
             ? m.observedSince(dateTime(lang, i.observedStart))
             : ''}{' '}
-        {i.componentIds.length > 0 ? `${m.affects} ${i.componentIds.map((id) => names.get(id) ?? id).join(', ')}.` : ''}
+        {i.componentIds.length > 0 ? `${m.affects} ${listing(lang, i.componentIds.map((id) => names.get(id) ?? id))}.` : ''}
         {!maint && i.silentVendor && i.vendorAcknowledgedAt === null ? <strong class="silent"> {m.silentIncident}</strong> : null}
       </p>
       <Updates lang={lang} i={i} />
@@ -118,9 +124,11 @@ function incidentsByDay(c: SnapshotComponent, firstDay: number, days: number, in
 }
 
 /**
- * 90 bars, one per UTC day: colour by the share of failed checks; each bar's title gives the day's
- * figures and incidents (mouse). The same figures for every day with a problem sit in a <details>
- * list (keyboard, touch, screen readers); the bar strip itself is one labelled image.
+ * 90 bars, one per UTC day: colour by the share of failed checks, amber when no check failed but some
+ * were slow or an incident touched the day; each bar's title gives the day's figures and says why it
+ * is not green (mouse). The same figures for every day with a problem sit in a <details> list
+ * (keyboard, touch, screen readers); the bar strip itself is one labelled image. The percentage is over
+ * every check of the whole period, and days without any check are counted and said.
  */
 export function UptimeBars({ lang, c, svcName, incidents, now }: { lang: Lang; c: SnapshotComponent; svcName: string; incidents: SnapshotIncident[]; now: number }) {
   const b = c.bars;
@@ -130,6 +138,7 @@ export function UptimeBars({ lang, c, svcName, incidents, now }: { lang: Lang; c
   const inc = incidentsByDay(c, b.firstDay, days, incidents, now);
   let total = 0;
   let ok = 0;
+  let noData = 0;
   // The strip is written as one flat string (join, not +=): as JSX its 90 elements per component
   // became, at 1,000 components, a rope of millions of pieces (~100 MB for a 15 MB page).
   const cells: string[] = [];
@@ -137,20 +146,25 @@ export function UptimeBars({ lang, c, svcName, incidents, now }: { lang: Lang; c
   for (let d = 0; d < days; d++) {
     const count = b.count[d] ?? 0;
     const good = b.ok[d] ?? 0;
-    const slow = b.degraded[d] ?? 0;
+    const slow = Math.min(b.degraded[d] ?? 0, good);
     total += count;
     ok += good;
+    if (count === 0) noData++;
     const failed = count - good;
     const list = inc.get(d) ?? [];
     const label = day(lang, b.firstDay + d * DAY_MS);
-    const figures = count === 0 ? `${label}: ${m.noData}` : m.dayFigures(label, percent(lang, good / count), count, failed);
-    const withIncidents = list.length > 0 ? `${figures} · ${list.map((i) => i.name).join(' · ')}` : figures;
+    const figures = count === 0 ? `${m.colon(label)} ${m.noData}` : m.dayFigures(label, percent(lang, good / count), count, failed, slow);
     const cls = count === 0 ? (list.length > 0 ? 'b3' : 'b0') : failed === 0 && slow === 0 && list.length === 0 ? 'b1' : failed === 0 || good / count >= 0.999 ? 'b2' : good / count >= 0.95 ? 'b3' : 'b4';
-    cells.push(`<i class="${cls}" title="${escapeHtml(withIncidents)}"></i>`);
+    // Amber without a failed check: say what made it so (slow checks, an incident on a dependency).
+    const amber = cls === 'b2' && failed === 0;
+    const why = amber ? m.dayWhy([...(slow > 0 ? [m.daySlow(slow)] : []), ...list.map((i) => m.dayIncident(i.name))].join(', ')) : null;
+    const title = [figures, ...(why ? [why] : list.map((i) => m.dayIncident(i.name)))].join(' · ');
+    cells.push(`<i class="${cls}" title="${escapeHtml(title)}"></i>`);
     if (cls !== 'b1' && cls !== 'b0')
       problems.push(
         <li>
           {figures}
+          {amber && slow > 0 ? ` · ${m.dayWhy(m.daySlow(slow))}` : ''}
           {list.map((i) => (
             <>
               {' · '}
@@ -167,9 +181,12 @@ export function UptimeBars({ lang, c, svcName, incidents, now }: { lang: Lang; c
       <div class="bars" role="img" aria-label={m.uptimeLabel(`${svcName} ${c.name}`, pct)} dangerouslySetInnerHTML={{ __html: cells.join('') }} />
       <div class="barlegend" aria-hidden="true">
         <span>{m.ago90}</span>
-        <span>{pct}</span>
         <span>{m.today}</span>
       </div>
+      <p class="uptime-sum" data-no-data-days={String(noData)}>
+        {total > 0 ? m.uptimeSummary(pct, days) : m.noData}
+        {noData > 0 && total > 0 ? ` · ${m.uptimeNoDataDays(noData)}` : ''}
+      </p>
       {problems.length > 0 ? (
         <details id={id}>
           <summary>

@@ -25,10 +25,13 @@ section.service>header{display:flex;justify-content:space-between;align-items:ce
 .warn{margin:0;padding:.6rem 1rem;border-left:4px solid var(--major);background:var(--bg);font-weight:600}
 ul.components{list-style:none;margin:0;padding:0}
 ul.components>li{padding:.6rem 1rem;border-top:1px solid var(--line)}ul.components>li:first-child{border-top:0}
-.row{display:flex;justify-content:space-between;gap:1rem}
+.row{display:flex;justify-content:space-between;flex-wrap:wrap;gap:.1rem 1rem}
 h3.group{padding:.5rem 1rem 0;color:var(--muted);font-size:.9rem;text-transform:uppercase;letter-spacing:.04em}
 .group{color:var(--muted);font-size:.85rem;margin-left:.5rem}
-.status{font-weight:600;white-space:nowrap}.since{color:var(--muted);font-size:.85rem;font-weight:400;margin-left:.5rem}
+.status{font-weight:600;white-space:nowrap}.since{color:var(--muted);font-size:.85rem;font-weight:400;white-space:nowrap}
+.row>.status{display:flex;flex-wrap:wrap;justify-content:flex-end;align-items:baseline;gap:0 .5rem;white-space:normal;text-align:right;margin-left:auto}
+.uptime-sum{margin:.1rem 0 0;color:var(--muted);font-size:.85rem}
+body{overflow-wrap:break-word}select{max-width:100%}
 .s-operational{color:var(--ok)}.s-degraded_performance{color:var(--degraded)}.s-partial_outage{color:var(--partial)}
 .s-major_outage{color:var(--major)}.s-under_maintenance{color:var(--maint)}
 .regions{list-style:none;display:flex;flex-wrap:wrap;gap:.25rem .75rem;margin:.25rem 0 0;padding:0;font-size:.85rem;color:var(--muted)}
@@ -38,7 +41,7 @@ h3.group{padding:.5rem 1rem 0;color:var(--muted);font-size:.9rem;text-transform:
 .barlegend{display:flex;justify-content:space-between;color:var(--muted);font-size:.8rem}
 details{font-size:.9rem}summary{cursor:pointer;color:var(--muted)}details ul{margin:.25rem 0;padding-left:1.25rem}
 ol.changes,ol.updates,ul.history{list-style:none;padding:0}ol.changes li,ul.history li{padding:.35rem 0;border-bottom:1px solid var(--line)}
-ol.updates li{padding:.5rem 0;border-bottom:1px solid var(--line)}
+ol.updates>li{padding:.5rem 0;border-bottom:1px solid var(--line)}
 article.incident{border:1px solid var(--line);border-left:4px solid var(--partial);border-radius:.5rem;padding:.5rem 1rem;margin:1rem 0;background:var(--card)}
 article.impact-critical{border-left-color:var(--major)}article.impact-minor{border-left-color:var(--degraded)}article.maint{border-left-color:var(--maint)}
 .report-link{margin:0;padding:.5rem 1rem;border-top:1px solid var(--line)}
@@ -46,4 +49,5 @@ article.impact-critical{border-left-color:var(--major)}article.impact-minor{bord
 dl.figures{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}dl.figures dt{color:var(--muted)}dl.figures dd{margin:0}
 time{font-variant-numeric:tabular-nums}
 footer{border-top:1px solid var(--line);margin-top:2rem}footer ul{list-style:none;display:flex;flex-wrap:wrap;gap:.25rem 1rem;padding:0}
+@media (max-width:40rem){dl.figures{grid-template-columns:1fr}dl.figures dd{margin-bottom:.35rem}}
 `;
