@@ -41,6 +41,10 @@ import { uptimeBars } from './store/rollups.js';
 import { latestVendorSnapshot } from './store/vendor.js';
 import { parseText } from './i18n/text.js';
 import { VendorPoller } from './signals/vendor/poller.js';
+import { HistoryCache, historyRoutes, loadHistoryInput } from './web/routes/history.js';
+import { historyServices } from './analytics/input.js';
+import { incidentNotes, upstreamNow } from './analytics/history.js';
+import { outagesOf } from './analytics/outages.js';
 import { vendorSources } from './signals/vendor/sources.js';
 import { AgentHub } from './agent/hub.js';
 import { mountAgents } from './agent/mount.js';
@@ -110,6 +114,8 @@ export class Vigie {
   private rowProblems = logOnceEach((rows, count) => this.log.warn({ rows, count }, 'stored rows the page cannot show as they are (times no date can hold are left out; unreadable rows are skipped)'));
 
   private lock: InstanceLock | undefined;
+  /** The outage history's input, read on demand and dropped at each publish (src/web/routes/history.ts). */
+  private history = new HistoryCache(() => loadHistoryInput(this.store, this.config, this.clock.now()));
   /** Re-publishes each clock minute in which crowd reports came in, so the page's crowd sparklines move. */
   private crowdTimer: TimerHandle | undefined;
 
@@ -184,6 +190,7 @@ export class Vigie {
     });
     this.web.app.register(subscriptionRoutes, { subs, perNetwork: () => this.config.notify.subscriptions.per_network, trustProxy: () => this.reports.trustProxy, worker: this.notify, store, now: () => this.clock.now(), title: () => this.config.site.title, baseUrl: () => site().baseUrl });
     this.admin.add(...notifyAdminRoutes({ store, worker: this.notify, now: () => this.clock.now() }), ...tokenAdminRoutes({ store, now: () => this.clock.now() }));
+    this.web.app.register(historyRoutes, { cache: this.history, siteTitle: () => this.config.site.title, state: () => this.web.stateKey });
   }
 
   static async create(opts: VigieOptions): Promise<Vigie> {
@@ -353,6 +360,10 @@ export class Vigie {
       this.guard.read('vendors', () => this.vendorStatuses()),
     ]);
     const regions = this.regionViews();
+    // Each incident's place in its service's history and who it touches (src/analytics), from the incidents loaded here.
+    const historySvcs = historyServices(this.config, new Map(model.services.map((s) => [s.id, s.createdAt])), { incidents }, now);
+    const notes = incidentNotes(historySvcs, outagesOf(incidents), this.config.history.time_zone, now);
+    const upstream = upstreamNow(historySvcs, outagesOf(incidents), now);
     const names = new Map(model.services.flatMap((s) => s.components.map((c) => [c.id, { service: s.name, component: c.name }] as const)));
     const byId = new Map(this.entities.components.map((c) => [c.id, c]));
     const monitored = new Set(this.entities.monitors.map((m) => m.componentId));
@@ -382,6 +393,7 @@ export class Vigie {
           ...(bars?.has(c.id) ? { bars: bars.get(c.id)! } : {}),
         })),
         ...(vendors.has(s.id) ? { vendor: vendors.get(s.id)! } : {}),
+        ...(upstream.has(s.id) ? { upstreamDown: upstream.get(s.id)! } : {}),
         ...this.crowdView(s.id),
       })),
       changes: changes
@@ -396,7 +408,7 @@ export class Vigie {
           reason: c.reason,
           reasonText: parseText(c.reasonText),
         })),
-      incidents: incidents.map(snapshotIncident),
+      incidents: incidents.map((v) => ({ ...snapshotIncident(v), ...(notes.has(v.id) ? { history: notes.get(v.id)! } : {}) })),
       maintenances: maintenances.map(snapshotIncident),
       emailSubscriptions: this.config.notify.subscriptions.enabled && this.notify.emailChannel !== undefined,
       writeFailingSince: this.guard.health.view().failingSince,
@@ -405,6 +417,7 @@ export class Vigie {
   }
 
   async publish(): Promise<void> {
+    this.history.invalidate();
     const snapshot = await this.snapshot();
     await this.web.publish(snapshot);
     this.gateway?.applyReading(snapshot.services.flatMap((s) => s.components));

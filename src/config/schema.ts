@@ -2,9 +2,11 @@
 // Keys are snake_case, as people write YAML; strict objects so a misspelt key is an error, not a silent default.
 import { z } from 'zod';
 import { parseDuration } from '../core/duration.js';
+import { isTimeZone } from '../core/days.js';
 import { type KindAndTarget, monitorSchemas, toKindAndTarget } from './monitors.js';
 import { monitorRegionIssues, monitorUnits } from './regions.js';
 import { findCycle } from '../core/graph.js';
+import { CATALOGUE_KEYS, catalogueEntry } from '../signals/vendor/catalogue.js';
 import { gatewaySchema } from '../gateway/config.js';
 
 const SLUG = /^[a-z0-9][a-z0-9_-]*$/;
@@ -42,14 +44,39 @@ export const componentSchema = z.strictObject({
 export type ComponentConfig = z.output<typeof componentSchema>;
 
 /** The service's official status page, polled beside our own checks (src/signals/vendor). */
-export const vendorSchema = z.strictObject({
+export const vendorObjectSchema = z.strictObject({
+  /** A key of the catalogue of well-known pages (src/signals/vendor/catalogue.ts): kind and url then come from it. */
+  catalogue: z.string().optional(),
   /** statuspage: /api/v2/summary.json; incidentio: the widget API; instatus: /summary.json or /v2/components.json; feed: Atom or RSS. */
-  kind: z.enum(['statuspage', 'incidentio', 'instatus', 'feed']),
-  url: webUrl,
+  kind: z.enum(['statuspage', 'incidentio', 'instatus', 'feed']).optional(),
+  url: webUrl.optional(),
   interval: duration.default(120_000),
   timeout: duration.optional(),
 });
+// `vendor: openai` is short for `vendor: { catalogue: openai }`.
+export const vendorSchema = z.union([z.string(), vendorObjectSchema]).transform((v, ctx) => {
+  const o = typeof v === 'string' ? { catalogue: v, interval: 120_000 } : v;
+  const entry = o.catalogue === undefined ? undefined : catalogueEntry(o.catalogue);
+  if (o.catalogue !== undefined && !entry) {
+    ctx.addIssue({ code: 'custom', path: typeof v === 'string' ? [] : ['catalogue'], message: `"${o.catalogue}" is not in the vendor catalogue (known: ${CATALOGUE_KEYS.join(', ')}); or give kind and url` });
+    return z.NEVER;
+  }
+  const kind = o.kind ?? entry?.kind;
+  const url = o.url ?? entry?.url;
+  if (kind === undefined || url === undefined) {
+    ctx.addIssue({ code: 'custom', path: [kind === undefined ? 'kind' : 'url'], message: 'needs kind and url, or a catalogue key (e.g. vendor: openai)' });
+    return z.NEVER;
+  }
+  return { kind, url, interval: o.interval, ...(o.timeout !== undefined ? { timeout: o.timeout } : {}), ...(o.catalogue !== undefined ? { catalogue: o.catalogue } : {}) };
+});
 export type VendorConfig = z.output<typeof vendorSchema>;
+
+/** A service-level objective: `slo: { target: 99.9, window: 30d }` (src/analytics/reliability.ts). */
+export const sloSchema = z.strictObject({
+  /** Percent of the window the service must be available. */
+  target: z.number().gt(0).lt(100),
+  window: duration.default(30 * 86_400_000).refine((ms) => ms >= 86_400_000 && ms <= 366 * 86_400_000, 'must be between 1d and 366d'),
+});
 
 // Detection and incidents (src/detect, src/incidents): grace periods, holds, the silent-vendor
 // threshold, and how much crowd reports weigh (ignore: recorded only; confirm: with crowd reports
@@ -115,6 +142,10 @@ export const serviceSchema = z.strictObject({
   description: z.string().optional(),
   url: webUrl.optional(),
   vendor: vendorSchema.optional(),
+  /** Availability objective for the history page (src/analytics). */
+  slo: sloSchema.optional(),
+  /** Services ("chatgpt") or components ("chatgpt/api") this service needs: an integration of another service. */
+  depends_on: z.array(z.string().regex(/^[a-z0-9][a-z0-9_-]*(\/[a-z0-9][a-z0-9_-]*)?$/, 'must be "service" or "service/component"')).default([]),
   detection: serviceDetectionSchema.optional(),
   reports: serviceReportsSchema.prefault({}),
   components: z.array(componentSchema).min(1),
@@ -245,6 +276,10 @@ export const configSchema = z
     notify: notifySchema.prefault({}),
     detection: detectionSchema.prefault({}),
     reports: reportsSchema.prefault({}),
+    /** The outage history (src/analytics): the zone its days and months are counted in. */
+    history: z
+      .strictObject({ time_zone: z.string().default('UTC').refine(isTimeZone, 'must be an IANA time zone, e.g. UTC or Europe/Paris') })
+      .prefault({}),
     /** `vigie gateway`: the OpenAI-compatible failover proxy (src/gateway/config.ts). */
     gateway: gatewaySchema({ duration, rateLimit }).optional(),
   })
@@ -281,6 +316,18 @@ export const configSchema = z
         }),
       ),
     );
+    // Service dependencies name a service or a component of another service.
+    const serviceIds = new Set(cfg.services.map((s) => s.id));
+    cfg.services.forEach((s, si) =>
+      s.depends_on.forEach((d, di) => {
+        const [sid] = d.split('/');
+        const path = ['services', si, 'depends_on', di];
+        if (d.includes('/') ? !componentIds.has(d) : !serviceIds.has(d)) ctx.addIssue({ code: 'custom', path, message: `unknown ${d.includes('/') ? 'component' : 'service'} "${d}"` });
+        else if (sid === s.id) ctx.addIssue({ code: 'custom', path, message: 'a service cannot depend on itself' });
+      }),
+    );
+    const serviceLoop = findCycle(new Map(cfg.services.map((s) => [s.id, s.depends_on.map((d) => d.split('/')[0]!).filter((d) => d !== s.id)] as const)));
+    if (serviceLoop) ctx.addIssue({ code: 'custom', path: ['services', cfg.services.findIndex((s) => s.id === serviceLoop[0]), 'depends_on'], message: `dependency loop: ${serviceLoop.join(' → ')}` });
     // A dependency loop would make every component in it wait on itself.
     const deps = new Map<string, string[]>(cfg.services.flatMap((s) => s.components.map((c) => [`${s.id}/${c.id}`, c.depends_on.map((d) => (d.includes('/') ? d : `${s.id}/${d}`))] as const)));
     const loop = findCycle(deps);

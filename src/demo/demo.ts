@@ -14,6 +14,7 @@ import { type Scenario, loadScenario } from './scenario.js';
 import { type ForkedSimulator, forkSimulator } from './sim-client.js';
 import { scenarioToConfig } from './vigie-config.js';
 import { type LocalAgents, startLocalAgents } from '../agent/local-agents.js';
+import { seedPastOutages } from './past-outages.js';
 
 export interface DemoOptions {
   scenario: string;
@@ -89,6 +90,13 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
     await sim.close();
     throw err;
   }
+
+  // Earlier outages of 2024 from the articles, so the history pages have something to say.
+  await seedPastOutages(vigie.store, (id) => names.has(id), scenario.start).catch(async (err) => {
+    await vigie.stop().catch(() => {});
+    await sim.close();
+    throw err;
+  });
 
   // Opening the store, loading history and syncing take real time; at 1000× a second of it would be a
   // quarter of an hour of the scenario gone unwatched, so scenario time starts when Vigie is ready.

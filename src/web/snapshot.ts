@@ -1,4 +1,5 @@
 // What the page and the APIs show, computed once per state change and shared by every route.
+import type { IncidentNote } from '../analytics/history.js';
 import { publicId } from '../core/ids.js';
 import type { GenText } from '../i18n/text.js';
 import { type ComponentStatus, type IncidentImpact, type PageStatus, pageStatus, severity, worst } from '../core/status.js';
@@ -77,6 +78,8 @@ export interface SnapshotService {
   components: SnapshotComponent[];
   /** The vendor's official status, for services whose page Vigie polls. */
   vendor?: SnapshotVendor | null;
+  /** Services it depends on (config depends_on) that are in an open outage: why it may be down. */
+  upstreamDown?: { serviceId: string; name: string }[];
   /** Crowd reports over the last hour, for services that take them. */
   crowd?: SnapshotCrowd;
 }
@@ -150,6 +153,8 @@ export interface SnapshotIncident {
     peakAffectedDetail: string | null;
     vendorAcknowledgementText: string | null;
   };
+  /** Its place in the service's history and who it touches (src/analytics/history.ts). */
+  history?: IncidentNote;
 }
 
 export interface Snapshot {

@@ -1,7 +1,8 @@
 // /history.atom and /history.rss: incidents and maintenance, newest change first, each entry with its
 // updates as HTML (Markdown rendered in safe mode, then XML-escaped into the feed). Prepared at publish
 // time per language; nothing in them depends on "now", so unchanged history keeps its ETag.
-import { type Lang, MESSAGES, dateTime } from '../../i18n/index.js';
+import { type Lang, MESSAGES, dateTime, duration } from '../../i18n/index.js';
+import { incidentSentenceText } from '../../i18n/history.js';
 import { listing } from '../../i18n/text.js';
 import { renderMarkdown } from '../markdown.js';
 import { foldUpdates } from '../updates.js';
@@ -34,7 +35,21 @@ function entryHtml(lang: Lang, s: Snapshot, i: SnapshotIncident): string {
   const updates = foldUpdates(i.updates)
     .map((g) => `<p><strong>${xmlEscape(m.incidentStatus[g.status as keyof typeof m.incidentStatus] ?? g.status)}</strong> · ${xmlEscape(dateTime(lang, g.at))}</p>${g.updates.map((u) => renderMarkdown(u.body)).join('')}`)
     .join('');
-  return head + updates;
+  return head + figuresHtml(lang, i) + updates;
+}
+
+/** The incident's figures and its place in the service's history (src/analytics), for feed readers. */
+function figuresHtml(lang: Lang, i: SnapshotIncident): string {
+  if (i.kind !== 'incident' || !i.figures) return '';
+  const m = MESSAGES[lang];
+  const f = i.figures;
+  const parts = [
+    f.timeToDetectMs !== null ? `${m.colon(m.timeToDetect)} ${duration(lang, f.timeToDetectMs)}` : null,
+    `${m.colon(m.ackLag)} ${f.acknowledgementLagMs === null ? m.ackNone : f.acknowledgementLagMs < 0 ? m.ackBefore : duration(lang, f.acknowledgementLagMs)}`,
+    `${m.colon(m.duration)} ${f.timeToResolveMs !== null ? duration(lang, f.timeToResolveMs) : m.ongoing}`,
+  ].filter((x): x is string => x !== null);
+  const sentence = i.history?.sentence ? `<p>${xmlEscape(incidentSentenceText(lang, i.history.sentence))}</p>` : '';
+  return `<p>${xmlEscape(parts.join(' · '))}</p>${sentence}`;
 }
 
 /** What a feed reader shows as the entry's category: its impact, or "Maintenance", in the feed's language. */

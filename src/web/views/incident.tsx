@@ -6,6 +6,7 @@ import { type Lang, MESSAGES, duration, percent } from '../../i18n/index.js';
 import { regionsShareText } from '../../i18n/reasons.js';
 import { renderMarkdown } from '../markdown.js';
 import { Layout } from './layout.js';
+import { IncidentHistoryNote } from './history.js';
 import { History, Time, Updates, componentNames, incidentStart } from './parts.js';
 
 export function IncidentPage({ s, i, lang, state }: { s: Snapshot; i: SnapshotIncident; lang: Lang; state: string }) {
@@ -29,6 +30,7 @@ export function IncidentPage({ s, i, lang, state }: { s: Snapshot; i: SnapshotIn
             {m.impact[i.impact as keyof typeof m.impact] ?? i.impact}
           </p>
           {!maint && i.silentVendor && i.vendorAcknowledgedAt === null ? <p class="warn">{m.silentIncident}</p> : null}
+          <IncidentHistoryNote lang={lang} note={i.history} serviceId={i.serviceId} />
           <h3>{m.figures}</h3>
           <dl class="figures">
             <dt>{maint ? m.maintenance : m.observedStart}</dt>

@@ -1,5 +1,6 @@
 // The public status page, rendered on the server once per state change and language. Preact escapes
 // every interpolated value, so names from config, probes, people and vendors cannot inject markup.
+import { HISTORY_MESSAGES } from '../../i18n/history.js';
 import type { SnapshotComponent } from '../snapshot.js';
 import type { Snapshot } from '../snapshot.js';
 import { type Lang, MESSAGES, dateTime, timeOnly } from '../../i18n/index.js';
@@ -87,10 +88,17 @@ export function StatusPage({ s, lang, state, refreshSeconds }: PageProps) {
                 {m.silentVendor(svc.name)}
               </p>
             ) : null}
+            {(svc.upstreamDown ?? []).map((u) => (
+              <p class="warn" data-upstream={u.serviceId}>
+                {HISTORY_MESSAGES[lang].upstreamNow(svc.name, u.name)}
+              </p>
+            ))}
             <Components lang={lang} s={s} svcName={svc.name} list={svc.components} recent={recent} />
             <CrowdSparkline lang={lang} svc={svc} />
             <p class="report-link now">
               <a href={`/services/${encodeURIComponent(svc.id)}/reports`}>{m.reportLink(svc.name)}</a>
+              {' · '}
+              <a href={`/services/${encodeURIComponent(svc.id)}/history?lang=${lang}`}>{HISTORY_MESSAGES[lang].link}</a>
             </p>
           </section>
         ))}
