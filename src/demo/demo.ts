@@ -15,6 +15,7 @@ import { type ForkedSimulator, forkSimulator } from './sim-client.js';
 import { scenarioToConfig } from './vigie-config.js';
 import { type LocalAgents, startLocalAgents } from '../agent/local-agents.js';
 import { seedPastOutages } from './past-outages.js';
+import { seedCrowdHistory } from './crowd-history.js';
 
 export interface DemoOptions {
   scenario: string;
@@ -91,8 +92,14 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
     throw err;
   }
 
-  // Earlier outages of 2024 from the articles, so the history pages have something to say.
-  await seedPastOutages(vigie.store, (id) => names.has(id), scenario.start).catch(async (err) => {
+  // Earlier outages of 2024 from the articles, so the history pages have something to say; and two
+  // weeks of the usual crowd volume, reloaded into the crowd signal, so a surge is judged against a week.
+  const seedHistory = async () => {
+    await seedPastOutages(vigie.store, (id) => names.has(id), scenario.start);
+    await seedCrowdHistory(vigie.store, scenario, (id) => vigie.reports.service(id)?.categories ?? []);
+    await vigie.reports.load();
+  };
+  await seedHistory().catch(async (err) => {
     await vigie.stop().catch(() => {});
     await sim.close();
     throw err;

@@ -25,14 +25,24 @@ export async function insertReports(db: Kysely<Database>, rows: ReportRow[]): Pr
   }
   await db.transaction().execute(async (trx) => {
     for (let i = 0; i < rows.length; i += CHUNK) await trx.insertInto('reports').values(rows.slice(i, i + CHUNK)).execute();
-    const counts = [...minutes.values()];
-    for (let i = 0; i < counts.length; i += CHUNK)
-      await trx
-        .insertInto('report_minutes')
-        .values(counts.slice(i, i + CHUNK))
-        .onConflict((oc) => oc.columns(['service_id', 'category', 'minute']).doUpdateSet((eb) => ({ n: sql<number>`${eb.ref('report_minutes.n')} + ${eb.ref('excluded.n')}` })))
-        .execute();
+    await addMinutesIn(trx, [...minutes.values()]);
   });
+}
+
+/** Adds to the per-minute counts alone (history brought in without its reports, as the demo's usual volume). */
+export async function addReportMinutes(db: Kysely<Database>, counts: MinuteCount[]): Promise<void> {
+  await db.transaction().execute((trx) => addMinutesIn(trx, counts));
+}
+
+type MinuteCount = { service_id: string; category: string; minute: number; n: number };
+
+async function addMinutesIn(trx: Kysely<Database>, counts: MinuteCount[]): Promise<void> {
+  for (let i = 0; i < counts.length; i += CHUNK)
+    await trx
+      .insertInto('report_minutes')
+      .values(counts.slice(i, i + CHUNK))
+      .onConflict((oc) => oc.columns(['service_id', 'category', 'minute']).doUpdateSet((eb) => ({ n: sql<number>`${eb.ref('report_minutes.n')} + ${eb.ref('excluded.n')}` })))
+      .execute();
 }
 
 export async function countReports(db: Kysely<Database>, opts: { serviceId?: string; counted?: boolean } = {}): Promise<number> {
