@@ -6,21 +6,11 @@ import { formatConfigError, parseConfigText } from '../src/config/load.js';
 import { parseFalseAlarms } from '../src/detect/anomaly/alarms.js';
 import { DEFAULT_LEVEL_SETTINGS, LevelState, MinuteSeries, levelThresholds } from '../src/signals/reports/signal.js';
 import { LatencyWatch } from '../src/signals/reports/latency.js';
+import { seededRandom as rng } from '../src/core/random.js';
 
 const MIN = 60_000;
 const T0 = Date.UTC(2025, 2, 3);
 const base = 'site:\n  title: Test\n';
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('detection.false_alarms', () => {
   test('read from the config, "1/30d" by default; nonsense and old z thresholds are refused with a message', () => {

@@ -7,22 +7,12 @@ import fc from 'fast-check';
 import { AnomalyDetector } from '../src/detect/anomaly/detector.js';
 import { parseFalseAlarms, scoreThreshold, surpriseThreshold } from '../src/detect/anomaly/alarms.js';
 import { toScore, toSurprise } from '../src/detect/anomaly/score.js';
+import { seededRandom as rng } from '../src/core/random.js';
 
 const MIN = 60_000;
 const DAY = 86_400_000;
 const T0 = Date.UTC(2025, 2, 3);
 
-/** mulberry32: a small seeded generator, so every failing case replays. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const gauss = (r: () => number) => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
 function poisson(r: () => number, lam: number): number {
   if (lam > 50) return Math.max(0, Math.round(lam + Math.sqrt(lam) * gauss(r)));

@@ -4,6 +4,7 @@
 import type { ComponentStatus } from '../core/status.js';
 import type { Cause } from '../core/incident.js';
 import { IncidentStore } from '../store/incidents.js';
+import { blankFields } from '../incidents/blank.js';
 import type { Store } from '../store/store.js';
 
 export interface PastOutage {
@@ -99,35 +100,21 @@ export async function seedPastOutages(store: Store, has: (componentId: string) =
     await db.write({
       id: p.id,
       create: {
-        kind: 'incident',
+        ...blankFields(t(p.opened)),
         serviceId: p.service,
         name: p.name,
-        nameText: null,
         status: first.status,
         impact: comps.length > 1 ? 'critical' : 'major',
         cause: p.cause,
         origin: 'auto',
-        human: false,
         observedStart: t(p.start),
-        faultStart: null,
         // Seeded history has no status changes: Vigie's first word is the opening.
         detectedAt: t(p.opened),
-        createdAt: t(p.opened),
         updatedAt: t(first.at),
-        monitoringAt: null,
-        resolvedAt: null,
-        postmortemBody: null,
-        postmortemPublishedAt: null,
-        scheduledFor: null,
-        scheduledUntil: null,
-        autoTransitions: false,
-        startedAt: null,
         vendorAckAt: p.ack ? t(p.ack) : null,
         vendorAckSource: p.ack ? 'feed' : null,
         vendorAckText: p.ackText,
-        silentVendorAt: null,
         peakShare: 1,
-        peakDetail: null,
       },
       components: comps.map((componentId) => ({ componentId, status: p.status, addedAt: t(p.opened) })),
       update: { status: first.status, body: first.body, affected: comps.map((componentId) => ({ componentId, oldStatus: 'operational', newStatus: p.status })), at: t(first.at), author: 'vigie' },

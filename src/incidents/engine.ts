@@ -40,6 +40,7 @@ import {
 } from '../store/incidents.js';
 import type { Store } from '../store/store.js';
 import { type IncidentFigures, incidentFigures } from './figures.js';
+import { blankFields } from './blank.js';
 import { type GenText, text } from '../i18n/text.js';
 import {
   type StillMember,
@@ -883,39 +884,6 @@ function lastSaid(i: IncidentRecord): number {
 
 function view(r: IncidentRecord): IncidentView {
   return { ...r, figures: incidentFigures(r) };
-}
-
-function blankFields(at: number): IncidentFields {
-  return {
-    kind: 'incident',
-    serviceId: null,
-    name: '',
-    status: 'investigating',
-    impact: 'none',
-    cause: 'unknown',
-    origin: 'manual',
-    human: false,
-    observedStart: null,
-    faultStart: null,
-    createdAt: at,
-    updatedAt: at,
-    monitoringAt: null,
-    resolvedAt: null,
-    postmortemBody: null,
-    postmortemPublishedAt: null,
-    scheduledFor: null,
-    scheduledUntil: null,
-    autoTransitions: false,
-    startedAt: null,
-    vendorAckAt: null,
-    vendorAckSource: null,
-    vendorAckText: null,
-    silentVendorAt: null,
-    peakShare: null,
-    peakDetail: null,
-    nameText: null,
-    detectedAt: null,
-  };
 }
 
 function statusTimes(i: IncidentRecord, status: IncidentStatus, at: number): Partial<IncidentFields> {
