@@ -2,7 +2,7 @@
 // stored, a region the config does not have refused by name, and the flags the agent itself needs.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
 import { runCli } from './helpers/cli.js';
@@ -55,6 +55,19 @@ it('vigie agent register, list and revoke', { timeout: 60_000 }, async () => {
     const badUrl = await runCli(['agent', '--server', 'ftp://x', '--token', token]);
     assert.equal(badUrl.code, 2);
     assert.match(badUrl.stderr, /--server must be an http/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+it('one agent per data directory: a second is refused, naming the holder', { timeout: 30_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vigie-agent-lock-'));
+  try {
+    // The lock as a live agent on this host leaves it (this test's own process stands in for that agent).
+    writeFileSync(join(dir, 'agent.pid'), JSON.stringify({ pid: process.pid, host: hostname(), since: '2026-01-01T00:00:00.000Z' }) + '\n');
+    const r = await runCli(['agent', '--server', 'http://127.0.0.1:9', '--token', 'vigie_agent_x', '--data', dir]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, new RegExp(`another agent \\(pid ${process.pid} on .*\\) uses the data directory`));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

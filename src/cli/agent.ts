@@ -1,5 +1,6 @@
 // `vigie agent` (run one) and `vigie agent register|list|revoke` (in the store named by the config).
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Agent } from '../agent/agent.js';
 import { RegionNotConfigured, agentName, registerAgent } from '../agent/registry.js';
@@ -8,6 +9,7 @@ import { formatConfigError, loadConfigFile } from '../config/load.js';
 import type { VigieConfig } from '../config/schema.js';
 import { AgentNameTaken, AgentStore } from '../store/agents.js';
 import { openStore, type Store } from '../store/index.js';
+import { StoreLockedError, lockFile } from '../store/instance-lock.js';
 import { UsageError, makeLogger } from './logger.js';
 import { onShutdown } from './signals.js';
 
@@ -74,32 +76,15 @@ export async function agentRevoke(o: { name: string; config: string }): Promise<
 }
 
 /** One agent per data directory: two would reuse each other's sequence numbers. */
-function lockDataDir(dir: string): () => void {
-  mkdirSync(dir, { recursive: true });
-  const path = join(dir, 'agent.pid');
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(path, 'wx');
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      return () => rmSync(path, { force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const pid = Number(readFileSync(path, 'utf8'));
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) throw new UsageError(`another agent (pid ${pid}) uses the data directory ${dir}; give this one its own --data`);
-      rmSync(path, { force: true }); // left by an agent that has ended
-    }
-  }
-  throw new UsageError(`could not lock the data directory ${dir}`);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+async function lockDataDir(dir: string): Promise<() => Promise<void>> {
+  await mkdir(dir, { recursive: true });
+  const lock = await lockFile(join(dir, 'agent.pid'), {
+    held: (h) => `another agent (pid ${h.pid} on ${h.host}, since ${h.since}) uses the data directory ${dir}; give this one its own --data`,
+    starting: () => `another agent is starting on the data directory ${dir}; give this one its own --data`,
+  }).catch((err: unknown) => {
+    throw err instanceof StoreLockedError ? new UsageError(err.message) : err;
+  });
+  return () => lock.release();
 }
 
 export async function agentRun(o: { server: string; token?: string; region?: string; data: string; logLevel: string; maxBuffer: number }): Promise<number> {
@@ -111,19 +96,19 @@ export async function agentRun(o: { server: string; token?: string; region?: str
   } catch {
     throw new UsageError(`--server must be an http:// or https:// URL (got "${o.server}")`);
   }
-  const unlock = lockDataDir(o.data);
+  const unlock = await lockDataDir(o.data);
   const agent = new Agent({ server: o.server, token, region: o.region, dataDir: o.data, log: makeLogger(o.logLevel), version: packageVersion(), maxBuffer: o.maxBuffer });
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       const s = await agent.stop();
       process.stdout.write(JSON.stringify({ event: 'stopped', ...s }) + '\n');
-      unlock();
+      await unlock();
     })());
   onShutdown(stop);
   // Started by a parent over IPC (the demo): when the parent goes, however it goes, so does the agent.
   if (process.send) process.once('disconnect', () => void stop().then(() => process.exit(0)));
   const code = await agent.run();
-  unlock();
+  await unlock();
   return code;
 }

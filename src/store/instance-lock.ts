@@ -1,6 +1,7 @@
 // One running Vigie per database. Two processes on one store would each run the scheduler and the
 // storage job: double checks, archived monitors when their configs differ, rollups raced. Until
-// scale-out agents exist, a second `vigie start` is refused with who holds the store.
+// several nodes can share one PostgreSQL (src/cluster, not wired yet), a second `vigie start` is
+// refused with who holds the store. Agents probe from other regions without a store of their own.
 //
 // - PostgreSQL: a session advisory lock on a connection of its own, held until stop. The server
 //   drops it when that connection ends, so a crashed process frees the store at once.
@@ -31,7 +32,16 @@ export function lockInstance(opts: StoreOptions, onLost?: (err: Error) => void):
   if (opts.url) return lockPostgres(opts.url, onLost);
   const path = opts.path ?? DEFAULT_SQLITE_PATH;
   if (path === ':memory:' || path === '') return Promise.resolve({ release: async () => {} });
-  return lockFile(`${path}.lock`);
+  return lockFile(`${path}.lock`, {
+    held: (h, file) => `another Vigie is already running on this database (pid ${h.pid} on ${h.host}, since ${h.since}; lock file ${file}); stop it first`,
+    starting: (file) => `another Vigie is starting on this database (lock file ${file}); stop it first`,
+  });
+}
+
+/** What a refusal says: held by a live process, or being created by one that is starting. */
+export interface LockWords {
+  held(holder: Holder, file: string): string;
+  starting(file: string): string;
 }
 
 async function lockPostgres(url: string, onLost?: (err: Error) => void): Promise<InstanceLock> {
@@ -68,13 +78,14 @@ async function lockPostgres(url: string, onLost?: (err: Error) => void): Promise
   };
 }
 
-interface Holder {
+export interface Holder {
   pid: number;
   host: string;
   since: string;
 }
 
-async function lockFile(file: string): Promise<InstanceLock> {
+/** A lock file holding its process's pid and host, taken over once that process has ended (also the agent's data folder). */
+export async function lockFile(file: string, words: LockWords): Promise<InstanceLock> {
   const me: Holder = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
   // The lock comes before the store, which would create the folder of a first run.
   await mkdir(dirname(resolve(file)), { recursive: true });
@@ -88,10 +99,10 @@ async function lockFile(file: string): Promise<InstanceLock> {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw err;
       const holder = await readHolder(file);
       if (holder && (holder.host !== me.host || alive(holder.pid)))
-        throw new StoreLockedError(`another Vigie is already running on this database (pid ${holder.pid} on ${holder.host}, since ${holder.since}; lock file ${file}); stop it first`);
+        throw new StoreLockedError(words.held(holder, file));
       // Unreadable and fresh: another process is between creating and writing it.
       if (!holder && Date.now() - (await stat(file).catch(() => ({ mtimeMs: 0 }))).mtimeMs < 10_000)
-        throw new StoreLockedError(`another Vigie is starting on this database (lock file ${file}); stop it first`);
+        throw new StoreLockedError(words.starting(file));
       // Left by a process that has ended (or unreadable and old): take it over, once.
       await unlink(file).catch(() => {});
     }
