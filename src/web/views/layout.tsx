@@ -96,25 +96,7 @@ export function Layout({ lang, title, siteTitle, path, state, refreshSeconds, de
           <h1>
             <a href="/">{siteTitle}</a>
           </h1>
-          <nav aria-label={m.languageSwitch}>
-            <ul>
-              {LANGS.map((l) =>
-                l === lang ? (
-                  <li>
-                    <a href={`${path}?lang=${l}`} lang={l} hreflang={l} aria-current="true">
-                      {MESSAGES[l].languageName}
-                    </a>
-                  </li>
-                ) : (
-                  <li>
-                    <a href={`${path}?lang=${l}`} lang={l} hreflang={l}>
-                      {MESSAGES[l].languageName}
-                    </a>
-                  </li>
-                ),
-              )}
-            </ul>
-          </nav>
+          <LanguageSwitch path={path} lang={lang} />
         </header>
         <main id="main">{children}</main>
         <footer class="now">
@@ -137,5 +119,22 @@ export function Layout({ lang, title, siteTitle, path, state, refreshSeconds, de
         <script dangerouslySetInnerHTML={{ __html: LIVE_SCRIPT }} />
       </body>
     </html>
+  );
+}
+
+/** The language links of every page: the current one marked for assistive technology. */
+export function LanguageSwitch({ path, lang }: { path: string; lang: Lang }) {
+  return (
+    <nav aria-label={MESSAGES[lang].languageSwitch}>
+      <ul>
+        {LANGS.map((l) => (
+          <li>
+            <a href={`${path}?lang=${l}`} lang={l} hreflang={l} {...(l === lang ? { 'aria-current': 'true' } : {})}>
+              {MESSAGES[l].languageName}
+            </a>
+          </li>
+        ))}
+      </ul>
+    </nav>
   );
 }

@@ -3,8 +3,9 @@
 // report form. Preact escapes every interpolated value.
 import type { ReportsView } from '../../signals/reports/intake.js';
 import type { StoredComment } from '../../store/reports.js';
-import { type Lang, LANGS, MESSAGES, dateTime, timeOnly } from '../../i18n/index.js';
+import { type Lang, MESSAGES, dateTime, timeOnly } from '../../i18n/index.js';
 import { CSS } from './style.js';
+import { LanguageSwitch } from './layout.js';
 
 /** Replaced per request, so the rendered page can be cached while each visitor gets their own token and message. */
 export const TOKEN_SLOT = '__VIGIE_FORM_TOKEN__';
@@ -123,17 +124,7 @@ export function ReportsPage({ v, title, commentMax, comments, lang = 'en' }: { v
           <p class="now">
             <a href="/">← {title}</a>
           </p>
-          <nav aria-label={m.languageSwitch}>
-            <ul>
-              {LANGS.map((l) => (
-                <li>
-                  <a href={`${path}?lang=${l}`} lang={l} hreflang={l} {...(l === lang ? { 'aria-current': 'true' } : {})}>
-                    {MESSAGES[l].languageName}
-                  </a>
-                </li>
-              ))}
-            </ul>
-          </nav>
+          <LanguageSwitch path={path} lang={lang} />
         </header>
         <header>
           <h1>{t.heading(v.serviceName)}</h1>
