@@ -42,6 +42,7 @@ import { latestVendorSnapshot } from './store/vendor.js';
 import { parseText } from './i18n/text.js';
 import { VendorPoller } from './signals/vendor/poller.js';
 import { HistoryCache, historyRoutes, loadHistoryInput } from './web/routes/history.js';
+import { consoleRoutes } from './web/routes/console.js';
 import { historyServices } from './analytics/input.js';
 import { incidentNotes, upstreamNow } from './analytics/history.js';
 import { outagesOf } from './analytics/outages.js';
@@ -191,6 +192,7 @@ export class Vigie {
     this.web.app.register(subscriptionRoutes, { subs, perNetwork: () => this.config.notify.subscriptions.per_network, trustProxy: () => this.reports.trustProxy, worker: this.notify, store, now: () => this.clock.now(), title: () => this.config.site.title, baseUrl: () => site().baseUrl });
     this.admin.add(...notifyAdminRoutes({ store, worker: this.notify, now: () => this.clock.now() }), ...tokenAdminRoutes({ store, now: () => this.clock.now() }));
     this.web.app.register(historyRoutes, { cache: this.history, siteTitle: () => this.config.site.title, state: () => this.web.stateKey });
+    this.web.app.register(consoleRoutes);
   }
 
   static async create(opts: VigieOptions): Promise<Vigie> {

@@ -1,0 +1,164 @@
+// The admin API's answers as the console reads them (snake_case, ISO times), after its OpenAPI
+// document (/api/admin/openapi.json).
+export type Role = 'viewer' | 'editor' | 'owner';
+export const ROLES: readonly Role[] = ['viewer', 'editor', 'owner'];
+
+export interface User {
+  id: string;
+  name: string;
+  role: Role;
+  totp_enabled: boolean;
+}
+export interface SessionAnswer {
+  user: User;
+  csrf_token: string;
+}
+export interface AuthMethods {
+  password: boolean;
+  oidc: { name: string } | null;
+}
+
+export type MonitorStatus = 'up' | 'down' | 'degraded' | 'unknown' | 'paused' | string;
+
+export interface MonitorRow {
+  id: string;
+  name: string;
+  service: string;
+  component: string;
+  kind: string;
+  target: string;
+  region: string | null;
+  interval_s: number;
+  status: MonitorStatus;
+  since: string | null;
+  last_check_at: string | null;
+  last_latency_ms: number | null;
+  last_error: string | null;
+  source: 'config' | 'app';
+  paused: boolean;
+}
+export interface MonitorList {
+  monitors: MonitorRow[];
+  next_cursor: string | null;
+}
+export interface Series {
+  t: number[];
+  total_ms: (number | null)[];
+  dns_ms: (number | null)[];
+  connect_ms: (number | null)[];
+  tls_ms: (number | null)[];
+  first_byte_ms: (number | null)[];
+  ok: (boolean | number | null)[];
+}
+export interface Day {
+  day: string;
+  uptime: number | null;
+  checks?: number;
+  failures?: number;
+}
+export interface Failure {
+  at: string;
+  region: string | null;
+  error: string | null;
+  message?: string | null;
+  status_code?: number | null;
+}
+
+export interface Component {
+  id: string;
+  name: string;
+  description?: string | null;
+  source?: 'config' | 'app';
+}
+export interface Service {
+  id: string;
+  name: string;
+  source: 'config' | 'app';
+  components: Component[];
+}
+
+export interface IncidentUpdate {
+  id: string;
+  status: string;
+  body: string;
+  html: string;
+  at: string | null;
+  author: string;
+}
+export interface Incident {
+  id: string;
+  kind: 'incident' | 'maintenance';
+  name: string;
+  status: string;
+  impact: string;
+  cause: string;
+  origin: 'auto' | 'manual';
+  created_at: string | null;
+  resolved_at: string | null;
+  scheduled_for: string | null;
+  scheduled_until: string | null;
+  postmortem: { body: string; html: string; published_at: string | null } | null;
+  components: { id: string; status: string }[];
+  updates: IncidentUpdate[];
+}
+
+export interface Token {
+  name: string;
+  role?: Role;
+  created_at: string | null;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+export interface Subscription {
+  id: number;
+  kind: 'email' | 'webhook';
+  address: string;
+  components: string[];
+  status: 'pending' | 'active' | 'unsubscribed';
+  created_at: string | null;
+}
+export interface NotifyStatus {
+  deliveries: Record<string, number>;
+  events_waiting: number;
+  channels: { name: string; type: string }[];
+  problems: { channel: string; field: string; message: string; text: string }[];
+}
+export interface Delivery {
+  id: number;
+  target: string;
+  action: string;
+  status: string;
+  attempts: number;
+  created_at: string | null;
+  delivered_at: string | null;
+  last_error: string | null;
+}
+export interface Agent {
+  id: string;
+  name: string;
+  region: string;
+  live: boolean;
+  last_seen_at: string | null;
+  version: string | null;
+  backlog: number | null;
+  monitors: number;
+  clock_flagged: boolean;
+  revoked_at: string | null;
+}
+export interface AuditEntry {
+  id: string | number;
+  at: string;
+  actor: string;
+  action: string;
+  target: string;
+  before?: unknown;
+  after?: unknown;
+}
+export interface Vendor {
+  service: string;
+  name?: string;
+  url?: string;
+  status?: string | null;
+  checked_at?: string | null;
+  error?: string | null;
+}
