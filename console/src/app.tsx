@@ -59,7 +59,7 @@ const NAV: [string, Key, Role?][] = [
   ['/agents', 'nav.agents'],
   ['/users', 'nav.users', 'owner'],
   ['/tokens', 'nav.tokens', 'owner'],
-  ['/audit', 'nav.audit'],
+  ['/audit', 'nav.audit', 'owner'],
   ['/account', 'nav.account'],
 ];
 

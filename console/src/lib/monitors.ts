@@ -6,6 +6,7 @@ export interface Row {
   key: string;
   name: string;
   service: string;
+  serviceName: string;
   component: string;
   kind: string;
   target: string;
@@ -13,7 +14,7 @@ export interface Row {
   units: MonitorRow[];
   worst: string;
 }
-export type Item = { group: string; count: number } | { row: Row };
+export type Item = { group: string; name: string; count: number } | { row: Row };
 
 const ORDER = ['down', 'degraded', 'unknown', 'paused', 'up'];
 const rank = (s: string) => {
@@ -21,23 +22,18 @@ const rank = (s: string) => {
   return i < 0 ? 2 : i;
 };
 
-/** "svc/comp/name@region" → "svc/comp/name". */
-export const baseId = (id: string) => {
-  const at = id.lastIndexOf('@');
-  return at > 0 ? id.slice(0, at) : id;
-};
-
 export const unitStatus = (u: MonitorRow) => (u.paused ? 'paused' : u.status);
 
 export function fold(units: Iterable<MonitorRow>): Row[] {
   const rows = new Map<string, Row>();
   for (const u of units) {
-    const key = baseId(u.id);
+    const key = u.monitor_id;
     let r = rows.get(key);
-    if (!r) rows.set(key, (r = { key, name: u.name, service: u.service, component: u.component, kind: u.kind, target: u.target, source: u.source, units: [], worst: 'up' }));
+    if (!r) rows.set(key, (r = { key, name: u.name, service: u.service, serviceName: u.service_name, component: u.component_name, kind: u.kind, target: u.target, source: u.source, units: [], worst: 'up' }));
     r.units.push(u);
     if (rank(unitStatus(u)) < rank(r.worst)) r.worst = unitStatus(u);
   }
+  for (const r of rows.values()) if (r.units.length > 1) r.units.sort((a, b) => a.region.localeCompare(b.region));
   return [...rows.values()];
 }
 
@@ -46,11 +42,11 @@ export function filterRows(rows: Row[], q: string, status: string): Row[] {
   return rows.filter((r) => {
     if (status && !r.units.some((u) => unitStatus(u) === status)) return false;
     if (!needle) return true;
-    return r.key.toLowerCase().includes(needle) || r.name.toLowerCase().includes(needle) || r.target.toLowerCase().includes(needle) || r.units.some((u) => (u.region ?? '').toLowerCase().includes(needle));
+    return r.key.toLowerCase().includes(needle) || r.name.toLowerCase().includes(needle) || r.target.toLowerCase().includes(needle) || r.serviceName.toLowerCase().includes(needle) || r.component.toLowerCase().includes(needle) || r.units.some((u) => u.region.toLowerCase().includes(needle));
   });
 }
 
-export function grouped(rows: Row[], serviceName: (id: string) => string): Item[] {
+export function grouped(rows: Row[]): Item[] {
   const by = new Map<string, Row[]>();
   for (const r of rows) {
     let l = by.get(r.service);
@@ -58,10 +54,11 @@ export function grouped(rows: Row[], serviceName: (id: string) => string): Item[
     l.push(r);
   }
   const out: Item[] = [];
-  for (const s of [...by.keys()].sort((a, b) => serviceName(a).localeCompare(serviceName(b)))) {
+  const name = (s: string) => by.get(s)![0]!.serviceName;
+  for (const s of [...by.keys()].sort((a, b) => name(a).localeCompare(name(b)))) {
     const l = by.get(s)!;
     l.sort((a, b) => rank(a.worst) - rank(b.worst) || a.key.localeCompare(b.key));
-    out.push({ group: s, count: l.length });
+    out.push({ group: s, name: name(s), count: l.length });
     for (const r of l) out.push({ row: r });
   }
   return out;

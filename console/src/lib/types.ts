@@ -20,26 +20,67 @@ export interface AuthMethods {
 
 export type MonitorStatus = 'up' | 'down' | 'degraded' | 'unknown' | 'paused' | string;
 
+export interface ErrorOut {
+  kind: string;
+  message: string;
+}
+
 export interface MonitorRow {
+  /** The unit: "service/component/name", or "…@region". */
   id: string;
+  /** The monitor its regions share. */
+  monitor_id: string;
   name: string;
   service: string;
+  service_name: string;
+  /** "service/component" */
   component: string;
+  component_name: string;
   kind: string;
   target: string;
-  region: string | null;
+  region: string;
   interval_s: number;
   status: MonitorStatus;
   since: string | null;
   last_check_at: string | null;
   last_latency_ms: number | null;
-  last_error: string | null;
+  last_error: ErrorOut | null;
   source: 'config' | 'app';
   paused: boolean;
 }
 export interface MonitorList {
   monitors: MonitorRow[];
   next_cursor: string | null;
+  total?: number;
+}
+export interface RegionState {
+  id: string;
+  region: string;
+  status: MonitorStatus;
+  since: string | null;
+  last_check_at: string | null;
+  last_latency_ms: number | null;
+  last_error: ErrorOut | null;
+}
+export interface MonitorDetail extends MonitorRow {
+  timeout_s: number;
+  config: Record<string, unknown>;
+  certificate: { expires_at: string; days_left: number; subject: string | null; issuer: string | null; seen_at: string | null } | null;
+  regions: RegionState[];
+}
+export interface Observation {
+  ok: boolean;
+  degraded: boolean;
+  status_code: number | null;
+  latency_ms: number;
+  phases: { dns_ms: number | null; connect_ms: number | null; tls_ms: number | null; first_byte_ms: number | null; total_ms: number };
+  error: ErrorOut | null;
+}
+export interface TestAnswer {
+  id: string;
+  region: string;
+  at: string;
+  observation: Observation;
 }
 export interface Series {
   t: number[];
@@ -48,32 +89,40 @@ export interface Series {
   connect_ms: (number | null)[];
   tls_ms: (number | null)[];
   first_byte_ms: (number | null)[];
-  ok: (boolean | number | null)[];
+  ok: (number | null)[];
+  resolution?: 'raw' | 'hour' | 'day';
 }
 export interface Day {
   day: string;
   uptime: number | null;
-  checks?: number;
-  failures?: number;
+  checks: number;
+  ok: number;
+  degraded: number;
 }
 export interface Failure {
   at: string;
-  region: string | null;
-  error: string | null;
-  message?: string | null;
-  status_code?: number | null;
+  region: string;
+  error_kind: string | null;
+  error_message: string | null;
+  status_code: number | null;
+  latency_ms: number;
 }
 
 export interface Component {
+  /** "service/component" */
   id: string;
   name: string;
-  description?: string | null;
-  source?: 'config' | 'app';
+  description: string | null;
+  source: 'config' | 'app';
+  entry: Record<string, unknown> | null;
+  monitors: { id: string; monitor_id: string; name: string; region: string; kind: string; source: 'config' | 'app'; paused: boolean }[];
 }
 export interface Service {
   id: string;
   name: string;
+  description: string | null;
   source: 'config' | 'app';
+  entry: Record<string, unknown> | null;
   components: Component[];
 }
 
@@ -146,13 +195,18 @@ export interface Agent {
   revoked_at: string | null;
 }
 export interface AuditEntry {
-  id: string | number;
-  at: string;
-  actor: string;
+  id: string;
+  at: string | null;
+  actor: { kind: string; name: string };
   action: string;
-  target: string;
-  before?: unknown;
-  after?: unknown;
+  method: string;
+  path: string;
+  target: string | null;
+  before: unknown;
+  after: unknown;
+  outcome: string;
+  status: number;
+  address: string;
 }
 export interface Vendor {
   service: string;

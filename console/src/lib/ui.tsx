@@ -40,6 +40,7 @@ interface InputProps {
   autocomplete?: string;
   inputMode?: 'numeric' | 'text' | 'email' | 'url';
   placeholder?: string;
+  readOnly?: boolean;
 }
 
 export function Field(props: { label: string; value: string; onInput: (v: string) => void; error?: string | undefined; hint?: string; type?: string } & InputProps) {

@@ -1,7 +1,7 @@
 // My account: change my password; turn on TOTP (the otpauth URI and secret shown as text to put in
 // an authenticator app, then a code to confirm) or turn it off.
 import { useState } from 'preact/hooks';
-import { del, post } from '../lib/api.js';
+import { call, post } from '../lib/api.js';
 import { useApp } from '../lib/context.js';
 import { useAction } from '../lib/hooks.js';
 import { ErrorBox, Field, Page } from '../lib/ui.js';
@@ -27,9 +27,10 @@ export function Account() {
     setTotpOn(true);
     say(t('account.totpOn'));
   });
+  const [offPassword, setOffPassword] = useState('');
   const off = useAction(async () => {
-    if (!confirm(t('account.confirmTotpOff'))) return;
-    await del('/me/totp');
+    await call('DELETE', '/me/totp', { password: offPassword });
+    setOffPassword('');
     setTotpOn(false);
     say(t('account.totpOff'));
   });
@@ -48,7 +49,7 @@ export function Account() {
       <section class="form" aria-labelledby="totp">
         <h2 id="totp">{t('account.totp')}</h2>
         <p>{totpOn ? t('account.totpIsOn') : t('account.totpIsOff')}</p>
-        <ErrorBox error={start.error ?? off.error} />
+        <ErrorBox error={start.error} />
         {!totpOn && !enrol ? (
           <button type="button" onClick={() => void start.run()} disabled={start.busy}>
             {t('account.totpStart')}
@@ -73,9 +74,13 @@ export function Account() {
           </form>
         ) : null}
         {totpOn ? (
-          <button type="button" class="danger" onClick={() => void off.run()} disabled={off.busy}>
-            {t('account.totpDisable')}
-          </button>
+          <form noValidate onSubmit={(e) => (e.preventDefault(), void off.run())}>
+            <ErrorBox error={off.error} fields={['password', 'code']} />
+            <Field label={t('account.current')} type="password" value={offPassword} onInput={setOffPassword} error={off.error?.forField('password')} autocomplete="current-password" hint={t('account.totpOffHint')} />
+            <button type="submit" class="danger" disabled={off.busy}>
+              {t('account.totpDisable')}
+            </button>
+          </form>
         ) : null}
       </section>
     </Page>

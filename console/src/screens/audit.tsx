@@ -86,15 +86,16 @@ export function Audit() {
               {page.data.entries.map((e) => (
                 <tr key={String(e.id)}>
                   <td>{dateTime(e.at, lang)}</td>
-                  <td>{e.actor}</td>
+                  <td>
+                    {e.actor.name} <span class="muted">({e.actor.kind})</span>
+                  </td>
                   <td>
                     <code>{e.action}</code>
+                    {e.outcome !== 'ok' ? <div class="error-text">{e.outcome} ({e.status})</div> : null}
                   </td>
-                  <td class="wrap">
-                    <code>{e.target}</code>
-                  </td>
+                  <td class="wrap">{e.target ? <code>{e.target}</code> : '—'}</td>
                   <td>
-                    {e.before !== undefined || e.after !== undefined ? (
+                    {(e.before !== undefined && e.before !== null) || (e.after !== undefined && e.after !== null) ? (
                       <details>
                         <summary>{t('audit.show')}</summary>
                         <p>{t('audit.before')}</p>

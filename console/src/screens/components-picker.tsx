@@ -17,7 +17,7 @@ export function ComponentsPicker(props: { value: Record<string, string>; onChang
       {services.error ? <p class="hint">{t('picker.unavailable')}</p> : null}
       {list.flatMap((s) =>
         s.components.map((c) => {
-          const id = `${s.id}/${c.id}`;
+          const id = c.id;
           const on = id in v;
           const box = `pick-${id.replace(/[^A-Za-z0-9_-]/g, '_')}`;
           return (

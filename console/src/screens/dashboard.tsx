@@ -5,7 +5,7 @@ import { API, get, qs } from '../lib/api.js';
 import { useApp } from '../lib/context.js';
 import { type Item, counts, filterRows, fold, grouped } from '../lib/monitors.js';
 import { navigate, query } from '../lib/router.js';
-import type { MonitorList, MonitorRow, Service } from '../lib/types.js';
+import type { MonitorList, MonitorRow } from '../lib/types.js';
 import { ErrorBox, Link, Page, StatusBadge } from '../lib/ui.js';
 import { VirtualList } from '../lib/virtual.js';
 import { ApiError } from '../lib/api.js';
@@ -22,7 +22,6 @@ export function Dashboard() {
   const [version, setVersion] = useState(0);
   const [done, setDone] = useState(false);
   const [error, setError] = useState<ApiError | undefined>(undefined);
-  const [services, setServices] = useState<Map<string, string>>(new Map());
   const [live, setLive] = useState(false);
   const q0 = query(location.search);
   const [q, setQ] = useState(q0.get('q') ?? '');
@@ -41,41 +40,44 @@ export function Dashboard() {
       } while (cursor);
       setDone(true);
     })().catch((e: unknown) => !stop && setError(e instanceof ApiError ? e : new ApiError(0, 'client', String(e))));
-    get<{ services: Service[] }>('/services').then(
-      (s) => !stop && setServices(new Map(s.services.map((x) => [x.id, x.name]))),
-      () => {},
-    );
     return () => {
       stop = true;
     };
   }, []);
 
-  // Live events: many can arrive in a burst; one render per frame takes them all.
+  // Live events: "status" at each change, "latency" batches of [id, ms, ok, epoch s]; a burst is one render.
   useEffect(() => {
-    const es = new EventSource(`${API}/monitors/events`, { withCredentials: true });
+    const es = new EventSource(`${API}/monitors/events`);
     let frame = 0;
-    const on = (ev: MessageEvent) => {
-      let d: Partial<MonitorRow> & { id?: string };
-      try {
-        d = JSON.parse(ev.data as string);
-      } catch {
-        return;
-      }
-      const list = Array.isArray(d) ? (d as (Partial<MonitorRow> & { id?: string })[]) : [d];
-      for (const x of list) {
-        if (!x.id) continue;
-        const had = units.current.get(x.id);
-        if (had) units.current.set(x.id, { ...had, ...x } as MonitorRow);
-        else if (x.name && x.service) units.current.set(x.id, x as MonitorRow);
-      }
+    const changed = () => {
       if (!frame)
         frame = requestAnimationFrame(() => {
           frame = 0;
           setVersion((v) => v + 1);
         });
     };
-    es.addEventListener('message', on);
-    es.addEventListener('monitor', on as EventListener);
+    const parse = (ev: Event): unknown => {
+      try {
+        return JSON.parse((ev as MessageEvent).data as string);
+      } catch {
+        return undefined;
+      }
+    };
+    es.addEventListener('status', (ev) => {
+      const d = parse(ev) as (Partial<MonitorRow> & { id?: string }) | undefined;
+      const had = d?.id ? units.current.get(d.id) : undefined;
+      if (!d || !had) return;
+      units.current.set(had.id, { ...had, status: d.status ?? had.status, since: d.since ?? had.since, last_check_at: d.last_check_at ?? had.last_check_at, last_latency_ms: d.last_latency_ms ?? had.last_latency_ms, last_error: d.last_error === undefined ? had.last_error : d.last_error });
+      changed();
+    });
+    es.addEventListener('latency', (ev) => {
+      const d = parse(ev) as { monitors?: [string, number, number, number][] } | undefined;
+      for (const [id, latency, , at] of d?.monitors ?? []) {
+        const had = units.current.get(id);
+        if (had) units.current.set(id, { ...had, last_latency_ms: latency, last_check_at: new Date(at * 1000).toISOString() });
+      }
+      changed();
+    });
     es.addEventListener('open', () => setLive(true));
     es.addEventListener('error', () => setLive(false));
     return () => {
@@ -92,7 +94,7 @@ export function Dashboard() {
 
   const all = useMemo(() => fold(units.current.values()), [version]);
   const tally = useMemo(() => counts(units.current.values()), [version]);
-  const items = useMemo(() => grouped(filterRows(all, q, status), (id) => services.get(id) ?? id), [all, q, status, services]);
+  const items = useMemo(() => grouped(filterRows(all, q, status)), [all, q, status]);
   const total = units.current.size;
 
   return (
@@ -137,7 +139,7 @@ export function Dashboard() {
         render={(i) =>
           'group' in i ? (
             <h2 class="group">
-              {services.get(i.group) ?? i.group} <span class="muted">({i.count})</span>
+              {i.name} <span class="muted">({i.count})</span>
             </h2>
           ) : (
             <div class={`mrow w-${i.row.worst}`}>
@@ -159,13 +161,13 @@ export function Dashboard() {
               </div>
               <ul class="regions" aria-label={t('dash.regions')}>
                 {i.row.units.map((u) => (
-                  <li key={u.id} title={u.last_error ?? undefined}>
+                  <li key={u.id} title={u.last_error ? `${u.last_error.kind}: ${u.last_error.message}` : undefined}>
                     {i.row.units.length > 1 ? (
                       <Link to={`/monitors/${encodeURIComponent(u.id)}`} class="region">
-                        {u.region ?? t('dash.local')}
+                        {u.region}
                       </Link>
                     ) : (
-                      <span class="region">{u.region ?? t('dash.local')}</span>
+                      <span class="region">{u.region}</span>
                     )} <StatusBadge status={u.status} paused={u.paused} /> <span class="lat">{ms(u.last_latency_ms)}</span>
                   </li>
                 ))}

@@ -6,10 +6,9 @@ import { get, patch, post, seg } from '../lib/api.js';
 import { useApp } from '../lib/context.js';
 import { useAction, useLoad } from '../lib/hooks.js';
 import { navigate } from '../lib/router.js';
-import type { Service } from '../lib/types.js';
+import type { MonitorDetail, Service, TestAnswer } from '../lib/types.js';
 import { Area, ErrorBox, Field, Link, Loading, Page, Select } from '../lib/ui.js';
-import type { MonitorDetail } from './monitor.js';
-import { TestResult, type TestAnswer } from './test-result.js';
+import { TestResult } from './test-result.js';
 
 const KINDS = ['http', 'tcp', 'tls', 'dns', 'icmp', 'websocket', 'heartbeat'] as const;
 type Kind = (typeof KINDS)[number];
@@ -66,7 +65,7 @@ function entry(f: Form): Record<string, unknown> {
 }
 
 function fromDetail(d: MonitorDetail): Form {
-  const c = (d.config ?? {}) as Record<string, unknown>;
+  const c = d.config;
   const s = (k: string) => (c[k] === undefined || c[k] === null ? '' : Array.isArray(c[k]) ? (c[k] as unknown[]).join(', ') : String(c[k]));
   const type = (KINDS as readonly string[]).includes(d.kind) ? (d.kind as Kind) : 'http';
   const known = new Set(['name', 'type', 'url', 'host', 'port', 'query_name', 'token', 'method', 'expected_status', 'interval', 'timeout', 'regions', 'region']);
@@ -75,7 +74,7 @@ function fromDetail(d: MonitorDetail): Form {
     ...EMPTY,
     service: d.service,
     component: d.component,
-    name: s('name') || d.name,
+    name: s('name') || d.monitor_id.split('/').pop()!,
     type,
     url: s('url') || (type === 'http' || type === 'websocket' ? d.target : ''),
     host: s('host'),
@@ -124,14 +123,15 @@ export function MonitorForm(props: { params: Record<string, string> }) {
     const monitor = build();
     if (!monitor) return;
     if (id) {
-      await patch(`/monitors/${seg(id)}`, { monitor });
+      // The name is the monitor's id and cannot change: the patch leaves it out.
+      const { name: _name, ...rest } = monitor;
+      await patch(`/monitors/${seg(id)}`, { monitor: rest });
       say(t('common.saved'));
       navigate(`/monitors/${seg(id)}`);
     } else {
-      const made = await post<{ id?: string; monitor?: { id: string } }>('/monitors', { service: f.service, component: f.component, monitor });
+      const made = await post<{ id: string; units: string[] }>('/monitors', { service: f.service, component: f.component, monitor });
       say(t('common.saved'));
-      const newId = made?.id ?? made?.monitor?.id;
-      navigate(newId ? `/monitors/${seg(newId)}` : '/');
+      navigate(`/monitors/${seg(made.units[0] ?? made.id)}`);
     }
   });
   const test = useAction(async () => {
@@ -176,7 +176,7 @@ export function MonitorForm(props: { params: Record<string, string> }) {
           <Select label={t('monitorForm.service')} value={f.service} onChange={(v) => setF((x) => ({ ...x, service: v, component: list.find((s) => s.id === v)?.components[0]?.id ?? '' }))} options={list.map((s) => [s.id, s.name])} error={fe('service')} />
           <Select label={t('monitorForm.component')} value={f.component} onChange={set('component')} options={comps.map((c) => [c.id, c.name])} error={fe('component')} />
         </fieldset>
-        <Field label={t('monitorForm.name')} value={f.name} onInput={set('name')} error={fe('monitor.name')} hint={t('monitorForm.nameHint')} required />
+        <Field label={t('monitorForm.name')} value={f.name} onInput={set('name')} error={fe('monitor.name')} hint={id ? t('monitorForm.nameFixed') : t('monitorForm.nameHint')} required readOnly={!!id} />
         <Select label={t('monitorForm.type')} value={f.type} onChange={(v) => setF((x) => ({ ...x, type: v as Kind }))} options={KINDS.map((k) => [k, t(`kind.${k}`)])} error={fe('monitor.type')} />
         {FIELDS[f.type].includes('url') ? <Field label={t('monitorForm.url')} type="url" value={f.url} onInput={set('url')} error={fe('monitor.url')} /> : null}
         {FIELDS[f.type].includes('method') ? <Select label={t('monitorForm.method')} value={f.method} onChange={set('method')} options={['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'].map((m) => [m, m])} error={fe('monitor.method')} /> : null}

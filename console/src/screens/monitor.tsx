@@ -8,17 +8,11 @@ import { useApp } from '../lib/context.js';
 import { dateTime, day, ms, pct } from '../lib/format.js';
 import { useAction, useLoad } from '../lib/hooks.js';
 import { navigate } from '../lib/router.js';
-import type { Day, Failure, MonitorRow, Series } from '../lib/types.js';
+import type { Day, Failure, MonitorDetail, Series, TestAnswer } from '../lib/types.js';
 import { ErrorBox, Link, Loading, Page, StatusBadge } from '../lib/ui.js';
-import { TestResult, type TestAnswer } from './test-result.js';
+import { TestResult } from './test-result.js';
 
 const RANGES = ['1h', '1d', '30d', '90d'] as const;
-
-export interface MonitorDetail extends MonitorRow {
-  cert_expires_at?: string | null;
-  config?: Record<string, unknown>;
-  timeout_s?: number;
-}
 
 export function MonitorPage(props: { params: Record<string, string> }) {
   const id = props.params.id!;
@@ -37,12 +31,13 @@ export function MonitorPage(props: { params: Record<string, string> }) {
     }
     if (what === 'delete') {
       if (!confirm(t('monitor.confirmDelete', { name: m.data?.name ?? id }))) return;
-      await del(`/monitors/${seg(id)}`);
+      await del(`/monitors/${seg(m.data?.monitor_id ?? id)}`);
       say(t('common.deleted'));
       navigate('/');
       return;
     }
-    await post(`/monitors/${seg(id)}/${what}`);
+    // Pausing acts on the monitor (all its regions), not on one unit.
+    await post(`/monitors/${seg(m.data?.monitor_id ?? id)}/${what}`);
     say(what === 'pause' ? t('monitor.paused') : t('monitor.resumed'));
     m.reload();
   });
@@ -72,7 +67,7 @@ export function MonitorPage(props: { params: Record<string, string> }) {
               <button type="button" onClick={() => act.run(d.paused ? 'resume' : 'pause')} disabled={act.busy}>
                 {d.paused ? t('monitor.resume') : t('monitor.pause')}
               </button>
-              <Link to={`/monitors/${seg(id)}/edit`} class="button">
+              <Link to={`/monitors/${seg(d.monitor_id)}/edit`} class="button">
                 {t('common.edit')}
               </Link>
               <button type="button" class="danger" onClick={() => act.run('delete')} disabled={act.busy}>
@@ -102,8 +97,12 @@ export function MonitorPage(props: { params: Record<string, string> }) {
         <dd>
           <code>{d.id}</code>
         </dd>
+        <dt>{t('monitor.where')}</dt>
+        <dd>
+          {d.service_name} · {d.component_name}
+        </dd>
         <dt>{t('monitor.region')}</dt>
-        <dd>{d.region ?? t('dash.local')}</dd>
+        <dd>{d.region}</dd>
         <dt>{t('monitor.kind')}</dt>
         <dd>
           {d.kind} · <code>{d.target}</code>
@@ -117,16 +116,35 @@ export function MonitorPage(props: { params: Record<string, string> }) {
         {d.last_error ? (
           <>
             <dt>{t('monitor.lastError')}</dt>
-            <dd>{d.last_error}</dd>
+            <dd>
+              <code>{d.last_error.kind}</code> {d.last_error.message}
+            </dd>
           </>
         ) : null}
-        {d.cert_expires_at !== undefined ? (
+        {d.certificate ? (
           <>
             <dt>{t('monitor.cert')}</dt>
-            <dd>{d.cert_expires_at ? dateTime(d.cert_expires_at, lang) : '—'}</dd>
+            <dd class={d.certificate.days_left < 14 ? 'error-text' : undefined}>
+              {t('monitor.certLeft', { at: dateTime(d.certificate.expires_at, lang), n: Math.floor(d.certificate.days_left) })}
+              {d.certificate.issuer ? <span class="muted"> · {d.certificate.issuer}</span> : null}
+            </dd>
           </>
         ) : null}
       </dl>
+
+      {d.regions.length > 1 ? (
+        <>
+          <h2>{t('monitor.regions')}</h2>
+          <ul class="plain region-list">
+            {d.regions.map((r) => (
+              <li key={r.id}>
+                {r.id === d.id ? <strong>{r.region}</strong> : <Link to={`/monitors/${seg(r.id)}`}>{r.region}</Link>} <StatusBadge status={r.status} /> <span class="lat">{ms(r.last_latency_ms)}</span>
+                {r.last_error ? <span class="muted"> · {r.last_error.kind}</span> : null}
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : null}
 
       <h2>{t('monitor.responseTime')}</h2>
       <div class="tabs" role="group" aria-label={t('monitor.range')}>
@@ -137,6 +155,7 @@ export function MonitorPage(props: { params: Record<string, string> }) {
         ))}
       </div>
       {series.error ? <ErrorBox error={series.error} /> : !series.data ? <Loading /> : series.data.t.length === 0 ? <p class="empty">{t('monitor.noData')}</p> : <LatencyChart series={series.data} words={words} lang={lang} />}
+      {series.data && series.data.resolution && series.data.resolution !== 'raw' ? <p class="hint">{t('monitor.rollupNote')}</p> : null}
 
       <h2>{t('monitor.uptime')}</h2>
       {days.error ? (
@@ -146,7 +165,7 @@ export function MonitorPage(props: { params: Record<string, string> }) {
       ) : (
         <ol class="days" aria-label={t('monitor.uptimeLabel')}>
           {days.data.days.map((x) => (
-            <li key={x.day} class={x.uptime === null ? 'nodata' : x.uptime >= 0.999 ? 'good' : x.uptime >= 0.99 ? 'fair' : 'bad'} title={`${day(x.day, lang)}: ${pct(x.uptime, lang)}`}>
+            <li key={x.day} class={x.uptime === null ? 'nodata' : x.uptime >= 0.999 ? 'good' : x.uptime >= 0.99 ? 'fair' : 'bad'} title={`${day(x.day, lang)}: ${x.uptime === null ? t('monitor.noData') : pct(x.uptime, lang)}`}>
               <span class="sr-only">
                 {day(x.day, lang)}: {x.uptime === null ? t('monitor.noData') : pct(x.uptime, lang)}
               </span>
@@ -177,11 +196,14 @@ export function MonitorPage(props: { params: Record<string, string> }) {
               {failures.data.failures.map((f, i) => (
                 <tr key={i}>
                   <td>{dateTime(f.at, lang)}</td>
-                  <td>{f.region ?? t('dash.local')}</td>
+                  <td>{f.region}</td>
                   <td>
-                    <code>{f.error ?? '—'}</code>
+                    <code>{f.error_kind ?? '—'}</code>
                   </td>
-                  <td>{f.message ?? (f.status_code ? `HTTP ${f.status_code}` : '')}</td>
+                  <td class="wrap">
+                    {f.status_code ? `HTTP ${f.status_code} · ` : ''}
+                    {f.error_message ?? ''}
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -63,7 +63,7 @@ function ServiceCard(props: { s: Service; reload: () => void }) {
   });
   const remove = useAction(async () => {
     if (!confirm(t('services.confirmDelete', { name: s.name }))) return;
-    await del(`/services/${seg(s.id)}`);
+    await del(`/services/${seg(s.id)}?cascade=true`);
     say(t('common.deleted'));
     props.reload();
   });
@@ -95,7 +95,7 @@ function ServiceCard(props: { s: Service; reload: () => void }) {
       {s.components.length === 0 ? <Empty>{t('services.noComponents')}</Empty> : (
         <ul class="plain">
           {s.components.map((c) => (
-            <ComponentRow key={c.id} c={c} editable={can('editor') && (c.source ?? s.source) !== 'config'} reload={props.reload} />
+            <ComponentRow key={c.id} c={c} editable={can('editor') && c.source !== 'config'} reload={props.reload} />
           ))}
         </ul>
       )}
@@ -126,7 +126,7 @@ function ComponentRow(props: { c: Component; editable: boolean; reload: () => vo
   });
   const remove = useAction(async () => {
     if (!confirm(t('services.confirmDeleteComponent', { name: c.name }))) return;
-    await del(`/components/${seg(c.id)}`);
+    await del(`/components/${seg(c.id)}?cascade=true`);
     say(t('common.deleted'));
     props.reload();
   });
@@ -145,7 +145,7 @@ function ComponentRow(props: { c: Component; editable: boolean; reload: () => vo
         </form>
       ) : (
         <>
-          {c.name} <code class="muted">{c.id}</code>
+          {c.name} <code class="muted">{c.id}</code> <span class="muted">{t('services.monitorCount', { n: c.monitors.length })}</span>
           {props.editable ? (
             <>
               {' '}

@@ -1,31 +1,24 @@
 // What "Test now" answers: ok or not, the latency and its phases, the classified error.
 import { useApp } from '../lib/context.js';
 import { ms } from '../lib/format.js';
-
-export interface TestAnswer {
-  ok: boolean;
-  latency_ms?: number | null;
-  error?: string | null;
-  message?: string | null;
-  status_code?: number | null;
-  phases?: Record<string, number | null>;
-  [k: string]: unknown;
-}
+import type { TestAnswer } from '../lib/types.js';
 
 export function TestResult(props: { result: TestAnswer }) {
   const { t } = useApp();
-  const r = props.result;
+  const o = props.result.observation;
+  const p = o.phases;
   return (
-    <div class={`test-result ${r.ok ? 'ok' : 'bad'}`} role="status">
-      <strong>{r.ok ? t('test.ok') : t('test.failed')}</strong> {ms(r.latency_ms)}
-      {r.status_code ? ` · HTTP ${r.status_code}` : ''}
-      {r.error ? (
-        <>
-          {' · '}
-          <code>{r.error}</code>
-        </>
+    <div class={`test-result ${o.ok ? 'ok' : 'bad'}`} role="status">
+      <strong>{o.ok ? (o.degraded ? t('test.slow') : t('test.ok')) : t('test.failed')}</strong> · {props.result.region} · {ms(o.latency_ms)}
+      {o.status_code ? ` · HTTP ${o.status_code}` : ''}
+      {o.error ? (
+        <p>
+          <code>{o.error.kind}</code> {o.error.message}
+        </p>
       ) : null}
-      {r.message ? <p>{r.message}</p> : null}
+      <p class="muted">
+        {t('chart.dns')} {ms(p.dns_ms)} · {t('chart.connect')} {ms(p.connect_ms)} · {t('chart.tls')} {ms(p.tls_ms)} · {t('chart.firstByte')} {ms(p.first_byte_ms)}
+      </p>
     </div>
   );
 }
