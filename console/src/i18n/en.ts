@@ -165,6 +165,8 @@ export const en = {
   'services.id': 'Id',
   'services.idHint': 'Lowercase letters, digits, "-" or "_"; it cannot change later.',
   'services.name': 'Name',
+  'services.firstComponentId': "First component id",
+  'services.firstComponentName': "First component name",
   'services.add': 'Add service',
   'services.rename': 'Rename',
   'services.none': 'No services yet.',

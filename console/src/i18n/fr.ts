@@ -167,6 +167,8 @@ export const fr: Record<keyof typeof en, string> = {
   'services.id': 'Identifiant',
   'services.idHint': 'Lettres minuscules, chiffres, « - » ou « _ » ; il ne pourra plus changer.',
   'services.name': 'Nom',
+  'services.firstComponentId': "Identifiant du premier composant",
+  'services.firstComponentName': "Nom du premier composant",
   'services.add': 'Ajouter le service',
   'services.rename': 'Renommer',
   'services.none': 'Aucun service pour l’instant.',

@@ -2,6 +2,7 @@
 // which the page's CSP allows (only style attributes and <style> in markup are refused).
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
 import type { Series } from './types.js';
 
 export interface ChartWords {

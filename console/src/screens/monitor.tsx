@@ -1,9 +1,9 @@
 // One monitor: response time over 1 h / 1 d / 30 d / 90 d with its phases, uptime per day, the last
 // failures with their classified error and region, the certificate's expiry; test, pause, edit,
 // delete (not for monitors from the config file, which are read-only here).
-import { useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import type { LatencyChart as Chart } from '../lib/chart.js';
 import { del, get, post, seg } from '../lib/api.js';
-import { LatencyChart } from '../lib/chart.js';
 import { useApp } from '../lib/context.js';
 import { dateTime, day, ms, pct } from '../lib/format.js';
 import { useAction, useLoad } from '../lib/hooks.js';
@@ -41,6 +41,11 @@ export function MonitorPage(props: { params: Record<string, string> }) {
     say(what === 'pause' ? t('monitor.paused') : t('monitor.resumed'));
     m.reload();
   });
+  // uPlot is loaded with the first monitor page, not with the dashboard.
+  const [LatencyChart, setChart] = useState<typeof Chart | undefined>(undefined);
+  useEffect(() => {
+    void import('../lib/chart.js').then((m) => setChart(() => m.LatencyChart));
+  }, []);
   const words = useMemo(
     () => ({ total: t('chart.total'), dns: t('chart.dns'), connect: t('chart.connect'), tls: t('chart.tls'), firstByte: t('chart.firstByte'), label: t('chart.label') }),
     [lang],
@@ -154,7 +159,7 @@ export function MonitorPage(props: { params: Record<string, string> }) {
           </button>
         ))}
       </div>
-      {series.error ? <ErrorBox error={series.error} /> : !series.data ? <Loading /> : series.data.t.length === 0 ? <p class="empty">{t('monitor.noData')}</p> : <LatencyChart series={series.data} words={words} lang={lang} />}
+      {series.error ? <ErrorBox error={series.error} /> : !series.data ? <Loading /> : series.data.t.length === 0 ? <p class="empty">{t('monitor.noData')}</p> : LatencyChart ? <LatencyChart series={series.data} words={words} lang={lang} /> : <Loading />}
       {series.data && series.data.resolution && series.data.resolution !== 'raw' ? <p class="hint">{t('monitor.rollupNote')}</p> : null}
 
       <h2>{t('monitor.uptime')}</h2>

@@ -29,19 +29,26 @@ function NewService(props: { onDone: () => void }) {
   const { t, say } = useApp();
   const [id, setId] = useState('');
   const [name, setName] = useState('');
+  const [cid, setCid] = useState('');
+  const [cname, setCname] = useState('');
   const act = useAction(async () => {
-    await post('/services', { id: id.trim(), name: name.trim() });
+    // A service is born with its first component (as in the config file).
+    await post('/services', { id: id.trim(), name: name.trim(), components: [{ id: cid.trim(), name: cname.trim() }] });
     setId('');
     setName('');
+    setCid('');
+    setCname('');
     say(t('common.saved'));
     props.onDone();
   });
   return (
     <form class="form inline" noValidate onSubmit={(e) => (e.preventDefault(), void act.run())} aria-labelledby="new-service">
       <h2 id="new-service">{t('services.new')}</h2>
-      <ErrorBox error={act.error} fields={['id', 'name']} />
+      <ErrorBox error={act.error} fields={['id', 'name', 'components.0.id', 'components.0.name']} />
       <Field label={t('services.id')} value={id} onInput={setId} error={act.error?.forField('id')} hint={t('services.idHint')} />
       <Field label={t('services.name')} value={name} onInput={setName} error={act.error?.forField('name')} />
+      <Field label={t('services.firstComponentId')} value={cid} onInput={setCid} error={act.error?.forField('components.0.id')} />
+      <Field label={t('services.firstComponentName')} value={cname} onInput={setCname} error={act.error?.forField('components.0.name')} />
       <button type="submit" class="primary" disabled={act.busy}>
         {t('services.add')}
       </button>
