@@ -106,7 +106,7 @@ function ServiceCard(props: { s: Service; reload: () => void }) {
           ))}
         </ul>
       )}
-      {editable ? (
+      {can('editor') ? (
         <form class="form inline" noValidate onSubmit={(e) => (e.preventDefault(), void addComp.run())}>
           <ErrorBox error={addComp.error} fields={['id', 'name']} />
           <Field label={t('services.componentId')} value={cid} onInput={setCid} error={addComp.error?.forField('id')} />
