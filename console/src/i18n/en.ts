@@ -117,6 +117,7 @@ export const en = {
   'range.30d': '30 days',
   'range.90d': '90 days',
   'chart.label': 'Response time chart: total and its phases (DNS, connect, TLS, first byte)',
+  'chart.time': "Time",
   'chart.total': 'Total',
   'chart.dns': 'DNS',
   'chart.connect': 'Connect',

@@ -119,6 +119,7 @@ export const fr: Record<keyof typeof en, string> = {
   'range.30d': '30 jours',
   'range.90d': '90 jours',
   'chart.label': 'Graphique du temps de réponse : total et ses phases (DNS, connexion, TLS, premier octet)',
+  'chart.time': "Heure",
   'chart.total': 'Total',
   'chart.dns': 'DNS',
   'chart.connect': 'Connexion',

@@ -47,7 +47,7 @@ export function MonitorPage(props: { params: Record<string, string> }) {
     void import('../lib/chart.js').then((m) => setChart(() => m.LatencyChart));
   }, []);
   const words = useMemo(
-    () => ({ total: t('chart.total'), dns: t('chart.dns'), connect: t('chart.connect'), tls: t('chart.tls'), firstByte: t('chart.firstByte'), label: t('chart.label') }),
+    () => ({ time: t('chart.time'), total: t('chart.total'), dns: t('chart.dns'), connect: t('chart.connect'), tls: t('chart.tls'), firstByte: t('chart.firstByte'), label: t('chart.label') }),
     [lang],
   );
 
