@@ -41,6 +41,11 @@ export function MonitorPage(props: { params: Record<string, string> }) {
     say(what === 'pause' ? t('monitor.paused') : t('monitor.resumed'));
     m.reload();
   });
+  // The status and last check follow the probe without a reload.
+  useEffect(() => {
+    const every = setInterval(() => m.reload(), 5000);
+    return () => clearInterval(every);
+  }, [id]);
   // uPlot is loaded with the first monitor page, not with the dashboard.
   const [LatencyChart, setChart] = useState<typeof Chart | undefined>(undefined);
   useEffect(() => {
