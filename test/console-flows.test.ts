@@ -59,7 +59,7 @@ test('console flows in Chromium: keyboard sign-in, add a monitor, see it fail, i
     await site.target.stop();
     await row.locator('.badge.s-down').waitFor({ timeout: 45_000 });
     assert.equal(await page.evaluate(() => (window as any).__stay), 1, 'updated live, not reloaded');
-    await page.getByLabel('Status').selectOption('down');
+    await page.getByLabel('Status', { exact: true }).selectOption('down');
     assert.ok((await page.locator('.mrow').count()) >= 1);
     assert.equal(await page.locator('.mrow', { has: page.getByRole('link', { name: 'local-health', exact: true }) }).count(), 1, 'the down filter keeps it');
     await site.target.start();
@@ -69,12 +69,12 @@ test('console flows in Chromium: keyboard sign-in, add a monitor, see it fail, i
     await page.getByRole('link', { name: 'New incident' }).click();
     await page.getByLabel('Title').fill('Payments failing');
     await page.getByLabel('Start from a template').selectOption('investigating');
-    assert.match(await page.getByLabel('Message').inputValue(), /investigating/);
+    assert.match(await page.getByLabel('Message', { exact: true }).inputValue(), /investigating/);
     await page.getByLabel('API', { exact: false }).first().check();
     await page.getByRole('button', { name: 'Publish incident' }).click();
     await page.getByRole('heading', { name: 'Payments failing', level: 1 }).waitFor();
     await page.getByLabel('New status').selectOption('identified');
-    await page.getByLabel('Message').fill('The card processor is **down**.');
+    await page.getByLabel('Message', { exact: true }).fill('The card processor is **down**.');
     await page.getByRole('button', { name: 'Post update' }).click();
     await page.locator('ol.updates li').filter({ hasText: 'The card processor is down.' }).waitFor();
     const publicPage = await context.newPage();
