@@ -138,7 +138,7 @@ export async function signIn(page: Page, base: string, name: string, path = '/ad
   await page.getByLabel('User name').fill(name);
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.locator('header nav').waitFor();
+  await page.locator('header .who').waitFor();
 }
 
 /** axe-core's serious and critical violations on the page as it is now. */
