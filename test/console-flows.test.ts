@@ -4,6 +4,7 @@
 // and revoke an API token (the token works, then is refused), and come back after the session ends.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { type TOTP, URI } from 'otpauth';
 import { request } from 'undici';
 import { CHROMIUM_SKIP } from './helpers/requirements.js';
 import { PASSWORD, openPage, signIn, startConsoleSite } from './helpers/console.js';
@@ -114,6 +115,40 @@ test('console flows in Chromium: keyboard sign-in, add a monitor, see it fail, i
 
     assert.deepEqual(foreign, [], 'nothing asked of another origin');
     assert.deepEqual(errors, [], 'no console errors (CSP included)');
+    await context.close();
+  } finally {
+    await site.close();
+  }
+});
+
+test('TOTP in the console: enrol from My account with the otpauth URI shown, then sign in with a code', { timeout: 180_000, skip: CHROMIUM_SKIP }, async () => {
+  const site = await startConsoleSite();
+  try {
+    const { page, context, errors } = await openPage(site);
+    await signIn(page, site.base, 'eddie');
+    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'My account' }).click();
+    await page.getByRole('button', { name: 'Turn on two-step sign-in' }).click();
+    const uri = (await page.locator('[data-otpauth]').innerText()).trim();
+    assert.match(uri, /^otpauth:\/\/totp\//);
+    const totp = URI.parse(uri) as TOTP;
+    await page.getByLabel('Code from the app').fill('000000' === totp.generate() ? '111111' : '000000');
+    await page.getByRole('button', { name: 'Confirm' }).click();
+    await page.locator('.field.invalid, .alert').first().waitFor();
+    await page.getByLabel('Code from the app').fill(totp.generate());
+    await page.getByRole('button', { name: 'Confirm' }).click();
+    await page.getByText('On: signing in asks for a code').waitFor();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+
+    await page.getByLabel('User name').fill('eddie');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    // The code step, focused; a code is accepted once, so the next step's code (one step of drift is allowed).
+    await page.getByLabel('Code from your authenticator app').waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('autocomplete')), 'one-time-code');
+    await page.keyboard.type(totp.generate({ timestamp: Date.now() + 30_000 }));
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
+    assert.deepEqual(errors, []);
     await context.close();
   } finally {
     await site.close();
