@@ -75,7 +75,7 @@ export function exportCatalog(file: VigieConfig, stored: readonly StoredEntry[],
     }
   }
   const doc: Document = parseDocument(stringify({ services }, { lineWidth: 0 }));
-  doc.commentBefore = ` Made in the Vigie app; written by \`vigie export\` on ${new Date(at).toISOString()}.\n Add these services to vigie.yaml (entries marked "in vigie.yaml" are already there: merge their children).`;
+  doc.commentBefore = ` Made in the Vigie app; written by \`vigie export\` on ${new Date(at).toISOString()}.\n Add these services to vigie.yaml (those marked "defined in vigie.yaml" are already there: merge their children into them).`;
   // Comments on the nodes built from stubs and paused monitors, found by walking the same shape.
   const list = doc.get('services', true);
   if (isSeq(list))
