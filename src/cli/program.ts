@@ -169,6 +169,16 @@ token
     process.exitCode = await tokenRevoke({ name, config: o.config });
   });
 
+program
+  .command('export')
+  .description('write the services, components and monitors made in the app as YAML in vigie.yaml’s format (config as code)')
+  .option('-c, --config <file>', 'config file whose store holds them', 'vigie.yaml')
+  .option('-o, --out <file>', 'write to this file (mode 600) instead of stdout')
+  .action(async (o: { config: string; out?: string }) => {
+    const { exportCommand } = await import('./export.js');
+    process.exitCode = await exportCommand(o);
+  });
+
 // `vigie agent --region` and `vigie agent register --region` are two commands' options: each command
 // reads only the options before its subcommand (nothing else at the top level has options of its own).
 program.enablePositionalOptions();
