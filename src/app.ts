@@ -11,6 +11,10 @@ import { authenticator } from './web/auth.js';
 import { ADMIN_PREFIX, AdminRoutes, adminApi, adminRoutes } from './web/routes/admin-api.js';
 import { notifyAdminRoutes } from './web/routes/admin-notify.js';
 import { tokenAdminRoutes } from './web/routes/admin-tokens.js';
+import { Auth } from './auth/service.js';
+import { sessionAdminRoutes } from './web/routes/admin-session.js';
+import { userAdminRoutes } from './web/routes/admin-users.js';
+import { auditAdminRoutes } from './web/routes/admin-audit.js';
 import { runCheck } from './probes/registry.js';
 import { BeatBook } from './probes/heartbeat.js';
 import { heartbeatStore, loadBeats } from './store/heartbeats.js';
@@ -57,6 +61,7 @@ import { type StoredEntry, loadCatalog } from './store/catalog.js';
 import { catalogAdminRoutes } from './web/routes/admin-catalog.js';
 import { monitorEditRoutes, monitorReadRoutes } from './web/routes/admin-monitors.js';
 import { MonitorEvents } from './web/routes/monitor-events.js';
+import { vendorAdminRoutes } from './web/routes/admin-vendors.js';
 
 export interface VigieOptions {
   config: VigieConfig;
@@ -117,6 +122,8 @@ export class Vigie {
   readonly agents: AgentHub;
   /** The admin API's routes: add yours here, in the constructor (docs/TEAM-NOTES.md). */
   readonly admin = new AdminRoutes();
+  /** Sign-in, sessions, roles and the audit log of the admin API (src/auth). */
+  readonly auth: Auth;
   /** Stored rows the page cannot show as they are (snapshot-guard.ts): logged once each. */
   private rowProblems = logOnceEach((rows, count) => this.log.warn({ rows, count }, 'stored rows the page cannot show as they are (times no date can hold are left out; unreadable rows are skipped)'));
 
@@ -178,7 +185,9 @@ export class Vigie {
       onReading: (_s, rec) => rec.changed && this.schedulePublish(),
     });
     this.admin.add(...adminRoutes(this.incidents));
-    this.web.app.register(adminApi, { prefix: ADMIN_PREFIX, routes: this.admin, auth: authenticator(store, { bootstrapToken: opts.adminToken }), now: () => this.clock.now(), serverUrl: () => this.config.site.base_url ?? this.url });
+    this.auth = new Auth({ store, now: () => this.clock.now(), log: this.log.child({ part: 'auth' }), tokens: authenticator(store, { bootstrapToken: opts.adminToken }), baseUrl: () => this.config.site.base_url, trustProxy: () => this.reports.trustProxy, onAuditError: (err) => this.guard.faults.report('audit log', err) });
+    this.admin.add(...sessionAdminRoutes({ auth: this.auth, oidcName: () => undefined }), ...userAdminRoutes({ auth: this.auth, issuer: () => this.config.site.title }), ...auditAdminRoutes({ audit: this.auth.audit }));
+    this.web.app.register(adminApi, { prefix: ADMIN_PREFIX, routes: this.admin, auth: this.auth, serverUrl: () => this.config.site.base_url ?? this.url });
     const r = opts.config.store.retention;
     this.storageJob = new StorageJob({
       store,
@@ -205,10 +214,10 @@ export class Vigie {
       },
     });
     this.web.app.register(subscriptionRoutes, { subs, perNetwork: () => this.config.notify.subscriptions.per_network, trustProxy: () => this.reports.trustProxy, worker: this.notify, store, now: () => this.clock.now(), title: () => this.config.site.title, baseUrl: () => site().baseUrl });
-    this.admin.add(...notifyAdminRoutes({ store, worker: this.notify, now: () => this.clock.now() }), ...tokenAdminRoutes({ store, now: () => this.clock.now() }));
+    this.admin.add(...notifyAdminRoutes({ store, worker: this.notify, now: () => this.clock.now(), notifyConfig: () => this.config.notify, site }), ...tokenAdminRoutes({ store, now: () => this.clock.now() }));
     this.web.app.register(historyRoutes, { cache: this.history, siteTitle: () => this.config.site.title, state: () => this.web.stateKey });
     const monitorDeps = { catalog: this.catalog, board: this.board, db: store.db, now: () => this.clock.now(), runOnce: (m: MonitorEntity, deadlineMs: number) => this.runOnce(m, deadlineMs) };
-    this.admin.add(...catalogAdminRoutes({ catalog: this.catalog }), ...monitorReadRoutes(monitorDeps), ...monitorEditRoutes(monitorDeps));
+    this.admin.add(...catalogAdminRoutes({ catalog: this.catalog }), ...monitorReadRoutes(monitorDeps), ...monitorEditRoutes(monitorDeps), ...vendorAdminRoutes({ config: () => this.config, db: store.db }));
     this.monitorEvents = new MonitorEvents({ board: this.board, catalog: this.catalog });
     this.monitorEvents.register(this.web.app);
     this.web.app.register(consoleRoutes);

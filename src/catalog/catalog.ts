@@ -277,8 +277,8 @@ export class Catalog {
     if (src === 'app') throw new CatalogError(409, 'conflict', `${what} "${id}" already exists`);
   }
 
-  private check(p: Placement, entry: unknown, prefix: string): VigieConfig {
-    const r = validateEntry(this.merged.config, p, entry, prefix);
+  private check(p: Placement, entry: unknown, prefix: string, scratchService?: Record<string, unknown>): VigieConfig {
+    const r = validateEntry(this.merged.config, p, entry, prefix, scratchService);
     if (!r.ok) throw new CatalogError(400, 'invalid_request', r.problems.map((x) => `${x.field}: ${x.message}`).join('; '), r.problems);
     return r.config;
   }
@@ -441,10 +441,13 @@ export class Catalog {
   /** A monitor entry checked as if it were added to `componentId` (or to a scratch service), as runnable units. */
   trial(entry: Entry, componentId: string | undefined): MonitorEntity[] {
     const comp = componentId && this.merged.config.services.some((s) => s.components.some((c) => `${s.id}/${c.id}` === componentId)) ? componentId : undefined;
+    // Without a component, a scratch service whose id no running service has.
+    let scratch = 'test-now';
+    while (this.merged.config.services.some((s) => s.id === scratch)) scratch += '-x';
     const cfg = comp
       ? this.check({ level: 'monitor', componentId: comp }, { ...entry }, 'body.monitor')
-      : this.check({ level: 'service' }, { id: '__trial', name: 'trial', components: [{ id: 'trial', name: 'trial', monitors: [entry] }] }, 'body');
-    const cid = comp ?? '__trial/trial';
+      : this.check({ level: 'monitor', componentId: `${scratch}/trial` }, entry, 'body.monitor', { id: scratch, name: 'Test now', components: [{ id: 'trial', name: 'Test now' }] });
+    const cid = comp ?? `${scratch}/trial`;
     return toEntities(cfg).monitors.filter((m) => m.componentId === cid);
   }
 }

@@ -24,7 +24,7 @@ type Json = Record<string, unknown>;
 
 /** `${` is the file's variable syntax; an API entry means what it says, so each is written as the file's literal `$${`. */
 function literal(v: unknown): unknown {
-  if (typeof v === 'string') return v.replace(/\$\{/g, '$${');
+  if (typeof v === 'string') return v.replace(/\$\{/g, () => '$${');
   if (Array.isArray(v)) return v.map(literal);
   if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, literal(x)]));
   return v;
@@ -54,8 +54,9 @@ function toField(prefix: string, path: string, where: string): string | undefine
  * Validates `entry` placed as `p` says, against the running config; `prefix` names it in the answer
  * ("body" or "body.monitor"). Returns the loader's problems as request fields, or the parsed config.
  */
-export function validateEntry(config: VigieConfig, p: Placement, entry: unknown, prefix: string): { ok: true; config: VigieConfig } | { ok: false; problems: Problem[] } {
+export function validateEntry(config: VigieConfig, p: Placement, entry: unknown, prefix: string, scratchService?: Json): { ok: true; config: VigieConfig } | { ok: false; problems: Problem[] } {
   const services = outline(config);
+  if (scratchService) services.push(scratchService);
   let where: string;
   if (p.level === 'service') {
     const i = p.replaces === undefined ? -1 : services.findIndex((s) => s.id === p.replaces);
