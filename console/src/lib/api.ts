@@ -49,6 +49,18 @@ export interface CallOptions {
 }
 
 export async function call<T = unknown>(method: Method, path: string, body?: unknown, opts: CallOptions = {}): Promise<T> {
+  try {
+    return await send<T>(method, path, body, opts);
+  } catch (err) {
+    // A stale CSRF token (another tab signed in again): read the session's token once, then retry.
+    if (!(err instanceof ApiError) || err.status !== 403 || err.code !== 'csrf' || method === 'GET') throw err;
+    const s = await send<{ csrf_token: string }>('GET', '/session', undefined, opts);
+    setCsrf(s.csrf_token);
+    return send<T>(method, path, body, opts);
+  }
+}
+
+async function send<T>(method: Method, path: string, body: unknown, opts: CallOptions): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && csrf) headers['x-csrf-token'] = csrf;

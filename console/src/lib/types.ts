@@ -15,7 +15,7 @@ export interface SessionAnswer {
 }
 export interface AuthMethods {
   password: boolean;
-  oidc: { name: string } | null;
+  oidc: { name: string; start_url?: string } | null;
 }
 
 export type MonitorStatus = 'up' | 'down' | 'degraded' | 'unknown' | 'paused' | string;

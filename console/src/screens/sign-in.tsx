@@ -84,7 +84,7 @@ export function SignIn(props: { t: T; methods: AuthMethods; expired: boolean; on
       </form>
       {props.methods.oidc ? (
         <p class="oidc">
-          <a class="button" href="/admin/oidc/start">
+          <a class="button" href={props.methods.oidc.start_url ?? '/admin/oidc/start'}>
             {t('signIn.with', { provider: props.methods.oidc.name })}
           </a>
         </p>
