@@ -83,6 +83,15 @@ test('console flows in Chromium: keyboard sign-in, add a monitor, see it fail, i
     await publicPage.waitForFunction(() => document.body.innerText.includes('Payments failing'), undefined, { timeout: 30_000 });
     await publicPage.close();
 
+    // Send test through a channel: the receiver gets it, the answer says so.
+    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Notifications' }).click();
+    await page.getByRole('button', { name: 'Send a test to ops' }).click();
+    await page.locator('.test-result.ok').filter({ hasText: 'Test delivered to ops' }).waitFor();
+    assert.ok(site.target.seen.includes('POST /hook'), 'the webhook received the test');
+    // The vendor page and its last reading.
+    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Vendor pages' }).click();
+    await page.getByText('Says all is well').waitFor({ timeout: 30_000 });
+
     // A token: shown once, works, revoked, refused.
     await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'API tokens' }).click();
     await page.getByLabel('Name').fill('ci-bot');

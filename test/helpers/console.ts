@@ -1,6 +1,7 @@
 // The console in Debian's Chromium: a Vigie on 127.0.0.1 with a config service, a loopback HTTP
 // target that can be stopped, users made through the admin API (an owner, an editor, a viewer), and
 // a browser page that records console errors, CSP reports and any request to another origin.
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,14 +16,21 @@ import { CHROMIUM } from './requirements.js';
 
 export const BOOTSTRAP = 'console-tests-bootstrap-token';
 export const PASSWORD = 'console tests password 1';
+const VENDOR_PAGE = readFileSync(new URL('../../../test/fixtures/vendor/statuspage-operational.json', import.meta.url));
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-background-networking', '--disable-gpu', '--no-first-run'];
 
 /** An HTTP server on 127.0.0.1 that answers 200 until stopped, and can start again on the same port. */
 export class Target {
   private server: Server | undefined;
   port = 0;
+  /** Requests received ("POST /hook"). */
+  readonly seen: string[] = [];
   async start(): Promise<void> {
-    this.server = createServer((_req, res) => void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok'));
+    this.server = createServer((req, res) => {
+      this.seen.push(`${req.method} ${req.url}`);
+      if (req.url === '/vendor/summary.json') return void res.writeHead(200, { 'content-type': 'application/json' }).end(VENDOR_PAGE);
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+    });
     await new Promise<void>((r) => this.server!.listen(this.port, '127.0.0.1', r));
     this.port = (this.server.address() as AddressInfo).port;
   }
@@ -58,10 +66,12 @@ export async function startConsoleSite(o: { monitors?: number } = {}): Promise<C
     store: { path: join(dir, 'vigie.db') },
     defaults: { interval: '1s', timeout: '1s', failures_to_down: 1, successes_to_up: 1 },
     detection: { incident_grace: '1s', resolve_hold: '1s' },
+    notify: { channels: { ops: { type: 'webhook', url: `http://127.0.0.1:${target.port}/hook` } } },
     services: [
       {
         id: 'acme',
         name: 'Acme',
+        vendor: { kind: 'statuspage', url: `http://127.0.0.1:${target.port}/vendor/summary.json`, interval: '1s' },
         components: [
           { id: 'api', name: 'API', monitors: [{ name: 'home', url: target.url }, ...extra] },
           { id: 'web', name: 'Web' },

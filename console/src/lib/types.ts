@@ -210,9 +210,26 @@ export interface AuditEntry {
 }
 export interface Vendor {
   service: string;
-  name?: string;
-  url?: string;
-  status?: string | null;
-  checked_at?: string | null;
-  error?: string | null;
+  service_name: string;
+  kind: string;
+  url: string;
+  interval_s: number;
+  last: {
+    at: string | null;
+    reachable: boolean;
+    says_operational: boolean | null;
+    indicator: string | null;
+    description: string | null;
+    problem: string | null;
+    components: { name: string; status: string }[];
+    open_incidents: { name: string; status: string; url: string | null }[];
+  } | null;
+}
+export interface ChannelTest {
+  channel: string;
+  type: string | null;
+  ok: boolean;
+  status: number | null;
+  response: string | null;
+  error: string | null;
 }

@@ -6,7 +6,7 @@ import { get, post, qs, seg } from '../lib/api.js';
 import { useApp } from '../lib/context.js';
 import { dateTime } from '../lib/format.js';
 import { useAction, useLoad } from '../lib/hooks.js';
-import type { Delivery, NotifyStatus } from '../lib/types.js';
+import type { ChannelTest, Delivery, NotifyStatus } from '../lib/types.js';
 import { Empty, ErrorBox, Loading, Page, Select } from '../lib/ui.js';
 
 const DELIVERY = ['pending', 'delivered', 'dead'];
@@ -16,13 +16,12 @@ export function Notifications() {
   const st = useLoad(() => get<NotifyStatus>('/notify'), []);
   const [status, setStatus] = useState('');
   const deliveries = useLoad(() => get<{ deliveries: Delivery[] }>(`/notify/deliveries${qs({ status: status || undefined, limit: 100 })}`), [status]);
-  const [sent, setSent] = useState<string>('');
+  const [sent, setSent] = useState<ChannelTest | undefined>(undefined);
   const test = useAction(async (name: string) => {
-    setSent('');
-    await post(`/notify/channels/${seg(name)}/test`);
-    setSent(t('notify.testSent', { name }));
-    say(t('notify.testSent', { name }));
-    deliveries.reload();
+    setSent(undefined);
+    const r = await post<ChannelTest>(`/notify/channels/${seg(name)}/test`);
+    setSent(r);
+    say(r.ok ? t('notify.testOk', { name }) : t('notify.testFailed', { name }));
   });
   const retry = useAction(async (id: number) => {
     await post(`/notify/deliveries/${id}/retry`);
@@ -34,7 +33,14 @@ export function Notifications() {
     <Page title={t('notify.title')}>
       <h2>{t('notify.channels')}</h2>
       <ErrorBox error={st.error ?? test.error} />
-      {sent ? <p class="notice" role="status">{sent}</p> : null}
+      {sent ? (
+        <div class={`test-result ${sent.ok ? 'ok' : 'bad'}`} role="status">
+          <strong>{sent.ok ? t('notify.testOk', { name: sent.channel }) : t('notify.testFailed', { name: sent.channel })}</strong>
+          {sent.status !== null ? ` · ${sent.status}` : ''}
+          {sent.error ? <p>{sent.error}</p> : null}
+          {sent.response ? <pre>{sent.response.slice(0, 500)}</pre> : null}
+        </div>
+      ) : null}
       {!st.data ? (
         st.error ? null : <Loading />
       ) : st.data.channels.length === 0 ? (

@@ -1,4 +1,4 @@
-// The vendors' own status pages Vigie reads, and what each said last.
+// The vendors' own status pages Vigie reads, and what each said last (or why it could not be read).
 import { get } from '../lib/api.js';
 import { useApp } from '../lib/context.js';
 import { dateTime } from '../lib/format.js';
@@ -29,14 +29,38 @@ export function Vendors() {
             </thead>
             <tbody>
               {list.data.vendors.map((v) => (
-                <tr key={v.service + (v.url ?? '')}>
-                  <td>{v.name ?? v.service}</td>
-                  <td class="wrap">{v.url ? <code>{v.url}</code> : '—'}</td>
-                  <td>
-                    {v.status ?? '—'}
-                    {v.error ? <div class="error-text">{v.error}</div> : null}
+                <tr key={v.service}>
+                  <td>{v.service_name}</td>
+                  <td class="wrap">
+                    <code>{v.url}</code>
+                    <div class="muted">
+                      {v.kind} · {t('vendors.every', { n: v.interval_s })}
+                    </div>
                   </td>
-                  <td>{dateTime(v.checked_at, lang)}</td>
+                  <td>
+                    {!v.last ? (
+                      t('vendors.notYet')
+                    ) : !v.last.reachable || v.last.problem ? (
+                      <span class="error-text">{v.last.problem ?? t('vendors.unreachable')}</span>
+                    ) : (
+                      <>
+                        <span class={`badge ${v.last.says_operational ? 's-up' : v.last.says_operational === false ? 's-down' : 's-unknown'}`}>
+                          {v.last.says_operational ? t('vendors.allWell') : v.last.says_operational === false ? t('vendors.problem') : t('status.unknown')}
+                        </span>{' '}
+                        {v.last.description ?? ''}
+                        {v.last.open_incidents.length > 0 ? (
+                          <ul class="plain">
+                            {v.last.open_incidents.map((i) => (
+                              <li key={i.name}>
+                                {i.name} <span class="muted">({i.status})</span>
+                              </li>
+                            ))}
+                          </ul>
+                        ) : null}
+                      </>
+                    )}
+                  </td>
+                  <td>{dateTime(v.last?.at, lang)}</td>
                 </tr>
               ))}
             </tbody>
