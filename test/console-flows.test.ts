@@ -85,7 +85,7 @@ test('console flows in Chromium: keyboard sign-in, add a monitor, see it fail, i
 
     // Send test through a channel: the receiver gets it, the answer says so.
     await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Notifications' }).click();
-    await page.getByRole('button', { name: 'Send a test to ops' }).click();
+    await page.getByRole('button', { name: 'Send test to ops' }).click();
     await page.locator('.test-result.ok').filter({ hasText: 'Test delivered to ops' }).waitFor();
     assert.ok(site.target.seen.includes('POST /hook'), 'the webhook received the test');
     // The vendor page and its last reading.

@@ -282,7 +282,7 @@ export const en = {
   'notify.channels': 'Channels',
   'notify.noChannels': 'No notification channels are configured.',
   'notify.sendTest': 'Send test',
-  'notify.sendTestTo': 'Send a test to {name}',
+  'notify.sendTestTo': 'Send test to {name}',
   'notify.testOk': "Test delivered to {name}",
   'notify.testFailed': "The test to {name} failed",
   'notify.counts': 'Deliveries: {pending} pending, {delivered} delivered, {dead} failed for good; {waiting} events waiting.',
