@@ -29,6 +29,11 @@ async function seed(site: ConsoleSite): Promise<{ incident: string }> {
   await site.api('POST', '/incidents/' + inc.json.id + '/updates', { status: 'identified', body: 'A bad deploy; rolling back.' });
   await site.api('POST', '/maintenances', { name: 'Database upgrade', components: ['acme/web'], scheduled_for: new Date(Date.now() + 86_400_000).toISOString(), scheduled_until: new Date(Date.now() + 90_000_000).toISOString() });
   await site.api('POST', '/tokens', { name: 'deploy-bot', role: 'editor' });
+  // More to show: an app-made service, a monitor that fails (nothing listens on port 1), one that works.
+  const shop = await site.api('POST', '/services', { id: 'shop', name: 'Shop', components: [{ id: 'cart', name: 'Cart', monitors: [{ name: 'checkout', url: 'http://127.0.0.1:1/checkout' }] }] });
+  assert.equal(shop.status, 201, shop.text);
+  const search = await site.api('POST', '/monitors', { service: 'shop', component: 'cart', monitor: { name: 'search', url: site.target.url } });
+  assert.equal(search.status, 201, search.text);
   return { incident: inc.json.id };
 }
 
