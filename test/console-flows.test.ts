@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { type TOTP, URI } from 'otpauth';
 import { request } from 'undici';
 import { CHROMIUM_SKIP } from './helpers/requirements.js';
+import { waitFor } from './helpers/wait.js';
 import { PASSWORD, openPage, signIn, startConsoleSite } from './helpers/console.js';
 
 test('console flows in Chromium: keyboard sign-in, add a monitor, see it fail, incident on the page, token revoked, session expiry', { timeout: 240_000, skip: CHROMIUM_SKIP }, async () => {
@@ -56,6 +57,12 @@ test('console flows in Chromium: keyboard sign-in, add a monitor, see it fail, i
     await page.getByRole('link', { name: 'Back to the dashboard' }).click();
     const row = page.locator('.mrow', { has: page.getByRole('link', { name: 'local-health', exact: true }) });
     await row.locator('.badge.s-up').waitFor({ timeout: 30_000 });
+    // Arrow keys walk the windowed list.
+    await page.getByRole('link', { name: 'home', exact: true }).focus();
+    await page.keyboard.press('ArrowDown');
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'local-health', 'ArrowDown focuses the next monitor');
+    await page.keyboard.press('Home');
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'home');
     await page.evaluate(() => ((window as any).__stay = 1));
     await site.target.stop();
     await row.locator('.badge.s-down').waitFor({ timeout: 45_000 });
@@ -104,6 +111,20 @@ test('console flows in Chromium: keyboard sign-in, add a monitor, see it fail, i
     await page.getByRole('button', { name: 'Revoke ci-bot' }).click();
     await page.getByRole('cell', { name: /^Revoked/ }).waitFor();
     assert.equal(await use(), 401, 'a revoked token is refused');
+
+    // People: add a user, change the role, remove them.
+    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Users' }).click();
+    await page.getByLabel('Name', { exact: true }).fill('nadia');
+    await page.getByLabel('Password', { exact: true }).fill('short');
+    await page.getByRole('button', { name: 'Add user' }).click();
+    await page.locator('.field.invalid', { has: page.getByLabel('Password', { exact: true }) }).locator('.error-text').waitFor();
+    await page.getByLabel('Password', { exact: true }).fill('a long enough password');
+    await page.getByRole('button', { name: 'Add user' }).click();
+    await page.getByRole('cell', { name: 'nadia', exact: true }).waitFor();
+    await page.getByLabel('Role of nadia').selectOption('editor');
+    await waitFor('nadia to be an editor', async () => (await site.api('GET', '/users')).json.users.find((u: { name: string; role: string }) => u.name === 'nadia')?.role === 'editor');
+    await page.getByRole('button', { name: 'Remove nadia' }).click();
+    await page.getByRole('cell', { name: 'nadia', exact: true }).waitFor({ state: 'detached' });
 
     // The session ends (cookie gone): the next screen sends the operator to sign-in, then back there.
     await context.clearCookies();

@@ -77,6 +77,7 @@ export const en = {
   'dash.notLive': 'Live updates paused (reconnecting)',
   'dash.none': 'No monitors yet.',
   'dash.listLabel': 'Monitors by service',
+  'dash.keys': "In the list, the up and down arrows move from monitor to monitor (Home, End: first, last).",
   'dash.regions': 'Status by region',
   'dash.local': 'local',
 

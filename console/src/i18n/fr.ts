@@ -79,6 +79,7 @@ export const fr: Record<keyof typeof en, string> = {
   'dash.notLive': 'Mises à jour en direct interrompues (reconnexion)',
   'dash.none': 'Aucune sonde pour l’instant.',
   'dash.listLabel': 'Sondes par service',
+  'dash.keys': "Dans la liste, les flèches haut et bas passent d’une sonde à l’autre (Début, Fin : la première, la dernière).",
   'dash.regions': 'État par région',
   'dash.local': 'locale',
 

@@ -127,6 +127,7 @@ export function Dashboard() {
           </select>
         </div>
       </div>
+      <p class="hint">{t('dash.keys')}</p>
       <p class="summary" aria-live="polite">
         {done ? t('dash.count', { shown: items.filter((i) => 'row' in i).length, total: all.length }) : t('dash.loadingCount', { n: total })}{' '}
         <span class={`live ${live ? 'on' : 'off'}`}>{live ? t('dash.live') : t('dash.notLive')}</span>
@@ -138,6 +139,7 @@ export function Dashboard() {
         rowHeight={ROW_H}
         label={t('dash.listLabel')}
         itemKey={(i) => ('group' in i ? `g:${i.group}` : i.row.key)}
+        focusable={(i) => 'row' in i}
         render={(i) =>
           'group' in i ? (
             <h2 class="group">
