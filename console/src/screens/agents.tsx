@@ -41,7 +41,7 @@ export function Agents() {
               ))}
         </p>
       ) : null}
-      {can('owner') ? (
+      {can('editor') ? (
         <form class="form inline" noValidate onSubmit={(e) => (e.preventDefault(), void add.run())} aria-labelledby="new-agent">
           <h2 id="new-agent">{t('agents.register')}</h2>
           <ErrorBox error={add.error} fields={['name', 'region']} />
@@ -67,7 +67,7 @@ export function Agents() {
                 <th scope="col">{t('agents.state')}</th>
                 <th scope="col">{t('agents.lastSeen')}</th>
                 <th scope="col">{t('agents.monitors')}</th>
-                {can('owner') ? <th scope="col"><span class="sr-only">{t('common.actions')}</span></th> : null}
+                {can('editor') ? <th scope="col"><span class="sr-only">{t('common.actions')}</span></th> : null}
               </tr>
             </thead>
             <tbody>
@@ -81,7 +81,7 @@ export function Agents() {
                   </td>
                   <td>{dateTime(a.last_seen_at, lang)}</td>
                   <td>{a.monitors}</td>
-                  {can('owner') ? (
+                  {can('editor') ? (
                     <td>
                       {!a.revoked_at ? (
                         <button type="button" class="small danger" onClick={() => void revoke.run(a)} aria-label={t('agents.revokeOne', { name: a.name })}>
