@@ -9,7 +9,7 @@ import { AuditStore, type AuditEntry } from '../store/audit.js';
 import type { Store } from '../store/store.js';
 import { type User, UserStore } from '../store/users.js';
 import type { Authenticator } from '../web/auth.js';
-import { pathOf } from './audit.js';
+import { pathOf, targetOf } from './audit.js';
 import { normalizeName } from './names.js';
 import { decoyHash, hashPassword, needsRehash, verifyPassword } from './password.js';
 import { type Actor, type Role, atLeast, defaultRole } from './roles.js';
@@ -114,7 +114,7 @@ export class Auth {
       actorName: actor?.name ?? 'anonymous',
       method: req.method,
       path: pathOf(req),
-      target: null,
+      target: targetOf(req.params),
       before: null,
       after: null,
       address: this.address(req),
