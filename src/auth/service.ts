@@ -247,9 +247,14 @@ export class Auth {
     this.throttle.succeed(keys);
     if (user.passwordHash && needsRehash(user.passwordHash)) await this.users.update(user.id, at, { password_hash: await hashPassword(input.password) });
     const started = await this.startSession(req, user);
-    this.attach(req, { actor: { kind: 'user', name: user.name, role: user.role, userId: user.id }, session: started.session, cookie: started.cookie });
+    this.signedIn(req, user, started);
     await this.record(req, { action: 'signIn', outcome: 'ok', status: 200 });
     return { ok: true, user, ...started };
+  }
+
+  /** From now on the request counts as the user's (for the audit entry of the sign-in). */
+  signedIn(req: FastifyRequest, user: User, started: { cookie: string; session: Session }): void {
+    this.attach(req, { actor: { kind: 'user', name: user.name, role: user.role, userId: user.id }, session: started.session, cookie: started.cookie });
   }
 
   /** A new session for the user; a session cookie the request already had is ended first (no fixation). */
