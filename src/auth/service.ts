@@ -61,6 +61,7 @@ export class Auth {
   readonly sessions: Sessions;
   readonly audit: AuditStore;
   readonly throttle = new Throttle();
+  private prunedAt = -Infinity;
 
   constructor(private readonly o: AuthOptions) {
     this.users = new UserStore(o.store.db);
@@ -261,6 +262,12 @@ export class Auth {
   async startSession(req: FastifyRequest, user: User): Promise<{ cookie: string; session: Session }> {
     const previous = Sessions.cookieValue(req.headers.cookie);
     if (previous !== undefined) await this.sessions.end(previous);
+    // Ended sessions are dropped here, at most once an hour: sign-ins are what make them pile up.
+    const at = this.now();
+    if (at - this.prunedAt >= 3_600_000) {
+      this.prunedAt = at;
+      await this.sessions.prune();
+    }
     return this.sessions.start(user.id, this.address(req));
   }
 }
