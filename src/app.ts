@@ -3,7 +3,7 @@
 import type { Logger } from 'pino';
 import { pino } from 'pino';
 import type { Observation } from './core/observation.js';
-import { type Clock, type TimerHandle, systemClock } from './core/time.js';
+import { type Clock, type TimerHandle, safeTimeout, systemClock } from './core/time.js';
 import { type Entities, type MonitorEntity, type VigieConfig, toEntities } from './config/schema.js';
 import { type CrowdLevel, type CrowdWeight, Detector, type StatusChange } from './detect/detector.js';
 import { type ComponentInfo, IncidentEngine, type IncidentView } from './incidents/engine.js';
@@ -55,6 +55,13 @@ import { AgentHub } from './agent/hub.js';
 import { mountAgents } from './agent/mount.js';
 import { agentRegions, splitByRunner } from './config/regions.js';
 import type { Gateway } from './gateway/gateway.js';
+import { Catalog } from './catalog/catalog.js';
+import { MonitorBoard } from './catalog/board.js';
+import { type StoredEntry, loadCatalog } from './store/catalog.js';
+import { catalogAdminRoutes } from './web/routes/admin-catalog.js';
+import { monitorEditRoutes, monitorReadRoutes } from './web/routes/admin-monitors.js';
+import { MonitorEvents } from './web/routes/monitor-events.js';
+import { vendorAdminRoutes } from './web/routes/admin-vendors.js';
 
 export interface VigieOptions {
   config: VigieConfig;
@@ -125,8 +132,17 @@ export class Vigie {
   private history = new HistoryCache(() => loadHistoryInput(this.store, this.config, this.clock.now()));
   /** Re-publishes each clock minute in which crowd reports came in, so the page's crowd sparklines move. */
   private crowdTimer: TimerHandle | undefined;
+  /** Each monitor unit's live status for the console (src/catalog/board.ts). */
+  readonly board = new MonitorBoard();
+  /** vigie.yaml's services merged with those made through the admin API (src/catalog). */
+  readonly catalog: Catalog;
+  /** The console's live monitor stream (/api/admin/monitors/events). */
+  readonly monitorEvents: MonitorEvents;
 
-  private constructor(store: Store, private opts: VigieOptions) {
+  private constructor(store: Store, private opts: VigieOptions, stored: StoredEntry[] = []) {
+    // What runs is the file's config merged with the app-made catalog (src/catalog/merge.ts).
+    this.catalog = new Catalog({ db: store.db, now: () => this.clock.now(), board: this.board, apply: (c) => this.applyConfig(c) }, opts.config, stored);
+    opts = this.opts = { ...opts, config: this.catalog.config };
     this.store = store;
     this.config = opts.config;
     this.entities = toEntities(opts.config);
@@ -199,8 +215,12 @@ export class Vigie {
       },
     });
     this.web.app.register(subscriptionRoutes, { subs, perNetwork: () => this.config.notify.subscriptions.per_network, trustProxy: () => this.reports.trustProxy, worker: this.notify, store, now: () => this.clock.now(), title: () => this.config.site.title, baseUrl: () => site().baseUrl });
-    this.admin.add(...notifyAdminRoutes({ store, worker: this.notify, now: () => this.clock.now() }), ...tokenAdminRoutes({ store, now: () => this.clock.now() }));
+    this.admin.add(...notifyAdminRoutes({ store, worker: this.notify, now: () => this.clock.now(), notifyConfig: () => this.config.notify, site }), ...tokenAdminRoutes({ store, now: () => this.clock.now() }));
     this.web.app.register(historyRoutes, { cache: this.history, siteTitle: () => this.config.site.title, state: () => this.web.stateKey });
+    const monitorDeps = { catalog: this.catalog, board: this.board, db: store.db, now: () => this.clock.now(), runOnce: (m: MonitorEntity, deadlineMs: number) => this.runOnce(m, deadlineMs) };
+    this.admin.add(...catalogAdminRoutes({ catalog: this.catalog }), ...monitorReadRoutes(monitorDeps), ...monitorEditRoutes(monitorDeps), ...vendorAdminRoutes({ config: () => this.config, db: store.db }));
+    this.monitorEvents = new MonitorEvents({ board: this.board, catalog: this.catalog });
+    this.monitorEvents.register(this.web.app);
   }
 
   static async create(opts: VigieOptions): Promise<Vigie> {
@@ -213,7 +233,7 @@ export class Vigie {
     let store: Store | undefined;
     try {
       store = await openStore(where);
-      const v = new Vigie(store, opts);
+      const v = new Vigie(store, opts, await loadCatalog(store.db));
       v.lock = lock;
       await v.applyEntities();
       await v.reports.load();
@@ -255,6 +275,11 @@ export class Vigie {
 
   /** Applies a new config without a restart: the store, the detector and the schedule follow it. */
   async reload(config: VigieConfig): Promise<void> {
+    await this.applyConfig(this.catalog.merge(config));
+  }
+
+  /** Runs a merged config (the file's and the app-made catalog's). */
+  private async applyConfig(config: VigieConfig): Promise<void> {
     this.config = config;
     this.entities = toEntities(config);
     this.reports.configure(config);
@@ -262,7 +287,19 @@ export class Vigie {
     this.notify.setConfig(config.notify);
     this.vendor.setSources(vendorSources(config));
     await this.applyEntities();
+    this.board.keep(this.catalog.runningIds());
     await this.publish();
+  }
+
+  /** One check now, outside the schedule and not stored ("Test now"), ended by `deadlineMs` whatever happens. */
+  private async runOnce(m: MonitorEntity, deadlineMs: number) {
+    const ac = new AbortController();
+    const timer = safeTimeout(() => ac.abort(), deadlineMs + 1000);
+    try {
+      return await runCheck(m, { signal: ac.signal, timeoutMs: deadlineMs, degradedAfterMs: m.degradedAfterMs, clock: this.clock, beats: this.beats });
+    } finally {
+      timer.cancel();
+    }
   }
 
   private async applyEntities(): Promise<void> {
@@ -303,6 +340,7 @@ export class Vigie {
 
   private afterObservation(o: Observation): void {
     this.recordChanges(this.detector.observe(o));
+    this.board.observe(o, this.detector.monitorState(o.monitorId).health);
   }
 
   /** The crowd-report level of a service (from the crowd-report intake); changes follow as for probes. */

@@ -170,6 +170,16 @@ token
     process.exitCode = await tokenRevoke({ name, config: o.config });
   });
 
+program
+  .command('export')
+  .description('write the services, components and monitors made in the app as YAML in vigie.yaml’s format (config as code)')
+  .option('-c, --config <file>', 'config file whose store holds them', 'vigie.yaml')
+  .option('-o, --out <file>', 'write to this file (mode 600) instead of stdout')
+  .action(async (o: { config: string; out?: string }) => {
+    const { exportCommand } = await import('./export.js');
+    process.exitCode = await exportCommand(o);
+  });
+
 const user = program.command('user').description('people who sign in to the console: roles viewer, editor, owner (passwords never on the command line)');
 user
   .command('add')

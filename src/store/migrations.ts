@@ -565,6 +565,30 @@ function migrations(engine: Engine): Record<string, Migration> {
       async down(db) {
         for (const t of ['audit_log', 'sessions', 'users']) await db.schema.dropTable(t).ifExists().execute();
         await db.schema.alterTable('api_tokens').dropColumn('role').execute();
+        },
+      },
+    // Services, components and monitors made through the admin API (src/store/catalog.ts), merged with the config file's.
+    '0021_catalog': {
+      async up(db) {
+        for (const [table, parent] of [
+          ['catalog_services', null],
+          ['catalog_components', 'service_id'],
+          ['catalog_monitors', 'component_id'],
+        ] as const) {
+          let t = db.schema.createTable(table).ifNotExists().addColumn('id', 'text', (c) => c.primaryKey());
+          if (parent) t = t.addColumn(parent, 'text', (c) => c.notNull());
+          t = t.addColumn('entry', 'text', (c) => c.notNull());
+          if (table === 'catalog_monitors') t = t.addColumn('paused', 'smallint', (c) => c.notNull().defaultTo(0).check(sql`paused in (0, 1)`));
+          await t
+            .addColumn('position', 'integer', (c) => c.notNull())
+            .addColumn('created_at', 'bigint', (c) => c.notNull())
+            .addColumn('updated_at', 'bigint', (c) => c.notNull())
+            .execute();
+          if (parent) await db.schema.createIndex(`${table}_${parent}_idx`).ifNotExists().on(table).column(parent).execute();
+        }
+      },
+      async down(db) {
+        for (const t of ['catalog_monitors', 'catalog_components', 'catalog_services']) await db.schema.dropTable(t).ifExists().execute();
       },
     },
   };

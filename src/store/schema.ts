@@ -472,7 +472,41 @@ export interface ClusterNodeTable {
   started_at: number;
 }
 
+/** App-made services, components and monitors (0021_catalog, store/catalog.ts): each entry as the config file writes it (JSON). */
+export interface CatalogServiceTable {
+  id: string;
+  /** The service entry without its components, in the config file's shape. */
+  entry: string;
+  position: number;
+  created_at: number;
+  updated_at: number;
+}
+export interface CatalogComponentTable {
+  /** "service/component" */
+  id: string;
+  service_id: string;
+  /** The component entry without its monitors. */
+  entry: string;
+  position: number;
+  created_at: number;
+  updated_at: number;
+}
+export interface CatalogMonitorTable {
+  /** "service/component/name" (the monitor, not its per-region units) */
+  id: string;
+  component_id: string;
+  entry: string;
+  /** 1: not scheduled (shown as paused). */
+  paused: number;
+  position: number;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Database {
+  catalog_services: CatalogServiceTable;
+  catalog_components: CatalogComponentTable;
+  catalog_monitors: CatalogMonitorTable;
   cluster_leases: ClusterLeaseTable;
   cluster_nodes: ClusterNodeTable;
   agents: AgentTable;

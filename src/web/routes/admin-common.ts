@@ -95,6 +95,8 @@ export class AdminError extends Error {
     readonly code: string,
     message: string,
     readonly field?: string,
+    /** Several named problems for a 400 (each field with its message); `field` is then ignored. */
+    readonly issues?: Problem[],
   ) {
     super(message);
   }
@@ -197,7 +199,7 @@ export function handle(r: AdminRoute, auth?: Auth) {
       return status === 204 ? reply.code(204).send() : reply.code(status).send(out);
     } catch (err) {
       if (err instanceof AdminError) {
-        if (err.status === 400) return sendInvalid(reply, [{ field: err.field ?? 'body', message: err.message }]);
+        if (err.status === 400) return sendInvalid(reply, err.issues?.length ? err.issues : [{ field: err.field ?? 'body', message: err.message }]);
         return reply.code(err.status).send({ error: err.code, message: err.message });
       }
       if (err instanceof IncidentError) {
