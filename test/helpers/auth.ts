@@ -49,6 +49,11 @@ export async function send(base: string, method: Method, path: string, body: unk
     headers: { ...headers, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
     ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
   });
+  // A live stream (SSE) answers its headers and never ends: its status is what a test can look at.
+  if (String(r.headers['content-type'] ?? '').startsWith('text/event-stream')) {
+    r.body.destroy();
+    return { status: r.statusCode, headers: r.headers, json: undefined, text: '' };
+  }
   const text = await r.body.text();
   let json: any;
   try {
