@@ -12,6 +12,7 @@ import { ADMIN_PREFIX, AdminRoutes, adminApi, adminRoutes } from './web/routes/a
 import { notifyAdminRoutes } from './web/routes/admin-notify.js';
 import { tokenAdminRoutes } from './web/routes/admin-tokens.js';
 import { Auth } from './auth/service.js';
+import { OidcSignIn, oidcRoutes } from './auth/oidc.js';
 import { sessionAdminRoutes } from './web/routes/admin-session.js';
 import { userAdminRoutes } from './web/routes/admin-users.js';
 import { auditAdminRoutes } from './web/routes/admin-audit.js';
@@ -185,7 +186,8 @@ export class Vigie {
     });
     this.admin.add(...adminRoutes(this.incidents));
     this.auth = new Auth({ store, now: () => this.clock.now(), log: this.log.child({ part: 'auth' }), tokens: authenticator(store, { bootstrapToken: opts.adminToken }), baseUrl: () => this.config.site.base_url, trustProxy: () => this.reports.trustProxy, onAuditError: (err) => this.guard.faults.report('audit log', err) });
-    this.admin.add(...sessionAdminRoutes({ auth: this.auth, oidcName: () => undefined }), ...userAdminRoutes({ auth: this.auth, issuer: () => this.config.site.title }), ...auditAdminRoutes({ audit: this.auth.audit }));
+    oidcRoutes(this.web.app, new OidcSignIn({ auth: this.auth, settings: () => this.config.auth.oidc, origin: () => this.config.site.base_url ?? this.url, log: this.log.child({ part: 'oidc' }) }));
+    this.admin.add(...sessionAdminRoutes({ auth: this.auth, oidcName: () => this.config.auth.oidc?.name }), ...userAdminRoutes({ auth: this.auth, issuer: () => this.config.site.title }), ...auditAdminRoutes({ audit: this.auth.audit }));
     this.web.app.register(adminApi, { prefix: ADMIN_PREFIX, routes: this.admin, auth: this.auth, serverUrl: () => this.config.site.base_url ?? this.url });
     const r = opts.config.store.retention;
     this.storageJob = new StorageJob({

@@ -1,6 +1,7 @@
 // The shape of vigie.yaml. One source for validation and for the types the rest of Vigie reads.
 // Keys are snake_case, as people write YAML; strict objects so a misspelt key is an error, not a silent default.
 import { z } from 'zod';
+import { oidcSchema } from '../auth/oidc-config.js';
 import { parseDuration } from '../core/duration.js';
 import { isTimeZone } from '../core/days.js';
 import { type KindAndTarget, monitorSchemas, toKindAndTarget } from './monitors.js';
@@ -282,6 +283,8 @@ export const configSchema = z
       .prefault({}),
     /** `vigie gateway`: the OpenAI-compatible failover proxy (src/gateway/config.ts). */
     gateway: gatewaySchema({ duration, rateLimit }).optional(),
+    /** Sign-in to the console (src/auth): OpenID Connect, when set. */
+    auth: z.strictObject({ oidc: oidcSchema(webUrl).optional() }).prefault({}),
   })
   .superRefine((cfg, ctx) => {
     // Cross-references: ids unique where they must be, dependencies that resolve.
