@@ -183,6 +183,22 @@ forEachEngine('catalog read routes: tree, list, one monitor, series, days, failu
     assert.equal(failures[0].status_code, 503);
     assert.equal(failures[0].region, 'local');
 
+    // Every answer has the shape its route documents (the OpenAPI document is built from these schemas).
+    const id = encodeURIComponent('acme/api/home');
+    for (const [op, path] of [
+      ['listServices', '/services'],
+      ['listMonitors', '/monitors'],
+      ['getMonitor', `/monitors/${id}`],
+      ['getMonitorSeries', `/monitors/${id}/series?range=1d`],
+      ['getMonitorDays', `/monitors/${id}/days`],
+      ['listMonitorFailures', `/monitors/${id}/failures`],
+    ] as const) {
+      const schema = vigie.admin.routes.find((x) => x.operationId === op)!.response!;
+      const answer = await call('GET', path);
+      const parsed = schema.safeParse(answer.json);
+      assert.ok(parsed.success, `${op}: ${parsed.success ? '' : parsed.error.message}`);
+    }
+
     // Without a token, nothing.
     assert.equal((await call('GET', '/monitors', undefined, null)).status, 401);
     assert.equal((await request(`${base}/api/admin/monitors/events`)).statusCode, 401);
