@@ -228,6 +228,15 @@ forEachEngine('catalog editing: app-made monitors run, config items are refused,
     const back = await waitFor('the app-made monitor back after restart', async () => (await call('GET', '/monitors')).json.monitors.find((m: any) => m.id === 'acme/api/app' && m.status === 'up'));
     assert.equal(back.source, 'app');
 
+    // A long id, URL-encoded, through every kind of monitor route.
+    const long = `acme/api/${'x'.repeat(150)}`;
+    r = await call('POST', '/monitors', { service: 'acme', component: 'api', monitor: { name: 'x'.repeat(150), url: `${target.origin}/long`, regions: ['local'] } });
+    assert.equal(r.status, 201, r.text);
+    assert.deepEqual(r.json.units, [`${long}@local`]);
+    for (const path of [`/monitors/${enc(`${long}@local`)}`, `/monitors/${enc(long)}`, `/monitors/${enc(`${long}@local`)}/series`, `/monitors/${enc(`${long}@local`)}/failures`])
+      assert.equal((await call('GET', path)).status, 200, path);
+    assert.equal((await call('DELETE', `/monitors/${enc(`${long}@local`)}`)).status, 204, 'a unit id names its monitor');
+
     // Delete: gone from the list and the schedule; the server stopping no longer matters.
     r = await call('DELETE', `/monitors/${enc('acme/api/app')}`);
     assert.equal(r.status, 204);
