@@ -53,6 +53,7 @@ import type { Gateway } from './gateway/gateway.js';
 import { Catalog } from './catalog/catalog.js';
 import { MonitorBoard } from './catalog/board.js';
 import { type StoredEntry, loadCatalog } from './store/catalog.js';
+import { latestObservations } from './store/monitor-history.js';
 import { catalogAdminRoutes } from './web/routes/admin-catalog.js';
 import { monitorEditRoutes, monitorReadRoutes } from './web/routes/admin-monitors.js';
 import { MonitorEvents } from './web/routes/monitor-events.js';
@@ -254,6 +255,10 @@ export class Vigie {
     this.scheduler.start();
     this.agents.start();
     this.storageJob.start();
+    // Not awaited: the console's list shows each monitor's last stored check until it runs again.
+    latestObservations(this.store.db, [...this.catalog.runningIds()])
+      .then((last) => this.board.seed(last))
+      .catch((err) => this.log.warn({ err }, 'could not read the last checks back for the console'));
     this.reports.start();
     this.refreshCrowd(this.reports.accepted);
     this.incidents.start();
@@ -265,7 +270,7 @@ export class Vigie {
 
   /** Applies a new config without a restart: the store, the detector and the schedule follow it. */
   async reload(config: VigieConfig): Promise<void> {
-    await this.applyConfig(this.catalog.merge(config));
+    await this.catalog.reloadFile(config);
   }
 
   /** Runs a merged config (the file's and the app-made catalog's). */

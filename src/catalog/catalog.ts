@@ -93,6 +93,13 @@ export class Catalog {
     return this.merged.problems;
   }
 
+  /** A new config file (reload): merged and applied in turn with the API's changes. */
+  reloadFile(file: VigieConfig): Promise<void> {
+    return this.change(async () => {
+      await this.o.apply(this.merge(file));
+    });
+  }
+
   /** Sets the config file's part (start, reload) and returns the merged config to run. */
   merge(file: VigieConfig): VigieConfig {
     this.file = file;
