@@ -135,7 +135,7 @@ export class Vigie {
 
   private constructor(store: Store, private opts: VigieOptions, stored: StoredEntry[] = []) {
     // What runs is the file's config merged with the app-made catalog (src/catalog/merge.ts).
-    this.catalog = new Catalog({ db: store.db, now: () => this.clock.now(), board: this.board, apply: (c) => this.applyConfig(c) }, opts.config, stored);
+    this.catalog = new Catalog({ db: store.db, now: () => this.clock.now(), board: this.board, apply: (c, wait) => this.applyConfig(c, wait) }, opts.config, stored);
     opts = this.opts = { ...opts, config: this.catalog.config };
     this.store = store;
     this.config = opts.config;
@@ -274,7 +274,7 @@ export class Vigie {
   }
 
   /** Runs a merged config (the file's and the app-made catalog's). */
-  private async applyConfig(config: VigieConfig): Promise<void> {
+  private async applyConfig(config: VigieConfig, waitForPage = true): Promise<void> {
     this.config = config;
     this.entities = toEntities(config);
     this.reports.configure(config);
@@ -283,7 +283,9 @@ export class Vigie {
     this.vendor.setSources(vendorSources(config));
     await this.applyEntities();
     this.board.keep(this.catalog.runningIds());
-    await this.publish();
+    // An edit through the API answers once checks follow it; the page (seconds to render at 10,000 monitors) follows just after.
+    if (waitForPage) await this.publish();
+    else this.schedulePublish();
   }
 
   /** One check now, outside the schedule and not stored ("Test now"), ended by `deadlineMs` whatever happens. */
