@@ -41,3 +41,16 @@ test('a status read back at start stays until detection agrees or the target ans
   c.keep(new Set());
   assert.equal(c.get('a/b/c'), undefined);
 });
+
+test('audit records and answers never carry a monitor\'s secrets', async () => {
+  const { maskDeep, maskEntry, unmaskEntry, MASK } = await import('../src/catalog/display.js');
+  const service = { id: 's', name: 'S', components: [{ id: 'c', name: 'C', monitors: [{ name: 'm', url: 'https://user:pw@example.com/', headers: { Authorization: 'Bearer t', 'X-Plain': 'p' }, api_key: 'k' }] }] };
+  const masked = JSON.stringify(maskDeep(service));
+  for (const secret of ['Bearer t', ':pw@', '"k"']) assert.ok(!masked.includes(secret), secret);
+  assert.ok(masked.includes('"X-Plain":"p"'));
+  const m = service.components[0]!.monitors[0]!;
+  const shown = maskEntry(m);
+  assert.equal((shown.headers as Record<string, string>).Authorization, MASK);
+  // Sent back unchanged, the masked values keep the stored ones.
+  assert.deepEqual(unmaskEntry(shown, m), m);
+});
