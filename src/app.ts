@@ -11,6 +11,10 @@ import { authenticator } from './web/auth.js';
 import { ADMIN_PREFIX, AdminRoutes, adminApi, adminRoutes } from './web/routes/admin-api.js';
 import { notifyAdminRoutes } from './web/routes/admin-notify.js';
 import { tokenAdminRoutes } from './web/routes/admin-tokens.js';
+import { Auth } from './auth/service.js';
+import { sessionAdminRoutes } from './web/routes/admin-session.js';
+import { userAdminRoutes } from './web/routes/admin-users.js';
+import { auditAdminRoutes } from './web/routes/admin-audit.js';
 import { runCheck } from './probes/registry.js';
 import { BeatBook } from './probes/heartbeat.js';
 import { heartbeatStore, loadBeats } from './store/heartbeats.js';
@@ -118,6 +122,8 @@ export class Vigie {
   readonly agents: AgentHub;
   /** The admin API's routes: add yours here, in the constructor (docs/TEAM-NOTES.md). */
   readonly admin = new AdminRoutes();
+  /** Sign-in, sessions, roles and the audit log of the admin API (src/auth). */
+  readonly auth: Auth;
   /** Stored rows the page cannot show as they are (snapshot-guard.ts): logged once each. */
   private rowProblems = logOnceEach((rows, count) => this.log.warn({ rows, count }, 'stored rows the page cannot show as they are (times no date can hold are left out; unreadable rows are skipped)'));
 
@@ -179,7 +185,9 @@ export class Vigie {
       onReading: (_s, rec) => rec.changed && this.schedulePublish(),
     });
     this.admin.add(...adminRoutes(this.incidents));
-    this.web.app.register(adminApi, { prefix: ADMIN_PREFIX, routes: this.admin, auth: authenticator(store, { bootstrapToken: opts.adminToken }), now: () => this.clock.now(), serverUrl: () => this.config.site.base_url ?? this.url });
+    this.auth = new Auth({ store, now: () => this.clock.now(), log: this.log.child({ part: 'auth' }), tokens: authenticator(store, { bootstrapToken: opts.adminToken }), baseUrl: () => this.config.site.base_url, trustProxy: () => this.reports.trustProxy, onAuditError: (err) => this.guard.faults.report('audit log', err) });
+    this.admin.add(...sessionAdminRoutes({ auth: this.auth, oidcName: () => undefined }), ...userAdminRoutes({ auth: this.auth, issuer: () => this.config.site.title }), ...auditAdminRoutes({ audit: this.auth.audit }));
+    this.web.app.register(adminApi, { prefix: ADMIN_PREFIX, routes: this.admin, auth: this.auth, serverUrl: () => this.config.site.base_url ?? this.url });
     const r = opts.config.store.retention;
     this.storageJob = new StorageJob({
       store,
