@@ -58,6 +58,7 @@ import type { Gateway } from './gateway/gateway.js';
 import { Catalog } from './catalog/catalog.js';
 import { MonitorBoard } from './catalog/board.js';
 import { type StoredEntry, loadCatalog } from './store/catalog.js';
+import { latestObservations } from './store/monitor-history.js';
 import { catalogAdminRoutes } from './web/routes/admin-catalog.js';
 import { monitorEditRoutes, monitorReadRoutes } from './web/routes/admin-monitors.js';
 import { MonitorEvents } from './web/routes/monitor-events.js';
@@ -141,7 +142,7 @@ export class Vigie {
 
   private constructor(store: Store, private opts: VigieOptions, stored: StoredEntry[] = []) {
     // What runs is the file's config merged with the app-made catalog (src/catalog/merge.ts).
-    this.catalog = new Catalog({ db: store.db, now: () => this.clock.now(), board: this.board, apply: (c) => this.applyConfig(c) }, opts.config, stored);
+    this.catalog = new Catalog({ db: store.db, now: () => this.clock.now(), board: this.board, apply: (c, wait) => this.applyConfig(c, wait) }, opts.config, stored);
     opts = this.opts = { ...opts, config: this.catalog.config };
     this.store = store;
     this.config = opts.config;
@@ -264,6 +265,10 @@ export class Vigie {
     this.scheduler.start();
     this.agents.start();
     this.storageJob.start();
+    // Not awaited: the console's list shows each monitor's last stored check until it runs again.
+    latestObservations(this.store.db, [...this.catalog.runningIds()])
+      .then((last) => this.board.seed(last))
+      .catch((err) => this.log.warn({ err }, 'could not read the last checks back for the console'));
     this.reports.start();
     this.refreshCrowd(this.reports.accepted);
     this.incidents.start();
@@ -275,11 +280,11 @@ export class Vigie {
 
   /** Applies a new config without a restart: the store, the detector and the schedule follow it. */
   async reload(config: VigieConfig): Promise<void> {
-    await this.applyConfig(this.catalog.merge(config));
+    await this.catalog.reloadFile(config);
   }
 
   /** Runs a merged config (the file's and the app-made catalog's). */
-  private async applyConfig(config: VigieConfig): Promise<void> {
+  private async applyConfig(config: VigieConfig, waitForPage = true): Promise<void> {
     this.config = config;
     this.entities = toEntities(config);
     this.reports.configure(config);
@@ -288,7 +293,9 @@ export class Vigie {
     this.vendor.setSources(vendorSources(config));
     await this.applyEntities();
     this.board.keep(this.catalog.runningIds());
-    await this.publish();
+    // An edit through the API answers once checks follow it; the page (seconds to render at 10,000 monitors) follows just after.
+    if (waitForPage) await this.publish();
+    else this.schedulePublish();
   }
 
   /** One check now, outside the schedule and not stored ("Test now"), ended by `deadlineMs` whatever happens. */
