@@ -47,6 +47,7 @@ import { latestVendorSnapshot } from './store/vendor.js';
 import { parseText } from './i18n/text.js';
 import { VendorPoller } from './signals/vendor/poller.js';
 import { HistoryCache, historyRoutes, loadHistoryInput } from './web/routes/history.js';
+import { consoleRoutes } from './web/routes/console.js';
 import { historyServices } from './analytics/input.js';
 import { incidentNotes, upstreamNow } from './analytics/history.js';
 import { outagesOf } from './analytics/outages.js';
@@ -222,6 +223,7 @@ export class Vigie {
     this.admin.add(...catalogAdminRoutes({ catalog: this.catalog }), ...monitorReadRoutes(monitorDeps), ...monitorEditRoutes(monitorDeps), ...vendorAdminRoutes({ config: () => this.config, db: store.db }));
     this.monitorEvents = new MonitorEvents({ board: this.board, catalog: this.catalog });
     this.monitorEvents.register(this.web.app);
+    this.web.app.register(consoleRoutes);
   }
 
   static async create(opts: VigieOptions): Promise<Vigie> {
