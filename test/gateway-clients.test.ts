@@ -235,7 +235,7 @@ ${upstreams}  routes:
     });
     assert.equal(code, 0);
     assert.ok(!err.includes('sk-cli-secret-xyz'));
-    assert.match(err, /clients is empty/);
+    assert.match(err, /no gateway clients/);
 
     const none = join(dir, 'none.yaml');
     await writeFile(none, 'site: { title: T }\n');

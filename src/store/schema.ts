@@ -423,7 +423,55 @@ export interface ClusterNodeTable {
   started_at: number;
 }
 
+/** A route's traffic moved between upstreams (src/store/gateway.ts). */
+export interface GatewayEventTable {
+  id: string;
+  source: string;
+  route: string;
+  kind: string;
+  from_upstream: string;
+  to_upstream: string;
+  from_name: string;
+  to_name: string;
+  component: string | null;
+  reason: string | null;
+  at: number;
+  failed_requests: number;
+  served_requests: number | null;
+  body: string;
+  body_text: string | null;
+  created_at: number;
+}
+
+export interface GatewayClientTable {
+  id: string;
+  name: string;
+  team: string;
+  token_hash: string;
+  rate_count: number | null;
+  rate_per_ms: number | null;
+  monthly_tokens: number | null;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export interface GatewayUsageTable {
+  client: string;
+  month: string;
+  tokens: number;
+}
+
+export interface GatewayRateTable {
+  client: string;
+  window_start: number;
+  used: number;
+}
+
 export interface Database {
+  gateway_events: GatewayEventTable;
+  gateway_clients: GatewayClientTable;
+  gateway_usage: GatewayUsageTable;
+  gateway_rate: GatewayRateTable;
   cluster_leases: ClusterLeaseTable;
   cluster_nodes: ClusterNodeTable;
   agents: AgentTable;
