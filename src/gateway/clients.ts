@@ -40,6 +40,8 @@ export function fromConfig(c: GatewayClientConfig): ClientEntry {
 export class Clients {
   private byHash = new Map<string, ClientEntry>();
   private readonly configured: ClientEntry[];
+  /** The database has (or had) clients: revoking the last one must not open the gateway to anyone. */
+  private storeHasClients = false;
 
   constructor(
     configs: readonly GatewayClientConfig[],
@@ -50,8 +52,9 @@ export class Clients {
     this.setStored([]);
   }
 
-  /** The clients kept in the database (live ones); the config's win on a name or hash both use. */
-  setStored(stored: readonly ClientEntry[]): void {
+  /** The live clients kept in the database (the config's win on a name or hash both use); `any`: whether it holds any, revoked included. */
+  setStored(stored: readonly ClientEntry[], any = stored.length > 0): void {
+    this.storeHasClients = this.storeHasClients || any;
     const next = new Map<string, ClientEntry>();
     const names = new Set(this.configured.map((c) => c.name));
     for (const c of this.configured) next.set(c.tokenSha256, c);
@@ -60,7 +63,7 @@ export class Clients {
   }
 
   get open(): boolean {
-    return this.byHash.size === 0;
+    return this.byHash.size === 0 && !this.storeHasClients;
   }
 
   /** Names of the clients with a monthly budget. */

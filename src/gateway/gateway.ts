@@ -181,8 +181,12 @@ export class Gateway {
   private async loadClients(): Promise<void> {
     if (!this.o.store) return;
     try {
-      const rows = await listGatewayClients(this.o.store.db, { live: true });
-      this.clients.setStored(rows.map((r): ClientEntry => ({ name: r.name, team: r.team, tokenSha256: r.tokenHash, rateLimit: r.rateLimit, monthlyTokens: r.monthlyTokens })));
+      const rows = await listGatewayClients(this.o.store.db);
+      const live = rows.filter((r) => r.revokedAt === null);
+      this.clients.setStored(
+        live.map((r): ClientEntry => ({ name: r.name, team: r.team, tokenSha256: r.tokenHash, rateLimit: r.rateLimit, monthlyTokens: r.monthlyTokens })),
+        rows.length > 0,
+      );
     } catch (err) {
       // The last list stays in force: a store that does not answer neither locks clients out nor lets revoked ones in for longer than it lasts.
       this.storeFault(err);
