@@ -158,6 +158,7 @@ describe('gateway events', () => {
     assert.equal((await chat(url, ask())).status, 200);
     await until(async () => (await page(base, '/', 'en')).includes('API traffic moved from OpenAI to Mistral'), 'the reported failover on the server’s page');
     assert.equal(gw.reporter?.sent, 1);
+    assert.deepEqual((await (await request(`${url}/healthz`)).body.json() as any).events, { sent: 1, pending: 0 });
     await until(() => hook.requests.some((r) => r.json?.type === 'gateway'), 'the reported failover notified');
 
     const call = adminCaller(base, ADMIN);
@@ -228,5 +229,37 @@ describe('gateway events on the French page', () => {
     const enPage = readableText(body('en:/'));
     assert.match(enPage, /API traffic moved back from Mistral to OpenAI at \d\d:\d\d UTC \(route chat\); during the failover, 412 requests served and 2 failed/);
     assert.ok(englishIn(enPage).some((w) => w.includes('api traffic')), 'the scan knows the gateway’s English');
+  });
+});
+
+describe('gateway event reporter', () => {
+  it('retries while the server fails or refuses the token, sends each event once accepted, in order; drops one the server says is malformed', async (t) => {
+    const { EventReporter } = await import('../src/gateway/events.js');
+    const { Agent } = await import('undici');
+    const server = await startRecorder();
+    t.after(() => server.close());
+    const dispatcher = new Agent();
+    t.after(() => dispatcher.close());
+    let calls = 0;
+    server.respond = (r) => {
+      calls++;
+      if (r.json?.id === 'malformed-1') return { status: 400, body: '{"error":{"code":"invalid"}}' };
+      // Down, then the token not yet valid, then up.
+      if (calls === 1) return { status: 503 };
+      if (calls === 2) return { status: 401 };
+      return { status: 201, body: '{"stored":true}' };
+    };
+    const reporter = new EventReporter({ url: server.origin, token: 'tok-123', log: pino({ level: 'silent' }), dispatcher });
+    t.after(() => reporter.stop(100));
+    const rec = (id: string) => ({ id, source: 'gw', route: 'chat', kind: 'failover' as const, fromUpstream: 'openai', toUpstream: 'mistral', fromName: 'OpenAI', toName: 'Mistral', component: null, reason: 'errors', at: NOW, failedRequests: 0, servedRequests: null, body: 'b', bodyText: null, createdAt: NOW });
+    reporter.sink(rec('first-event-1'));
+    reporter.sink(rec('malformed-1'));
+    reporter.sink(rec('second-event-2'));
+    await until(() => reporter.pending === 0, 'every event handled', 20_000);
+    assert.equal(reporter.sent, 2);
+    const ids = server.requests.map((r) => r.json.id);
+    assert.deepEqual(ids, ['first-event-1', 'first-event-1', 'first-event-1', 'malformed-1', 'second-event-2']);
+    assert.ok(server.requests.every((r) => r.headers.authorization === 'Bearer tok-123' && r.url === '/api/admin/gateway/events'));
+    assert.equal(server.requests[0]!.json.from_name, 'OpenAI');
   });
 });

@@ -169,6 +169,8 @@ export class Gateway {
         }),
       ),
       routes: Object.fromEntries(this.o.config.routes.map((r) => [r.name, { active: this.board.activeOf(r.name) ?? null }])),
+      // Standalone: failovers and failbacks reported to the Vigie server, and those still waiting for it.
+      ...(this.reporter ? { events: { sent: this.reporter.sent, pending: this.reporter.pending } } : {}),
     };
   }
 
