@@ -127,7 +127,7 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
           logger: o.logger,
           out,
           // Its failovers reach the page through the admin API, as a standalone gateway's do.
-          vigieToken: await (await import('../web/auth.js')).createApiToken(vigie.store, `demo-gateway-${randomBytes(4).toString('hex')}`, clock.now()),
+          vigieToken: await (await import('../web/auth.js')).createApiToken(vigie.store, `demo-gateway-${randomBytes(4).toString('hex')}`, clock.now(), 'editor'),
         })
       : undefined;
   const realLength = (scenario.end - scenario.start) / o.speed;

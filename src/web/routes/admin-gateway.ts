@@ -144,6 +144,8 @@ export function gatewayAdminRoutes(o: { store: Store; now: () => number; record:
       method: 'POST',
       url: '/gateway/clients',
       operationId: 'createGatewayClient',
+      // A client token spends the provider keys: made and revoked by owners, as API tokens are.
+      role: 'owner',
       summary: 'Create a gateway client token; the answer is the only place the token appears',
       tag: 'gateway',
       body: z.strictObject({
@@ -169,6 +171,8 @@ export function gatewayAdminRoutes(o: { store: Store; now: () => number; record:
       method: 'DELETE',
       url: '/gateway/clients/:name',
       operationId: 'revokeGatewayClient',
+      // A client token spends the provider keys: made and revoked by owners, as API tokens are.
+      role: 'owner',
       summary: 'Revoke a gateway client token by name (gateways refuse it from their next refresh of the client list)',
       tag: 'gateway',
       params: z.strictObject({ name: slug }),
