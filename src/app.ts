@@ -56,6 +56,9 @@ import { AgentHub } from './agent/hub.js';
 import { mountAgents } from './agent/mount.js';
 import { agentRegions, splitByRunner } from './config/regions.js';
 import type { Gateway } from './gateway/gateway.js';
+import { gatewayAdminRoutes } from './web/routes/admin-gateway.js';
+import { type GatewayEventRecord, recentGatewayEvents, recordGatewayEvent } from './store/gateway.js';
+import { GATEWAY_PAGE_DAYS, GATEWAY_PAGE_MAX, resolveComponent, snapshotGatewayEvents } from './web/gateway-events.js';
 import { Catalog } from './catalog/catalog.js';
 import { MonitorBoard } from './catalog/board.js';
 import { type StoredEntry, loadCatalog } from './store/catalog.js';
@@ -219,6 +222,7 @@ export class Vigie {
     this.web.app.register(subscriptionRoutes, { subs, perNetwork: () => this.config.notify.subscriptions.per_network, trustProxy: () => this.reports.trustProxy, worker: this.notify, store, now: () => this.clock.now(), title: () => this.config.site.title, baseUrl: () => site().baseUrl });
     this.admin.add(...notifyAdminRoutes({ store, worker: this.notify, now: () => this.clock.now(), notifyConfig: () => this.config.notify, site }), ...tokenAdminRoutes({ store, now: () => this.clock.now() }));
     this.web.app.register(historyRoutes, { cache: this.history, siteTitle: () => this.config.site.title, state: () => this.web.stateKey });
+    this.admin.add(...gatewayAdminRoutes({ store, now: () => this.clock.now(), record: (e) => this.recordGatewayEvent(e) }));
     const monitorDeps = { catalog: this.catalog, board: this.board, db: store.db, now: () => this.clock.now(), runOnce: (m: MonitorEntity, deadlineMs: number) => this.runOnce(m, deadlineMs) };
     this.admin.add(...catalogAdminRoutes({ catalog: this.catalog }), ...monitorReadRoutes(monitorDeps), ...monitorEditRoutes(monitorDeps), ...vendorAdminRoutes({ config: () => this.config, db: store.db }));
     this.monitorEvents = new MonitorEvents({ board: this.board, catalog: this.catalog });
@@ -256,7 +260,7 @@ export class Vigie {
   async start(): Promise<string> {
     if (this.config.gateway) {
       const { Gateway } = await import('./gateway/gateway.js');
-      this.gateway = new Gateway({ config: this.config.gateway, logger: this.log, clock: this.clock, processMetrics: false, vigieUrl: null });
+      this.gateway = new Gateway({ config: this.config.gateway, logger: this.log, clock: this.clock, processMetrics: false, vigieUrl: null, store: this.store, events: (e) => void this.recordGatewayEvent(e).catch((err) => this.guard.faults.report('gateway event', err)) });
       this.log.info({ url: await this.gateway.start() }, 'gateway started');
     }
     this.url = await this.web.listen(this.config.site.host, this.opts.port ?? this.config.site.port);
@@ -424,6 +428,10 @@ export class Vigie {
     const names = new Map(model.services.flatMap((s) => s.components.map((c) => [c.id, { service: s.name, component: c.name }] as const)));
     const byId = new Map(this.entities.components.map((c) => [c.id, c]));
     const monitored = new Set(this.entities.monitors.map((m) => m.componentId));
+    const gatewayEvents = await recentGatewayEvents(this.store.db, { limit: GATEWAY_PAGE_MAX, since: now - GATEWAY_PAGE_DAYS * 86_400_000 }).catch((err) => {
+      this.guard.faults.report('gateway events for the page', err);
+      return [];
+    });
     return buildSnapshot({
       title: this.config.site.title,
       baseUrl: this.config.site.base_url ?? this.url ?? '',
@@ -469,8 +477,20 @@ export class Vigie {
       maintenances: maintenances.map(snapshotIncident),
       emailSubscriptions: this.config.notify.subscriptions.enabled && this.notify.emailChannel !== undefined,
       writeFailingSince: this.guard.health.view().failingSince,
+      gateway: snapshotGatewayEvents(gatewayEvents, this.entities.components.map((c) => c.id)),
       onRowProblems: this.rowProblems,
     });
+  }
+
+  /** A failover or failback of a gateway (this process's, or reported by a standalone one): stored, notified, shown. */
+  async recordGatewayEvent(e: GatewayEventRecord): Promise<boolean> {
+    const component = resolveComponent(e.component, this.entities.components.map((c) => c.id));
+    const stored = await recordGatewayEvent(this.store.db, e, component ? [component] : []);
+    if (stored) {
+      this.notify.kick();
+      this.schedulePublish();
+    }
+    return stored;
   }
 
   async publish(): Promise<void> {
