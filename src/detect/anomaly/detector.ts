@@ -101,6 +101,12 @@ export class AnomalyDetector {
   private lastRaw = NaN;
   private run = 0;
   private q = 0.05; // chance a value repeats the last one
+  // Values at the edge of what the series has shown (a metric pinned at 0 % or 100 %) repeat far
+  // more often than values inside its range: their own repeat chance, learned from visits to the edge.
+  private lo = Infinity;
+  private hi = -Infinity;
+  private qEdge = 0.05;
+  private kEdge = 0;
   private snapRun = 0;
   private snapSign = 0;
   private n = 0;
@@ -245,7 +251,8 @@ export class AnomalyDetector {
     raw[2] = sidedSurprise(zs[2]!, dir);
     raw[3] = sidedSurprise(zs[3]!, 'up');
     // Counts repeat by chance as often as their value is likely (a sparse series repeats its 0s and 1s).
-    let qq = clamp(this.q, 1e-3, 0.999);
+    const edge = same && (x === this.lo || x === this.hi);
+    let qq = clamp(edge && this.qEdge > this.q ? this.qEdge : this.q, 1e-3, 0.999);
     if (this.count && same) {
       const z = (y - tr.pred) / Math.max(tr.sP, 1);
       const pm = (Math.exp(-0.5 * z * z) * 0.3989) / Math.sqrt(x + 0.375);
@@ -286,7 +293,13 @@ export class AnomalyDetector {
       const d = Math.abs(y - this.last);
       if (d > 0 && d < this.res) this.res = d;
       this.q += (1 / 1000) * ((same ? 1 : 0) - this.q);
+      if (this.lastRaw === this.lo || this.lastRaw === this.hi) {
+        this.kEdge++;
+        this.qEdge += Math.max(1 / 300, 1 / (this.kEdge + 4)) * ((same ? 1 : 0) - this.qEdge);
+      }
     }
+    if (x < this.lo) this.lo = x;
+    if (x > this.hi) this.hi = x;
     this.typ += (1 / 1000) * (Math.abs(y) - this.typ);
     this.run = run;
     this.last = y;
