@@ -98,9 +98,14 @@ export class Track {
     const sL = Math.max(K * this.madL, fl * r.rLong);
     this.madS += r.scale * (Math.min(Math.abs(this.nms), HUBER * sS) - this.madS);
     this.madL += r.scale * (Math.min(Math.abs(this.nml), HUBER * sL) - this.madL);
+    this.follow(r);
+  }
+
+  /** Only the recent means follow the value last read (a value not learned as usual). */
+  follow(r: Rates): void {
     this.ms = this.nms;
     this.ml = this.nml;
-    this.mlr += r.long * (r0 - this.mlr);
+    this.mlr += r.long * (this.r0 - this.mlr);
   }
 
   /** A sustained change of level: take the recent level as the level. */
