@@ -2,11 +2,11 @@
 // with Poisson noise, an old outage in the history, a normal week, 5× surges, and a one-prefix flood.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { SeasonalDetector, scoreOf } from '../src/signals/reports/baseline.js';
+import { scoreThreshold } from '../src/detect/anomaly/alarms.js';
 import { Gate } from '../src/signals/reports/gate.js';
 import { networkPrefix } from '../src/signals/reports/identity.js';
 import { LatencyWatch } from '../src/signals/reports/latency.js';
-import { CROWD_RELEARN_MS, DEFAULT_LEVEL_SETTINGS, type CrowdLevel, ServiceSignal } from '../src/signals/reports/signal.js';
+import { CROWD_RELEARN_MS, DEFAULT_FALSE_ALARMS, DEFAULT_LEVEL_SETTINGS, type CrowdLevel, MinuteSeries, ServiceSignal } from '../src/signals/reports/signal.js';
 import { feedTrace as run, gauss, poisson, usualReports as usual } from '../src/signals/reports/traces.js';
 import { seededRandom as rng } from '../src/core/random.js';
 
@@ -149,24 +149,21 @@ describe('crowd level on a fresh install', () => {
 });
 
 describe('detector pieces', () => {
-  test('score is 0 for ordinary deviations and rises to 1', () => {
-    assert.equal(scoreOf(2), 0);
-    assert.equal(scoreOf(3), 0);
-    assert.ok(scoreOf(5) > 0.3 && scoreOf(5) < 0.5);
-    assert.ok(scoreOf(12) > 0.99);
-  });
-
-  test('a noisy daily series scores near 0, a spike near 1, and a level drop with direction both', () => {
+  test('the crowd series reads counts: a quiet daily rhythm scores low, a surge high, on the false-alarm scale', () => {
     const r = rng(7);
-    const det = new SeasonalDetector({ direction: 'both' });
+    const det = new MinuteSeries(Math.floor(T0 / MIN)).det;
+    const th = scoreThreshold(DEFAULT_FALSE_ALARMS, MIN);
     let high = 0;
     let n = 0;
-    for (let t = T0; t < T0 + 21 * DAY; t += 5 * MIN, n++) if (det.update(t, 100 + 50 * Math.sin((2 * Math.PI * t) / DAY) + 5 * gauss(r)) > 0.5) high++;
-    assert.ok(high / n < 0.001, `${high} of ${n} high`);
+    for (let t = T0; t < T0 + 21 * DAY; t += MIN, n++) if (det.update(t, poisson(r, usual(t))) >= th && t > T0 + DAY) high++;
+    assert.ok(det.isCount, 'minute counts are read as counts');
+    // About one value in 43,200 at 1/30d; generous: 10 in three weeks.
+    assert.ok(high <= 10, `${high} of ${n} values past the 1/30d threshold`);
     const t = T0 + 21 * DAY + 600_000;
-    const base = 100 + 50 * Math.sin((2 * Math.PI * t) / DAY);
-    assert.ok(det.update(t, base + 80) > 0.95);
-    assert.ok(det.update(t + 300_000, base - 80) > 0.95);
+    const before = det.expect(t + MIN).mean;
+    assert.ok(det.update(t, 6 * usual(t)) >= th, 'six times the usual volume is past the threshold');
+    const after = det.expect(t + MIN).mean;
+    assert.ok(after - before < 0.1 * before, `one surging minute moves the expectation little: ${before.toFixed(2)} -> ${after.toFixed(2)}`);
   });
 
   test('network prefixes: /24 for IPv4 (mapped too), /48 for IPv6', () => {
