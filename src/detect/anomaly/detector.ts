@@ -119,7 +119,11 @@ export class AnomalyDetector {
   // more often than values inside its range: their own repeat chance, learned from visits to the edge.
   private lo = Infinity;
   private hi = -Infinity;
-  private qEdge = 0.05;
+  // An edge counts once it has been reached twice: a continuous series sets a new minimum or
+  // maximum now and then without ever repeating it, which says nothing of a pinned value.
+  private loHits = 0;
+  private hiHits = 0;
+  private qEdge = 0.2;
   private kEdge = 0;
   private snapRun = 0;
   private snapSign = 0;
@@ -341,13 +345,19 @@ export class AnomalyDetector {
         const d = Math.abs(y - this.last);
         if (d > 0 && d < this.res) this.res = d;
         this.q += (1 / 1000) * ((same ? 1 : 0) - this.q);
-        if (this.lastRaw === this.lo || this.lastRaw === this.hi) {
+        if ((this.lastRaw === this.lo && this.loHits > 1) || (this.lastRaw === this.hi && this.hiHits > 1)) {
           this.kEdge++;
           this.qEdge += Math.max(1 / 300, 1 / (this.kEdge + 4)) * ((same ? 1 : 0) - this.qEdge);
         }
       }
-      if (x < this.lo) this.lo = x;
-      if (x > this.hi) this.hi = x;
+      if (x < this.lo) {
+        this.lo = x;
+        this.loHits = 1;
+      } else if (x === this.lo) this.loHits++;
+      if (x > this.hi) {
+        this.hi = x;
+        this.hiHits = 1;
+      } else if (x === this.hi) this.hiHits++;
       this.typ += (1 / 1000) * (Math.abs(y) - this.typ);
     } else {
       this.plain.follow(rates);
