@@ -76,6 +76,8 @@ const HOUR = 3_600_000;
 const K = 1.2533; // mean absolute deviation -> standard deviation under a normal
 const LOG10_FEATURES = Math.log10(FEATURES.length);
 const HUBER = 3;
+/** Separate visits after which an edge of the series' range counts as one it is pinned at. */
+const EDGE_VISITS = 3;
 
 const EMPTY = new Float64Array(0);
 const clamp = (v: number, lo: number, hi: number) => (v < lo ? lo : v > hi ? hi : v);
@@ -115,16 +117,15 @@ export class AnomalyDetector {
   private lastRaw = NaN;
   private run = 0;
   private q = 0.05; // chance a value repeats the last one
-  // Values at the edge of what the series has shown (a metric pinned at 0 % or 100 %) repeat far
-  // more often than values inside its range: their own repeat chance, learned from visits to the edge.
+  // A value at an edge the series keeps coming back to (a metric clipped at 0 % or 100 %, a queue
+  // that is usually empty) is censored: its repeats say only "at or past the edge", and they cluster
+  // for as long as the hidden value stays past it. Runs there are left to the level and point views
+  // (a level pinned where it is not usually is still unusual); the flatline view ignores them.
   private lo = Infinity;
   private hi = -Infinity;
-  // An edge counts once it has been reached twice: a continuous series sets a new minimum or
-  // maximum now and then without ever repeating it, which says nothing of a pinned value.
-  private loHits = 0;
-  private hiHits = 0;
-  private qEdge = 0.2;
-  private kEdge = 0;
+  /** Separate visits to the edge (entered from another value), so one long first run is not a habit. */
+  private loVisits = 0;
+  private hiVisits = 0;
   private snapRun = 0;
   private snapSign = 0;
   /** Consecutive values the caller kept out of the usual: past `relearn`, the recent level is taken anyway. */
@@ -302,8 +303,8 @@ export class AnomalyDetector {
     raw[2] = sidedSurprise(zs[2]!, dir);
     raw[3] = sidedSurprise(zs[3]!, 'up');
     // Counts repeat by chance as often as their value is likely (a sparse series repeats its 0s and 1s).
-    const edge = same && (x === this.lo || x === this.hi);
-    let qq = clamp(edge && this.qEdge > this.q ? this.qEdge : this.q, 1e-3, 0.999);
+    const pinned = same && ((x === this.lo && this.loVisits >= EDGE_VISITS) || (x === this.hi && this.hiVisits >= EDGE_VISITS));
+    let qq = clamp(this.q, 1e-3, 0.999);
     if (this.count && same) {
       const z = (y - tr.pred) / Math.max(tr.sP, 1);
       const pm = (Math.exp(-0.5 * z * z) * 0.3989) / Math.sqrt(x + 0.375);
@@ -312,7 +313,7 @@ export class AnomalyDetector {
     // A run of L repeats has chance q^L from any one start; about 1,000 starts are looked at.
     // A flatline that has lasted past the re-learning time is the series' new normal, as a level is.
     const fs = run > 1 ? -run * Math.log10(qq) - 3 : 0;
-    raw[4] = fs > 0 && run <= this.relearn ? fs : 0;
+    raw[4] = fs > 0 && run <= this.relearn && !pinned ? fs : 0;
     const out = this.calOut;
     this.cal.step(raw, out);
     let best = 0;
@@ -345,19 +346,15 @@ export class AnomalyDetector {
         const d = Math.abs(y - this.last);
         if (d > 0 && d < this.res) this.res = d;
         this.q += (1 / 1000) * ((same ? 1 : 0) - this.q);
-        if ((this.lastRaw === this.lo && this.loHits > 1) || (this.lastRaw === this.hi && this.hiHits > 1)) {
-          this.kEdge++;
-          this.qEdge += Math.max(1 / 300, 1 / (this.kEdge + 4)) * ((same ? 1 : 0) - this.qEdge);
-        }
       }
       if (x < this.lo) {
         this.lo = x;
-        this.loHits = 1;
-      } else if (x === this.lo) this.loHits++;
+        this.loVisits = 1;
+      } else if (x === this.lo && !same) this.loVisits++;
       if (x > this.hi) {
         this.hi = x;
-        this.hiHits = 1;
-      } else if (x === this.hi) this.hiHits++;
+        this.hiVisits = 1;
+      } else if (x === this.hi && !same) this.hiVisits++;
       this.typ += (1 / 1000) * (Math.abs(y) - this.typ);
     } else {
       this.plain.follow(rates);
