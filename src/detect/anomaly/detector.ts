@@ -380,8 +380,11 @@ export class AnomalyDetector {
     }
     this.frozen = learn ? 0 : this.frozen + 1;
     if (this.snapRun >= this.relearn || this.frozen >= this.relearn) {
-      this.plain.relearn();
-      this.daily.relearn();
+      // Held out of the usual by the caller for `frozen` values, maybe fewer than the hour mean's
+      // memory: scale it up so the level lands on the held one, not part way.
+      const w = this.frozen >= this.relearn ? 1 - Math.pow(1 - this.aL, this.frozen) : 1;
+      this.plain.relearn(w);
+      this.daily.relearn(w);
       this.vs = Math.max(tr.err(), fl);
       this.snapRun = 0;
       this.snapSign = 0;

@@ -108,9 +108,13 @@ export class Track {
     this.mlr += r.long * (this.r0 - this.mlr);
   }
 
-  /** A sustained change of level: take the recent level as the level. */
-  relearn(): void {
-    this.loc += this.mlr;
+  /**
+   * A sustained change of level: take the recent level as the level. `weight`: the share of the hour
+   * mean the change fills (1 once it has lasted its memory; less for a change held out of the usual
+   * for a shorter time, whose hour mean still remembers the old level).
+   */
+  relearn(weight: number): void {
+    this.loc += weight > 0.05 && weight < 1 ? this.mlr / weight : this.mlr;
     this.ms = 0;
     this.ml = 0;
     this.mlr = 0;
