@@ -11,6 +11,7 @@ import { type Prepared, PreparedSet, prepare } from './prepared.js';
 import { RenderCache, type Resource, buildResources, stateKeys } from './routes/pages.js';
 import { SseHub, type SseOptions } from './routes/sse.js';
 import { Pressure } from './pressure.js';
+import { FORWARD_KEY_HEADER, FORWARD_PEER_HEADER, PublicWorkers } from './workers.js';
 import type { Snapshot } from './snapshot.js';
 
 export interface WebOptions {
@@ -27,6 +28,8 @@ export interface WebOptions {
   timeouts?: Partial<typeof SERVER_TIMEOUTS>;
   /** Descriptor and heap pressure (tests pass their own). */
   pressure?: Pressure;
+  /** Processes that share the port and answer the prepared public responses (site.workers, workers.ts); 0: this process answers everything. */
+  workers?: number;
 }
 
 /**
@@ -61,6 +64,9 @@ export class WebServer {
   private state = '';
   /** What the last publish showed besides the bars (pages.ts stateKeys) and its UTC day. */
   private restKey = '';
+  private readonly timeouts: typeof SERVER_TIMEOUTS;
+  /** The public-page workers, when site.workers > 0. */
+  private readonly workers: PublicWorkers | undefined;
   /** Connections answered 503 at once because descriptors were nearly gone, since start. */
   refusedConnections = 0;
   /** Connections the kernel could not hand us (out of descriptors) since start. */
@@ -72,10 +78,13 @@ export class WebServer {
     this.pressure = opts.pressure ?? new Pressure();
     this.sse = new SseHub({ ...opts.sse, pressure: this.pressure });
     const t = { ...SERVER_TIMEOUTS, ...opts.timeouts };
+    this.timeouts = t;
+    if ((opts.workers ?? 0) > 0) this.workers = new PublicWorkers(opts.workers!, opts.logger.child({ part: 'web-workers' }));
     const serverFactory = (handler: (req: IncomingMessage, res: ServerResponse) => void) => {
       const server = createServer(
         { keepAliveTimeout: t.keepAliveMs, headersTimeout: t.headersMs, requestTimeout: t.requestMs, connectionsCheckingInterval: t.checkEveryMs },
         (req, res) => {
+          if (this.workers && req.headers[FORWARD_KEY_HEADER] !== undefined) fromWorker(req, this.workers.key);
           if (servePrepared(this.entries, req, res)) return;
           // Near the descriptor or heap limit, only the prepared page and API are answered: the rest waits.
           if (this.pressure.tightness() === 'critical') {
@@ -178,6 +187,7 @@ export class WebServer {
     this.prepared.replace(new Map([...next].map(([k, e]) => [k, e.p])));
     this.state = state;
     this.restKey = restKey;
+    await this.workers?.publish(next);
     this.sse.publish(state);
   }
 
@@ -186,9 +196,9 @@ export class WebServer {
     return { p, headers, status: r.status ?? 200 };
   }
 
-  /** Listens and returns the base URL. */
+  /** Listens and returns the base URL. With workers, they take host:port and this process a loopback port of its own. */
   async listen(host: string, port: number): Promise<string> {
-    await this.app.listen({ host, port });
+    await this.app.listen(this.workers ? { host: '127.0.0.1', port: 0 } : { host, port });
     // Out of descriptors, accept() fails and the server emits 'error': without a listener that ends
     // the process. The connection is dropped by the kernel; the page goes on for the others.
     this.app.server.on('error', (err: NodeJS.ErrnoException) => {
@@ -197,18 +207,36 @@ export class WebServer {
     });
     const addr = this.app.server.address();
     if (addr === null || typeof addr === 'string') throw new Error('server has no TCP address');
+    if (this.workers) {
+      const shared = await this.workers.start(host, port, { host: '127.0.0.1', port: addr.port }, this.timeouts);
+      if (this.entries.size > 0) await this.workers.publish(this.entries);
+      return `http://${host.includes(':') ? `[${host}]` : host}:${shared}`;
+    }
     const h = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
     return `http://${h}:${addr.port}`;
   }
 
   async close(): Promise<void> {
     this.sse.close();
+    await this.workers?.stop();
     await this.app.close();
   }
 }
 
 const EXHAUSTED_ANSWER =
   'HTTP/1.1 503 Service Unavailable\r\nretry-after: 30\r\ncache-control: no-store\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: 53\r\nconnection: close\r\n\r\nVigie is out of connections; try again in 30 seconds\n';
+
+/**
+ * A request a public-page worker forwarded: with the right key, it stands for the visitor's own (the
+ * worker opened this connection for it alone), so per-network limits and logs see the visitor's address.
+ */
+function fromWorker(req: IncomingMessage, key: string): void {
+  const ok = req.headers[FORWARD_KEY_HEADER] === key;
+  const peer = req.headers[FORWARD_PEER_HEADER];
+  delete req.headers[FORWARD_KEY_HEADER];
+  delete req.headers[FORWARD_PEER_HEADER];
+  if (ok && typeof peer === 'string' && peer !== '') Object.defineProperty(req.socket, 'remoteAddress', { value: peer, configurable: true });
+}
 
 /** Deeper than any body a route takes. */
 export const MAX_BODY_DEPTH = 64;
