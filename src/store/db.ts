@@ -32,7 +32,19 @@ export function openDatabase(opts: StoreOptions): OpenedDatabase {
     return { engine: 'postgres', db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: postgresPool(opts.url) }) }) };
   }
   const sqlite = sqliteDatabase(opts.path ?? DEFAULT_SQLITE_PATH);
-  return { engine: 'sqlite', db: new Kysely<Database>({ dialect: new RollbackSafeSqliteDialect(sqlite) }), sqlite };
+  const db = new Kysely<Database>({ dialect: new RollbackSafeSqliteDialect(sqlite) });
+  handles.set(db, sqlite);
+  return { engine: 'sqlite', db, sqlite };
+}
+
+const handles = new WeakMap<Kysely<Database>, SqliteDatabase.Database>();
+
+/**
+ * SQLite's own handle behind a Kysely opened here, for statements prepared once on the hot paths. Run
+ * them only while Kysely lends its one connection (inside db.connection() or a transaction's callback).
+ */
+export function sqliteHandle(db: Kysely<Database>): SqliteDatabase.Database | undefined {
+  return handles.get(db);
 }
 
 /**
