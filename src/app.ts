@@ -3,7 +3,7 @@
 import type { Logger } from 'pino';
 import { pino } from 'pino';
 import type { Observation } from './core/observation.js';
-import { type Clock, type TimerHandle, systemClock } from './core/time.js';
+import { type Clock, type TimerHandle, safeTimeout, systemClock } from './core/time.js';
 import { type Entities, type MonitorEntity, type VigieConfig, toEntities } from './config/schema.js';
 import { type CrowdLevel, type CrowdWeight, Detector, type StatusChange } from './detect/detector.js';
 import { type ComponentInfo, IncidentEngine, type IncidentView } from './incidents/engine.js';
@@ -11,6 +11,10 @@ import { authenticator } from './web/auth.js';
 import { ADMIN_PREFIX, AdminRoutes, adminApi, adminRoutes } from './web/routes/admin-api.js';
 import { notifyAdminRoutes } from './web/routes/admin-notify.js';
 import { tokenAdminRoutes } from './web/routes/admin-tokens.js';
+import { Auth } from './auth/service.js';
+import { sessionAdminRoutes } from './web/routes/admin-session.js';
+import { userAdminRoutes } from './web/routes/admin-users.js';
+import { auditAdminRoutes } from './web/routes/admin-audit.js';
 import { runCheck } from './probes/registry.js';
 import { BeatBook } from './probes/heartbeat.js';
 import { heartbeatStore, loadBeats } from './store/heartbeats.js';
@@ -50,6 +54,13 @@ import { AgentHub } from './agent/hub.js';
 import { mountAgents } from './agent/mount.js';
 import { agentRegions, splitByRunner } from './config/regions.js';
 import type { Gateway } from './gateway/gateway.js';
+import { Catalog } from './catalog/catalog.js';
+import { MonitorBoard } from './catalog/board.js';
+import { type StoredEntry, loadCatalog } from './store/catalog.js';
+import { catalogAdminRoutes } from './web/routes/admin-catalog.js';
+import { monitorEditRoutes, monitorReadRoutes } from './web/routes/admin-monitors.js';
+import { MonitorEvents } from './web/routes/monitor-events.js';
+import { vendorAdminRoutes } from './web/routes/admin-vendors.js';
 
 export interface VigieOptions {
   config: VigieConfig;
@@ -110,6 +121,8 @@ export class Vigie {
   readonly agents: AgentHub;
   /** The admin API's routes: add yours here, in the constructor (docs/TEAM-NOTES.md). */
   readonly admin = new AdminRoutes();
+  /** Sign-in, sessions, roles and the audit log of the admin API (src/auth). */
+  readonly auth: Auth;
   /** Stored rows the page cannot show as they are (snapshot-guard.ts): logged once each. */
   private rowProblems = logOnceEach((rows, count) => this.log.warn({ rows, count }, 'stored rows the page cannot show as they are (times no date can hold are left out; unreadable rows are skipped)'));
 
@@ -118,8 +131,17 @@ export class Vigie {
   private history = new HistoryCache(() => loadHistoryInput(this.store, this.config, this.clock.now()));
   /** Re-publishes each clock minute in which crowd reports came in, so the page's crowd sparklines move. */
   private crowdTimer: TimerHandle | undefined;
+  /** Each monitor unit's live status for the console (src/catalog/board.ts). */
+  readonly board = new MonitorBoard();
+  /** vigie.yaml's services merged with those made through the admin API (src/catalog). */
+  readonly catalog: Catalog;
+  /** The console's live monitor stream (/api/admin/monitors/events). */
+  readonly monitorEvents: MonitorEvents;
 
-  private constructor(store: Store, private opts: VigieOptions) {
+  private constructor(store: Store, private opts: VigieOptions, stored: StoredEntry[] = []) {
+    // What runs is the file's config merged with the app-made catalog (src/catalog/merge.ts).
+    this.catalog = new Catalog({ db: store.db, now: () => this.clock.now(), board: this.board, apply: (c) => this.applyConfig(c) }, opts.config, stored);
+    opts = this.opts = { ...opts, config: this.catalog.config };
     this.store = store;
     this.config = opts.config;
     this.entities = toEntities(opts.config);
@@ -162,7 +184,9 @@ export class Vigie {
       onReading: (_s, rec) => rec.changed && this.schedulePublish(),
     });
     this.admin.add(...adminRoutes(this.incidents));
-    this.web.app.register(adminApi, { prefix: ADMIN_PREFIX, routes: this.admin, auth: authenticator(store, { bootstrapToken: opts.adminToken }), now: () => this.clock.now(), serverUrl: () => this.config.site.base_url ?? this.url });
+    this.auth = new Auth({ store, now: () => this.clock.now(), log: this.log.child({ part: 'auth' }), tokens: authenticator(store, { bootstrapToken: opts.adminToken }), baseUrl: () => this.config.site.base_url, trustProxy: () => this.reports.trustProxy, onAuditError: (err) => this.guard.faults.report('audit log', err) });
+    this.admin.add(...sessionAdminRoutes({ auth: this.auth, oidcName: () => undefined }), ...userAdminRoutes({ auth: this.auth, issuer: () => this.config.site.title }), ...auditAdminRoutes({ audit: this.auth.audit }));
+    this.web.app.register(adminApi, { prefix: ADMIN_PREFIX, routes: this.admin, auth: this.auth, serverUrl: () => this.config.site.base_url ?? this.url });
     const r = opts.config.store.retention;
     this.storageJob = new StorageJob({
       store,
@@ -189,8 +213,12 @@ export class Vigie {
       },
     });
     this.web.app.register(subscriptionRoutes, { subs, perNetwork: () => this.config.notify.subscriptions.per_network, trustProxy: () => this.reports.trustProxy, worker: this.notify, store, now: () => this.clock.now(), title: () => this.config.site.title, baseUrl: () => site().baseUrl });
-    this.admin.add(...notifyAdminRoutes({ store, worker: this.notify, now: () => this.clock.now() }), ...tokenAdminRoutes({ store, now: () => this.clock.now() }));
+    this.admin.add(...notifyAdminRoutes({ store, worker: this.notify, now: () => this.clock.now(), notifyConfig: () => this.config.notify, site }), ...tokenAdminRoutes({ store, now: () => this.clock.now() }));
     this.web.app.register(historyRoutes, { cache: this.history, siteTitle: () => this.config.site.title, state: () => this.web.stateKey });
+    const monitorDeps = { catalog: this.catalog, board: this.board, db: store.db, now: () => this.clock.now(), runOnce: (m: MonitorEntity, deadlineMs: number) => this.runOnce(m, deadlineMs) };
+    this.admin.add(...catalogAdminRoutes({ catalog: this.catalog }), ...monitorReadRoutes(monitorDeps), ...monitorEditRoutes(monitorDeps), ...vendorAdminRoutes({ config: () => this.config, db: store.db }));
+    this.monitorEvents = new MonitorEvents({ board: this.board, catalog: this.catalog });
+    this.monitorEvents.register(this.web.app);
   }
 
   static async create(opts: VigieOptions): Promise<Vigie> {
@@ -203,7 +231,7 @@ export class Vigie {
     let store: Store | undefined;
     try {
       store = await openStore(where);
-      const v = new Vigie(store, opts);
+      const v = new Vigie(store, opts, await loadCatalog(store.db));
       v.lock = lock;
       await v.applyEntities();
       await v.reports.load();
@@ -245,6 +273,11 @@ export class Vigie {
 
   /** Applies a new config without a restart: the store, the detector and the schedule follow it. */
   async reload(config: VigieConfig): Promise<void> {
+    await this.applyConfig(this.catalog.merge(config));
+  }
+
+  /** Runs a merged config (the file's and the app-made catalog's). */
+  private async applyConfig(config: VigieConfig): Promise<void> {
     this.config = config;
     this.entities = toEntities(config);
     this.reports.configure(config);
@@ -252,7 +285,19 @@ export class Vigie {
     this.notify.setConfig(config.notify);
     this.vendor.setSources(vendorSources(config));
     await this.applyEntities();
+    this.board.keep(this.catalog.runningIds());
     await this.publish();
+  }
+
+  /** One check now, outside the schedule and not stored ("Test now"), ended by `deadlineMs` whatever happens. */
+  private async runOnce(m: MonitorEntity, deadlineMs: number) {
+    const ac = new AbortController();
+    const timer = safeTimeout(() => ac.abort(), deadlineMs + 1000);
+    try {
+      return await runCheck(m, { signal: ac.signal, timeoutMs: deadlineMs, degradedAfterMs: m.degradedAfterMs, clock: this.clock, beats: this.beats });
+    } finally {
+      timer.cancel();
+    }
   }
 
   private async applyEntities(): Promise<void> {
@@ -293,6 +338,7 @@ export class Vigie {
 
   private afterObservation(o: Observation): void {
     this.recordChanges(this.detector.observe(o));
+    this.board.observe(o, this.detector.monitorState(o.monitorId).health);
   }
 
   /** The crowd-report level of a service (from the crowd-report intake); changes follow as for probes. */
