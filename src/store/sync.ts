@@ -25,9 +25,6 @@ type SyncTable = 'services' | 'components' | 'monitors';
 /** Serialises concurrent syncs from several processes sharing one PostgreSQL ("vigi"). */
 const SYNC_LOCK_KEY = 0x76696769;
 
-/** Rows per INSERT of new rows: at most ~15 columns each, far below both engines' parameter limits. */
-const INSERT_CHUNK = 200;
-
 /** Columns holding JSON text: compared by meaning, not by spelling. */
 const JSON_COLUMNS = new Set(['depends_on', 'target']);
 
@@ -108,13 +105,14 @@ async function syncTable(
   for (const r of await db.selectFrom(table).selectAll().orderBy('id').execute()) existing.set(r.id as string, r);
 
   const seen = new Set<string>();
-  // New rows go in by INSERT_CHUNK per statement (a first start at 10,000 monitors made 10,000 statements).
-  const fresh: (Columns & { id: string })[] = [];
   for (const { id, cols } of wanted) {
     seen.add(id);
     const row = existing.get(id);
     if (!row) {
-      fresh.push({ id, ...cols, ...onInsert, created_at: at, updated_at: at, archived_at: null });
+      await db
+        .insertInto(table)
+        .values({ id, ...cols, ...onInsert, created_at: at, updated_at: at, archived_at: null })
+        .execute();
       report.added.push(id);
       continue;
     }
@@ -128,8 +126,6 @@ async function syncTable(
       .execute();
     (archived ? report.restored : report.changed).push(id);
   }
-
-  for (let i = 0; i < fresh.length; i += INSERT_CHUNK) await db.insertInto(table).values(fresh.slice(i, i + INSERT_CHUNK)).execute();
 
   for (const [id, row] of existing) {
     if (seen.has(id) || row.archived_at !== null) continue;
