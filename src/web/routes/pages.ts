@@ -39,9 +39,9 @@ export function stateKey(s: Snapshot): string {
 }
 
 /**
- * The state key, and the key of everything but the 90-day bars (`rest`): the bars move every minute
- * (today's checks), the rest only when something happens, so a publish whose `rest` did not change
- * re-renders only what shows bars (buildResources' `barsOnly`). The bars are hashed as bytes, not
+ * The state key, and the key of everything but the 90-day bars and the crowd sparklines (`rest`): those
+ * move every minute (today's checks, the last hour of reports), the rest only when something happens,
+ * so a publish whose `rest` did not change re-renders only what shows them (buildResources' `barsOnly`). The bars are hashed as bytes, not
  * turned into JSON arrays: at 1,000 components that was most of the key's cost.
  */
 export function stateKeys(s: Snapshot): { state: string; rest: string } {
@@ -49,6 +49,12 @@ export function stateKeys(s: Snapshot): { state: string; rest: string } {
   const json = JSON.stringify({ ...s, now: 0 }, (k, v: unknown) => {
     if (k === 'bars' && v !== null && typeof v === 'object' && 'firstDay' in v) {
       hashBars(bars, v as SnapshotBars);
+      return 0;
+    }
+    // The crowd sparkline shifts every minute too, and only the status page shows it.
+    if (k === 'crowd' && v !== null && typeof v === 'object' && 'counts' in v) {
+      bars.update(JSON.stringify(v));
+      bars.update(';');
       return 0;
     }
     return ArrayBuffer.isView(v) ? Array.from(v as Uint32Array) : v;
