@@ -258,7 +258,7 @@ export const configSchema = z
             per_hour: duration.default(90 * 86_400_000).refine((ms) => ms >= 90 * 86_400_000, 'must be at least 90d'),
             per_day: duration.default(400 * 86_400_000).refine((ms) => ms >= 90 * 86_400_000, 'must be at least 90d (the 90-day bars)'),
             reports: duration.default(7 * 86_400_000).refine((ms) => ms >= 86_400_000, 'must be at least 1d (dedup and moderation read recent reports)'),
-            report_counts: duration.default(42 * 86_400_000).refine((ms) => ms >= 35 * 86_400_000, 'must be at least 35d (the crowd baseline learns from 5 weeks)'),
+            report_counts: duration.default(42 * 86_400_000).refine((ms) => ms >= 8 * 86_400_000, 'must be at least 8d (the crowd level learns from the last 8 days of report counts)'),
           })
           .prefault({}),
       })
