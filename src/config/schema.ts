@@ -241,6 +241,8 @@ export const configSchema = z
         port: z.number().int().min(0).max(65535).default(8080),
         /** Public address, for links in feeds and messages. */
         base_url: webUrl.optional(),
+        /** Extra processes sharing site.port that answer the public page and API from the prepared bytes (src/web/workers.ts); unset: VIGIE_WEB_WORKERS, else 0 (this process answers everything). */
+        workers: z.number().int().min(0).max(64).optional(),
       })
       .prefault({}),
     store: z
