@@ -51,7 +51,7 @@ export function exportCatalog(file: VigieConfig, stored: readonly StoredEntry[],
     s.components.push(c);
     return c;
   };
-  let counts = { services: 0, components: 0, monitors: 0 };
+  const counts = { services: 0, components: 0, monitors: 0 };
   const secrets: string[] = [];
   const orphans: string[] = [];
   for (const e of stored) {
@@ -103,6 +103,5 @@ export function exportCatalog(file: VigieConfig, stored: readonly StoredEntry[],
         });
       });
     });
-  counts = { ...counts };
   return { yaml: doc.toString({ lineWidth: 0 }), ...counts, secrets, orphans };
 }
