@@ -12,6 +12,7 @@ import { ADMIN_PREFIX, AdminRoutes, adminApi, adminRoutes } from './web/routes/a
 import { notifyAdminRoutes } from './web/routes/admin-notify.js';
 import { tokenAdminRoutes } from './web/routes/admin-tokens.js';
 import { Auth } from './auth/service.js';
+import { OidcSignIn, oidcRoutes } from './auth/oidc.js';
 import { sessionAdminRoutes } from './web/routes/admin-session.js';
 import { userAdminRoutes } from './web/routes/admin-users.js';
 import { auditAdminRoutes } from './web/routes/admin-audit.js';
@@ -46,6 +47,7 @@ import { latestVendorSnapshot } from './store/vendor.js';
 import { parseText } from './i18n/text.js';
 import { VendorPoller } from './signals/vendor/poller.js';
 import { HistoryCache, historyRoutes, loadHistoryInput } from './web/routes/history.js';
+import { consoleRoutes } from './web/routes/console.js';
 import { historyServices } from './analytics/input.js';
 import { incidentNotes, upstreamNow } from './analytics/history.js';
 import { outagesOf } from './analytics/outages.js';
@@ -54,6 +56,9 @@ import { AgentHub } from './agent/hub.js';
 import { mountAgents } from './agent/mount.js';
 import { agentRegions, splitByRunner } from './config/regions.js';
 import type { Gateway } from './gateway/gateway.js';
+import { gatewayAdminRoutes } from './web/routes/admin-gateway.js';
+import { type GatewayEventRecord, recentGatewayEvents, recordGatewayEvent } from './store/gateway.js';
+import { GATEWAY_PAGE_DAYS, GATEWAY_PAGE_MAX, resolveComponent, snapshotGatewayEvents } from './web/gateway-events.js';
 import { Catalog } from './catalog/catalog.js';
 import { MonitorBoard } from './catalog/board.js';
 import { type StoredEntry, loadCatalog } from './store/catalog.js';
@@ -186,7 +191,8 @@ export class Vigie {
     });
     this.admin.add(...adminRoutes(this.incidents));
     this.auth = new Auth({ store, now: () => this.clock.now(), log: this.log.child({ part: 'auth' }), tokens: authenticator(store, { bootstrapToken: opts.adminToken }), baseUrl: () => this.config.site.base_url, trustProxy: () => this.reports.trustProxy, onAuditError: (err) => this.guard.faults.report('audit log', err) });
-    this.admin.add(...sessionAdminRoutes({ auth: this.auth, oidcName: () => undefined }), ...userAdminRoutes({ auth: this.auth, issuer: () => this.config.site.title }), ...auditAdminRoutes({ audit: this.auth.audit }));
+    oidcRoutes(this.web.app, new OidcSignIn({ auth: this.auth, settings: () => this.config.auth.oidc, origin: () => this.config.site.base_url ?? this.url, log: this.log.child({ part: 'oidc' }) }));
+    this.admin.add(...sessionAdminRoutes({ auth: this.auth, oidcName: () => this.config.auth.oidc?.name }), ...userAdminRoutes({ auth: this.auth, issuer: () => this.config.site.title }), ...auditAdminRoutes({ audit: this.auth.audit }));
     this.web.app.register(adminApi, { prefix: ADMIN_PREFIX, routes: this.admin, auth: this.auth, serverUrl: () => this.config.site.base_url ?? this.url });
     const r = opts.config.store.retention;
     this.storageJob = new StorageJob({
@@ -216,10 +222,12 @@ export class Vigie {
     this.web.app.register(subscriptionRoutes, { subs, perNetwork: () => this.config.notify.subscriptions.per_network, trustProxy: () => this.reports.trustProxy, worker: this.notify, store, now: () => this.clock.now(), title: () => this.config.site.title, baseUrl: () => site().baseUrl });
     this.admin.add(...notifyAdminRoutes({ store, worker: this.notify, now: () => this.clock.now(), notifyConfig: () => this.config.notify, site }), ...tokenAdminRoutes({ store, now: () => this.clock.now() }));
     this.web.app.register(historyRoutes, { cache: this.history, siteTitle: () => this.config.site.title, state: () => this.web.stateKey });
+    this.admin.add(...gatewayAdminRoutes({ store, now: () => this.clock.now(), record: (e) => this.recordGatewayEvent(e) }));
     const monitorDeps = { catalog: this.catalog, board: this.board, db: store.db, now: () => this.clock.now(), runOnce: (m: MonitorEntity, deadlineMs: number) => this.runOnce(m, deadlineMs) };
     this.admin.add(...catalogAdminRoutes({ catalog: this.catalog }), ...monitorReadRoutes(monitorDeps), ...monitorEditRoutes(monitorDeps), ...vendorAdminRoutes({ config: () => this.config, db: store.db }));
     this.monitorEvents = new MonitorEvents({ board: this.board, catalog: this.catalog });
     this.monitorEvents.register(this.web.app);
+    this.web.app.register(consoleRoutes);
   }
 
   static async create(opts: VigieOptions): Promise<Vigie> {
@@ -252,7 +260,7 @@ export class Vigie {
   async start(): Promise<string> {
     if (this.config.gateway) {
       const { Gateway } = await import('./gateway/gateway.js');
-      this.gateway = new Gateway({ config: this.config.gateway, logger: this.log, clock: this.clock, processMetrics: false, vigieUrl: null });
+      this.gateway = new Gateway({ config: this.config.gateway, logger: this.log, clock: this.clock, processMetrics: false, vigieUrl: null, store: this.store, events: (e) => void this.recordGatewayEvent(e).catch((err) => this.guard.faults.report('gateway event', err)) });
       this.log.info({ url: await this.gateway.start() }, 'gateway started');
     }
     this.url = await this.web.listen(this.config.site.host, this.opts.port ?? this.config.site.port);
@@ -420,6 +428,10 @@ export class Vigie {
     const names = new Map(model.services.flatMap((s) => s.components.map((c) => [c.id, { service: s.name, component: c.name }] as const)));
     const byId = new Map(this.entities.components.map((c) => [c.id, c]));
     const monitored = new Set(this.entities.monitors.map((m) => m.componentId));
+    const gatewayEvents = await recentGatewayEvents(this.store.db, { limit: GATEWAY_PAGE_MAX, since: now - GATEWAY_PAGE_DAYS * 86_400_000 }).catch((err) => {
+      this.guard.faults.report('gateway events for the page', err);
+      return [];
+    });
     return buildSnapshot({
       title: this.config.site.title,
       baseUrl: this.config.site.base_url ?? this.url ?? '',
@@ -465,8 +477,20 @@ export class Vigie {
       maintenances: maintenances.map(snapshotIncident),
       emailSubscriptions: this.config.notify.subscriptions.enabled && this.notify.emailChannel !== undefined,
       writeFailingSince: this.guard.health.view().failingSince,
+      gateway: snapshotGatewayEvents(gatewayEvents, this.entities.components.map((c) => c.id)),
       onRowProblems: this.rowProblems,
     });
+  }
+
+  /** A failover or failback of a gateway (this process's, or reported by a standalone one): stored, notified, shown. */
+  async recordGatewayEvent(e: GatewayEventRecord): Promise<boolean> {
+    const component = resolveComponent(e.component, this.entities.components.map((c) => c.id));
+    const stored = await recordGatewayEvent(this.store.db, e, component ? [component] : []);
+    if (stored) {
+      this.notify.kick();
+      this.schedulePublish();
+    }
+    return stored;
   }
 
   async publish(): Promise<void> {

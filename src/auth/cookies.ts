@@ -22,12 +22,14 @@ export interface CookieOptions {
   maxAgeSeconds?: number;
   secure: boolean;
   path?: string;
+  /** Strict unless said otherwise. */
+  sameSite?: 'Strict' | 'Lax';
 }
 
-/** A Set-Cookie value: HttpOnly and SameSite=Strict always (nothing in a page's script needs it). */
+/** A Set-Cookie value: HttpOnly always (nothing in a page's script needs it), SameSite=Strict unless Lax is asked for. */
 export function serializeCookie(name: string, value: string, o: CookieOptions): string {
   if (!/^[A-Za-z0-9_-]*$/.test(value)) throw new Error('cookie values are base64url');
-  const parts = [`${name}=${value}`, `Path=${o.path ?? '/'}`, 'HttpOnly', 'SameSite=Strict'];
+  const parts = [`${name}=${value}`, `Path=${o.path ?? '/'}`, 'HttpOnly', `SameSite=${o.sameSite ?? 'Strict'}`];
   if (o.maxAgeSeconds !== undefined) parts.push(`Max-Age=${Math.max(0, Math.floor(o.maxAgeSeconds))}`);
   if (o.secure) parts.push('Secure');
   return parts.join('; ');

@@ -9,7 +9,7 @@ import { AuditStore, type AuditEntry } from '../store/audit.js';
 import type { Store } from '../store/store.js';
 import { type User, UserStore } from '../store/users.js';
 import type { Authenticator } from '../web/auth.js';
-import { pathOf } from './audit.js';
+import { pathOf, targetOf } from './audit.js';
 import { normalizeName } from './names.js';
 import { decoyHash, hashPassword, needsRehash, verifyPassword } from './password.js';
 import { type Actor, type Role, atLeast, defaultRole } from './roles.js';
@@ -61,6 +61,7 @@ export class Auth {
   readonly sessions: Sessions;
   readonly audit: AuditStore;
   readonly throttle = new Throttle();
+  private prunedAt = -Infinity;
 
   constructor(private readonly o: AuthOptions) {
     this.users = new UserStore(o.store.db);
@@ -114,7 +115,7 @@ export class Auth {
       actorName: actor?.name ?? 'anonymous',
       method: req.method,
       path: pathOf(req),
-      target: null,
+      target: targetOf(req.params),
       before: null,
       after: null,
       address: this.address(req),
@@ -247,15 +248,26 @@ export class Auth {
     this.throttle.succeed(keys);
     if (user.passwordHash && needsRehash(user.passwordHash)) await this.users.update(user.id, at, { password_hash: await hashPassword(input.password) });
     const started = await this.startSession(req, user);
-    this.attach(req, { actor: { kind: 'user', name: user.name, role: user.role, userId: user.id }, session: started.session, cookie: started.cookie });
+    this.signedIn(req, user, started);
     await this.record(req, { action: 'signIn', outcome: 'ok', status: 200 });
     return { ok: true, user, ...started };
+  }
+
+  /** From now on the request counts as the user's (for the audit entry of the sign-in). */
+  signedIn(req: FastifyRequest, user: User, started: { cookie: string; session: Session }): void {
+    this.attach(req, { actor: { kind: 'user', name: user.name, role: user.role, userId: user.id }, session: started.session, cookie: started.cookie });
   }
 
   /** A new session for the user; a session cookie the request already had is ended first (no fixation). */
   async startSession(req: FastifyRequest, user: User): Promise<{ cookie: string; session: Session }> {
     const previous = Sessions.cookieValue(req.headers.cookie);
     if (previous !== undefined) await this.sessions.end(previous);
+    // Ended sessions are dropped here, at most once an hour: sign-ins are what make them pile up.
+    const at = this.now();
+    if (at - this.prunedAt >= 3_600_000) {
+      this.prunedAt = at;
+      await this.sessions.prune();
+    }
     return this.sessions.start(user.id, this.address(req));
   }
 }

@@ -1,6 +1,8 @@
 // Sign-in tests' helpers: a Vigie on 127.0.0.1 with users, and a client that behaves as a browser
 // does with our cookie (keeps it, sends it back) and sends the CSRF token the session answered.
 import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { type Logger, pino } from 'pino';
 import { request } from 'undici';
 import { type Vigie, createVigie } from '../../src/app.js';
 import { hashPassword } from '../../src/auth/password.js';
@@ -12,8 +14,14 @@ import type { TestEngine } from './engines.js';
 export { ADMIN_TOKEN };
 export const PASSWORD = 'correct horse battery staple';
 
-export async function startAuthVigie(engine: TestEngine, o: { clock?: Clock; extra?: Record<string, unknown> } = {}): Promise<{ vigie: Vigie; base: string }> {
-  const vigie = await createVigie({ config: adminConfig(engine, o.extra ?? {}), adminToken: ADMIN_TOKEN, ...(o.clock ? { clock: o.clock } : {}), ...(engine.options.url ? { databaseUrl: engine.options.url } : {}) });
+export async function startAuthVigie(engine: TestEngine, o: { clock?: Clock; extra?: Record<string, unknown>; logger?: Logger } = {}): Promise<{ vigie: Vigie; base: string }> {
+  const vigie = await createVigie({
+    config: adminConfig(engine, o.extra ?? {}),
+    adminToken: ADMIN_TOKEN,
+    ...(o.clock ? { clock: o.clock } : {}),
+    ...(o.logger ? { logger: o.logger } : {}),
+    ...(engine.options.url ? { databaseUrl: engine.options.url } : {}),
+  });
   try {
     return { vigie, base: await vigie.start() };
   } catch (err) {
@@ -41,6 +49,11 @@ export async function send(base: string, method: Method, path: string, body: unk
     headers: { ...headers, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
     ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
   });
+  // A live stream (SSE) answers its headers and never ends: its status is what a test can look at.
+  if (String(r.headers['content-type'] ?? '').startsWith('text/event-stream')) {
+    r.body.destroy();
+    return { status: r.statusCode, headers: r.headers, json: undefined, text: '' };
+  }
   const text = await r.body.text();
   let json: any;
   try {
@@ -87,3 +100,15 @@ export class Browser {
 }
 
 export const bearer = (base: string, token: string) => (method: Method, path: string, body?: unknown) => send(base, method, path, body, { authorization: `Bearer ${token}` });
+
+/** A logger whose lines (parsed) land in `lines`. */
+export function capturingLogger(): { logger: Logger; lines: any[] } {
+  const lines: any[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      for (const l of String(chunk).split('\n')) if (l) lines.push(JSON.parse(l));
+      cb();
+    },
+  });
+  return { logger: pino({ level: 'warn' }, stream), lines };
+}
