@@ -313,7 +313,7 @@ export class Catalog {
   /** Splits a service entry (or a component entry) into stored rows, children included. */
   private rows(level: 'service' | 'component', id: string, parent: string, entry: Entry, at: number): StoredEntry[] {
     const out: StoredEntry[] = [];
-    let pos = { service: this.nextPosition('service'), component: this.nextPosition('component'), monitor: this.nextPosition('monitor') };
+    const pos = { service: this.nextPosition('service'), component: this.nextPosition('component'), monitor: this.nextPosition('monitor') };
     const row = (l: CatalogLevel, rid: string, par: string, e: Entry): StoredEntry => ({ level: l, id: rid, parent: par, entry: e, paused: false, position: pos[l]++, createdAt: at, updatedAt: at });
     const component = (sid: string, c: Entry) => {
       const { monitors, ...head } = c;
@@ -326,7 +326,6 @@ export class Catalog {
       out.push(row('service', id, '', head));
       for (const c of (components as Entry[] | undefined) ?? []) component(id, c);
     } else component(parent, entry);
-    pos = { ...pos };
     return out;
   }
 
