@@ -122,3 +122,45 @@ test('an https site sets Secure cookies and accepts its public origin', async ()
     await engine.cleanup();
   }
 });
+
+test('a route put under /api/admin by other means gets the method’s role and its changes are audited', async () => {
+  const { default: Fastify } = await import('fastify');
+  const { AdminRoutes, ADMIN_PREFIX } = await import('../src/web/routes/admin-api.js');
+  const { Auth } = await import('../src/auth/service.js');
+  const { authenticator, createApiToken } = await import('../src/web/auth.js');
+  const { pino } = await import('pino');
+  const engine = await sqliteEngine();
+  const store = await engine.open();
+  const app = Fastify();
+  try {
+    const routes = new AdminRoutes();
+    routes.watch(app);
+    let calls = 0;
+    app.register(
+      async (a) => {
+        a.post('/widgets/:id/spin', { schema: { operationId: 'spinWidget' } as object }, async () => ({ spun: ++calls }));
+      },
+      { prefix: ADMIN_PREFIX },
+    );
+    await app.ready();
+    routes.seal();
+    const auth = new Auth({ store, now: () => Date.now(), log: pino({ level: 'silent' }), tokens: authenticator(store), baseUrl: () => undefined, trustProxy: () => false });
+    routes.protect(auth.guard, auth);
+    const base = await app.listen({ host: '127.0.0.1', port: 0 });
+    const viewer = await createApiToken(store, 'v', Date.now(), 'viewer');
+    const editor = await createApiToken(store, 'e', Date.now(), 'editor');
+    const post = (token: string) => send(base, 'POST', '/widgets/w1/spin', undefined, { authorization: `Bearer ${token}` });
+    let r = await post(viewer);
+    assert.equal(r.status, 403);
+    assert.match(r.json.message, /spinWidget needs the editor role; you are a viewer/);
+    assert.equal(calls, 0);
+    r = await post(editor);
+    assert.equal(r.status, 200);
+    assert.equal(calls, 1);
+    const entries = await auth.audit.list({ action: 'spinWidget', limit: 10 });
+    assert.deepEqual(entries.map((e) => [e.actorName, e.outcome, e.target]).sort(), [['e', 'ok', 'w1'], ['v', 'forbidden', 'w1']]);
+  } finally {
+    await app.close();
+    await engine.cleanup();
+  }
+});

@@ -154,7 +154,8 @@ export class Auth {
   guard = async (req: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
     const access = (req.routeOptions.config ?? {}) as RouteAccess;
     const open = access.vigieAuth === 'none';
-    const action = access.vigieOperation ?? `${req.method} ${req.routeOptions.url ?? pathOf(req)}`;
+    const documented = (req.routeOptions.schema as { operationId?: unknown } | undefined)?.operationId;
+    const action = access.vigieOperation ?? (typeof documented === 'string' ? documented : `${req.method} ${req.routeOptions.url ?? pathOf(req)}`);
     const unsafe = !SAFE.has(req.method);
     const who = await this.identify(req);
     if ('refused' in who) {
