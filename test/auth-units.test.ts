@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { parseCookies, serializeCookie } from '../src/auth/cookies.js';
-import { hashPassword, needsRehash, passwordProblem, verifyPassword } from '../src/auth/password.js';
+import { HashingBusyError, hashPassword, needsRehash, passwordProblem, verifyPassword } from '../src/auth/password.js';
 import { roleFromClaim } from '../src/auth/oidc.js';
 import { Sessions, sameSecret } from '../src/auth/sessions.js';
 import { ManualClock } from '../src/core/time.js';
@@ -30,6 +30,16 @@ test('passwords: scrypt with its parameters stored, verified in constant time, m
   assert.match(passwordProblem('short') ?? '', /at least 10/);
   assert.equal(passwordProblem('ten chars!'), undefined);
   assert.match(passwordProblem('x'.repeat(2000)) ?? '', /at most/);
+});
+
+test('passwords: a burst of checks runs a few at a time and refuses past a bounded queue', async () => {
+  const h = await hashPassword('a long enough password', { N: 2 ** 10, r: 8, p: 1 });
+  const results = await Promise.allSettled(Array.from({ length: 100 }, (_, i) => verifyPassword(i % 2 ? 'a long enough password' : 'wrong', h)));
+  const busy = results.filter((r) => r.status === 'rejected');
+  assert.ok(busy.length > 0 && busy.every((r) => r.status === 'rejected' && r.reason instanceof HashingBusyError), 'the overflow is refused as busy');
+  const done = results.filter((r): r is PromiseFulfilledResult<boolean> => r.status === 'fulfilled');
+  assert.ok(done.length >= 64, `${done.length} checked`);
+  assert.equal(await verifyPassword('a long enough password', h), true, 'and it recovers');
 });
 
 test('cookies: any Cookie header parses without throwing, and only well-formed session values are taken', () => {
