@@ -47,6 +47,7 @@ import { latestVendorSnapshot } from './store/vendor.js';
 import { parseText } from './i18n/text.js';
 import { VendorPoller } from './signals/vendor/poller.js';
 import { HistoryCache, historyRoutes, loadHistoryInput } from './web/routes/history.js';
+import { consoleRoutes } from './web/routes/console.js';
 import { historyServices } from './analytics/input.js';
 import { incidentNotes, upstreamNow } from './analytics/history.js';
 import { outagesOf } from './analytics/outages.js';
@@ -55,9 +56,13 @@ import { AgentHub } from './agent/hub.js';
 import { mountAgents } from './agent/mount.js';
 import { agentRegions, splitByRunner } from './config/regions.js';
 import type { Gateway } from './gateway/gateway.js';
+import { gatewayAdminRoutes } from './web/routes/admin-gateway.js';
+import { type GatewayEventRecord, recentGatewayEvents, recordGatewayEvent } from './store/gateway.js';
+import { GATEWAY_PAGE_DAYS, GATEWAY_PAGE_MAX, resolveComponent, snapshotGatewayEvents } from './web/gateway-events.js';
 import { Catalog } from './catalog/catalog.js';
 import { MonitorBoard } from './catalog/board.js';
 import { type StoredEntry, loadCatalog } from './store/catalog.js';
+import { latestObservations } from './store/monitor-history.js';
 import { catalogAdminRoutes } from './web/routes/admin-catalog.js';
 import { monitorEditRoutes, monitorReadRoutes } from './web/routes/admin-monitors.js';
 import { MonitorEvents } from './web/routes/monitor-events.js';
@@ -141,7 +146,7 @@ export class Vigie {
 
   private constructor(store: Store, private opts: VigieOptions, stored: StoredEntry[] = []) {
     // What runs is the file's config merged with the app-made catalog (src/catalog/merge.ts).
-    this.catalog = new Catalog({ db: store.db, now: () => this.clock.now(), board: this.board, apply: (c) => this.applyConfig(c) }, opts.config, stored);
+    this.catalog = new Catalog({ db: store.db, now: () => this.clock.now(), board: this.board, apply: (c, wait) => this.applyConfig(c, wait) }, opts.config, stored);
     opts = this.opts = { ...opts, config: this.catalog.config };
     this.store = store;
     this.config = opts.config;
@@ -217,10 +222,12 @@ export class Vigie {
     this.web.app.register(subscriptionRoutes, { subs, perNetwork: () => this.config.notify.subscriptions.per_network, trustProxy: () => this.reports.trustProxy, worker: this.notify, store, now: () => this.clock.now(), title: () => this.config.site.title, baseUrl: () => site().baseUrl });
     this.admin.add(...notifyAdminRoutes({ store, worker: this.notify, now: () => this.clock.now(), notifyConfig: () => this.config.notify, site }), ...tokenAdminRoutes({ store, now: () => this.clock.now() }));
     this.web.app.register(historyRoutes, { cache: this.history, siteTitle: () => this.config.site.title, state: () => this.web.stateKey });
+    this.admin.add(...gatewayAdminRoutes({ store, now: () => this.clock.now(), record: (e) => this.recordGatewayEvent(e) }));
     const monitorDeps = { catalog: this.catalog, board: this.board, db: store.db, now: () => this.clock.now(), runOnce: (m: MonitorEntity, deadlineMs: number) => this.runOnce(m, deadlineMs) };
     this.admin.add(...catalogAdminRoutes({ catalog: this.catalog }), ...monitorReadRoutes(monitorDeps), ...monitorEditRoutes(monitorDeps), ...vendorAdminRoutes({ config: () => this.config, db: store.db }));
     this.monitorEvents = new MonitorEvents({ board: this.board, catalog: this.catalog });
     this.monitorEvents.register(this.web.app);
+    this.web.app.register(consoleRoutes);
   }
 
   static async create(opts: VigieOptions): Promise<Vigie> {
@@ -253,7 +260,7 @@ export class Vigie {
   async start(): Promise<string> {
     if (this.config.gateway) {
       const { Gateway } = await import('./gateway/gateway.js');
-      this.gateway = new Gateway({ config: this.config.gateway, logger: this.log, clock: this.clock, processMetrics: false, vigieUrl: null });
+      this.gateway = new Gateway({ config: this.config.gateway, logger: this.log, clock: this.clock, processMetrics: false, vigieUrl: null, store: this.store, events: (e) => void this.recordGatewayEvent(e).catch((err) => this.guard.faults.report('gateway event', err)) });
       this.log.info({ url: await this.gateway.start() }, 'gateway started');
     }
     this.url = await this.web.listen(this.config.site.host, this.opts.port ?? this.config.site.port);
@@ -264,6 +271,10 @@ export class Vigie {
     this.scheduler.start();
     this.agents.start();
     this.storageJob.start();
+    // Not awaited: the console's list shows each monitor's last stored check until it runs again.
+    latestObservations(this.store.db, [...this.catalog.runningIds()])
+      .then((last) => this.board.seed(last))
+      .catch((err) => this.log.warn({ err }, 'could not read the last checks back for the console'));
     this.reports.start();
     this.refreshCrowd(this.reports.accepted);
     this.incidents.start();
@@ -275,11 +286,11 @@ export class Vigie {
 
   /** Applies a new config without a restart: the store, the detector and the schedule follow it. */
   async reload(config: VigieConfig): Promise<void> {
-    await this.applyConfig(this.catalog.merge(config));
+    await this.catalog.reloadFile(config);
   }
 
   /** Runs a merged config (the file's and the app-made catalog's). */
-  private async applyConfig(config: VigieConfig): Promise<void> {
+  private async applyConfig(config: VigieConfig, waitForPage = true): Promise<void> {
     this.config = config;
     this.entities = toEntities(config);
     this.reports.configure(config);
@@ -288,7 +299,9 @@ export class Vigie {
     this.vendor.setSources(vendorSources(config));
     await this.applyEntities();
     this.board.keep(this.catalog.runningIds());
-    await this.publish();
+    // An edit through the API answers once checks follow it; the page (seconds to render at 10,000 monitors) follows just after.
+    if (waitForPage) await this.publish();
+    else this.schedulePublish();
   }
 
   /** One check now, outside the schedule and not stored ("Test now"), ended by `deadlineMs` whatever happens. */
@@ -415,6 +428,10 @@ export class Vigie {
     const names = new Map(model.services.flatMap((s) => s.components.map((c) => [c.id, { service: s.name, component: c.name }] as const)));
     const byId = new Map(this.entities.components.map((c) => [c.id, c]));
     const monitored = new Set(this.entities.monitors.map((m) => m.componentId));
+    const gatewayEvents = await recentGatewayEvents(this.store.db, { limit: GATEWAY_PAGE_MAX, since: now - GATEWAY_PAGE_DAYS * 86_400_000 }).catch((err) => {
+      this.guard.faults.report('gateway events for the page', err);
+      return [];
+    });
     return buildSnapshot({
       title: this.config.site.title,
       baseUrl: this.config.site.base_url ?? this.url ?? '',
@@ -460,8 +477,20 @@ export class Vigie {
       maintenances: maintenances.map(snapshotIncident),
       emailSubscriptions: this.config.notify.subscriptions.enabled && this.notify.emailChannel !== undefined,
       writeFailingSince: this.guard.health.view().failingSince,
+      gateway: snapshotGatewayEvents(gatewayEvents, this.entities.components.map((c) => c.id)),
       onRowProblems: this.rowProblems,
     });
+  }
+
+  /** A failover or failback of a gateway (this process's, or reported by a standalone one): stored, notified, shown. */
+  async recordGatewayEvent(e: GatewayEventRecord): Promise<boolean> {
+    const component = resolveComponent(e.component, this.entities.components.map((c) => c.id));
+    const stored = await recordGatewayEvent(this.store.db, e, component ? [component] : []);
+    if (stored) {
+      this.notify.kick();
+      this.schedulePublish();
+    }
+    return stored;
   }
 
   async publish(): Promise<void> {

@@ -68,11 +68,17 @@ forEachEngine('catalog editing: app-made monitors run, config items are refused,
     ],
   });
   let { vigie, call } = await start(engine, withVendors(raw(engine, target.origin, [], extra)));
+  /** The answer has the shape its route documents. */
+  const shape = (op: string, json: unknown) => {
+    const parsed = vigie.admin.routes.find((x) => x.operationId === op)!.response!.safeParse(json);
+    assert.ok(parsed.success, `${op}: ${parsed.success ? '' : parsed.error.message}`);
+  };
   try {
     // A monitor made through the API, in a component of vigie.yaml: scheduled and checked at once.
     let r = await call('POST', '/monitors', { service: 'acme', component: 'api', monitor: { name: 'app', url: `${appTarget.origin}/app`, headers: { Authorization: 'Bearer s3cret' } } });
     assert.equal(r.status, 201, r.text);
     assert.deepEqual(r.json, { id: 'acme/api/app', units: ['acme/api/app'] });
+    shape('createMonitor', r.json);
     await waitFor('the app-made monitor checked', () => appHits >= 2);
     const listed = await waitFor('the app-made monitor up', async () => (await call('GET', '/monitors?q=acme/api/app')).json.monitors.find((m: any) => m.id === 'acme/api/app' && m.status === 'up'));
     assert.equal(listed.source, 'app');
@@ -129,6 +135,7 @@ forEachEngine('catalog editing: app-made monitors run, config items are refused,
     // Edit: fields replace, the masked secret is kept, the schedule follows.
     r = await call('PATCH', `/monitors/${enc('acme/api/app')}`, { monitor: { headers: { Authorization: '********', 'X-More': '1' }, timeout: '3s' } });
     assert.equal(r.status, 200, r.text);
+    shape('updateMonitor', r.json);
     assert.deepEqual(vigie.catalog.storedEntry('monitor', 'acme/api/app')!.headers, { Authorization: 'Bearer s3cret', 'X-More': '1' });
     assert.equal((await call('GET', `/monitors/${enc('acme/api/app')}`)).json.timeout_s, 3);
     r = await call('PATCH', `/monitors/${enc('acme/api/app')}`, { monitor: { name: 'renamed' } });
@@ -140,6 +147,7 @@ forEachEngine('catalog editing: app-made monitors run, config items are refused,
     // Pause: not scheduled, shown as paused; resume: checked again.
     r = await call('POST', `/monitors/${enc('acme/api/app')}/pause`);
     assert.deepEqual(r.json, { id: 'acme/api/app', paused: true });
+    shape('pauseMonitor', r.json);
     assert.equal((await call('GET', `/monitors?q=acme/api/app`)).json.monitors[0].status, 'paused');
     await new Promise((res) => setTimeout(res, 600)); // a check in flight at the pause may still land
     const pausedAt = appHits;
@@ -154,12 +162,14 @@ forEachEngine('catalog editing: app-made monitors run, config items are refused,
     assert.equal(r.status, 200, r.text);
     assert.equal(r.json.observation.ok, true);
     assert.equal(r.json.observation.status_code, 200);
+    shape('testMonitor', r.json);
     assert.ok(r.json.observation.phases.total_ms > 0 && r.json.observation.phases.connect_ms !== null);
     r = await call('POST', '/monitors/test', { service: 'acme', component: 'api', monitor: { name: 'trial', url: `${target.origin}/fail` } });
     assert.equal(r.status, 200, r.text);
     assert.equal(r.json.observation.ok, false);
     assert.equal(r.json.observation.error.kind, 'http_status');
     assert.equal(r.json.observation.status_code, 500);
+    shape('testMonitorEntry', r.json);
     assert.equal((await call('GET', `/monitors/${enc('acme/api/trial')}`)).status, 404, 'a test is not saved');
 
     // Services and components made in the app.
@@ -167,19 +177,23 @@ forEachEngine('catalog editing: app-made monitors run, config items are refused,
     assert.equal(r.status, 201, r.text);
     assert.equal(r.json.source, 'app');
     assert.deepEqual(r.json.components[0].monitors.map((m: any) => m.id), ['shop/web/front']);
+    shape('createService', r.json);
     await waitFor('the new service checked', () => (hits.get('/shop') ?? 0) > 0);
     r = await call('POST', '/services/shop/components', { id: 'db', name: 'Database', depends_on: ['web'] });
     assert.equal(r.status, 201, r.text);
     assert.equal(r.json.id, 'shop/db');
+    shape('createComponent', r.json);
     r = await call('POST', '/services/shop/components', { id: 'cache', name: 'Cache', depends_on: ['nowhere'] });
     assert.equal(r.status, 400);
     assert.deepEqual(r.json.issues, [{ field: 'body.depends_on.0', message: 'unknown component "nowhere"' }]);
     r = await call('PATCH', `/components/${enc('shop/db')}`, { description: 'Orders', group: null });
     assert.equal(r.status, 200, r.text);
     assert.equal(r.json.description, 'Orders');
+    shape('updateComponent', r.json);
     r = await call('PATCH', '/services/shop', { url: 'https://shop.example.com' });
     assert.equal(r.status, 200, r.text);
     assert.equal(r.json.url, 'https://shop.example.com');
+    shape('updateService', r.json);
     r = await call('PATCH', '/services/shop', { url: 'javascript:alert(1)' });
     assert.equal(r.status, 400);
     assert.equal(r.json.issues[0].field, 'body.url');
@@ -191,6 +205,7 @@ forEachEngine('catalog editing: app-made monitors run, config items are refused,
     r = await call('DELETE', '/services/shop?cascade=true');
     assert.equal(r.status, 200, r.text);
     assert.deepEqual(r.json.removed.sort(), ['shop', 'shop/db', 'shop/web', 'shop/web/front']);
+    shape('deleteService', r.json);
     assert.equal((await call('GET', `/monitors/${enc('shop/web/front')}`)).status, 404);
 
     // Vendors: each polled page with its last reading, and the problem with the one that does not read.
@@ -198,6 +213,7 @@ forEachEngine('catalog editing: app-made monitors run, config items are refused,
       const v = (await call('GET', '/vendors')).json.vendors;
       return v.every((x: any) => x.last !== null) ? v : undefined;
     });
+    shape('listVendors', { vendors });
     const up = vendors.find((v: any) => v.service === 'upstream');
     assert.equal(up.last.reachable, true);
     assert.equal(up.last.says_operational, true);
@@ -212,7 +228,9 @@ forEachEngine('catalog editing: app-made monitors run, config items are refused,
     assert.equal(r.status, 200, r.text);
     assert.equal(r.json.ok, true);
     assert.equal(r.json.status, 204);
+    shape('testNotifyChannel', r.json);
     assert.equal(hooks.length, 1);
+    assert.match(hooks[0]!, /test/i, 'the receiver got the test message');
     assert.equal((await call('POST', '/notify/channels/nope/test')).status, 404);
 
     // What was made survives a restart; the file wins an id both claim.
@@ -227,6 +245,15 @@ forEachEngine('catalog editing: app-made monitors run, config items are refused,
     ({ vigie, call } = await start(engine, raw(engine, target.origin)));
     const back = await waitFor('the app-made monitor back after restart', async () => (await call('GET', '/monitors')).json.monitors.find((m: any) => m.id === 'acme/api/app' && m.status === 'up'));
     assert.equal(back.source, 'app');
+
+    // A long id, URL-encoded, through every kind of monitor route.
+    const long = `acme/api/${'x'.repeat(150)}`;
+    r = await call('POST', '/monitors', { service: 'acme', component: 'api', monitor: { name: 'x'.repeat(150), url: `${target.origin}/long`, regions: ['local'] } });
+    assert.equal(r.status, 201, r.text);
+    assert.deepEqual(r.json.units, [`${long}@local`]);
+    for (const path of [`/monitors/${enc(`${long}@local`)}`, `/monitors/${enc(long)}`, `/monitors/${enc(`${long}@local`)}/series`, `/monitors/${enc(`${long}@local`)}/failures`])
+      assert.equal((await call('GET', path)).status, 200, path);
+    assert.equal((await call('DELETE', `/monitors/${enc(`${long}@local`)}`)).status, 204, 'a unit id names its monitor');
 
     // Delete: gone from the list and the schedule; the server stopping no longer matters.
     r = await call('DELETE', `/monitors/${enc('acme/api/app')}`);

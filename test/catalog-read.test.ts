@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { request } from 'undici';
 import { createVigie } from '../src/app.js';
 import { configSchema } from '../src/config/schema.js';
+import { phaseOffset } from '../src/schedule/scheduler.js';
 import { forEachEngine } from './helpers/engines.js';
 import { ADMIN_TOKEN, adminCaller } from './helpers/admin.js';
 import { startHttp } from './helpers/servers.js';
@@ -183,11 +184,56 @@ forEachEngine('catalog read routes: tree, list, one monitor, series, days, failu
     assert.equal(failures[0].status_code, 503);
     assert.equal(failures[0].region, 'local');
 
+    // Every answer has the shape its route documents (the OpenAPI document is built from these schemas).
+    const id = encodeURIComponent('acme/api/home');
+    for (const [op, path] of [
+      ['listServices', '/services'],
+      ['listMonitors', '/monitors'],
+      ['getMonitor', `/monitors/${id}`],
+      ['getMonitorSeries', `/monitors/${id}/series?range=1d`],
+      ['getMonitorDays', `/monitors/${id}/days`],
+      ['listMonitorFailures', `/monitors/${id}/failures`],
+    ] as const) {
+      const schema = vigie.admin.routes.find((x) => x.operationId === op)!.response!;
+      const answer = await call('GET', path);
+      const parsed = schema.safeParse(answer.json);
+      assert.ok(parsed.success, `${op}: ${parsed.success ? '' : parsed.error.message}`);
+    }
+
     // Without a token, nothing.
     assert.equal((await call('GET', '/monitors', undefined, null)).status, 401);
     assert.equal((await request(`${base}/api/admin/monitors/events`)).statusCode, 401);
   } finally {
     await vigie.stop();
     await target.close();
+  }
+});
+
+forEachEngine('after a restart, the list shows each monitor\'s last stored check until detection has its own', async (engine) => {
+  // Its first check comes about 50 minutes after start (the scheduler's stable phase): the list must not wait for it.
+  assert.ok(phaseOffset('acme/api/nightly', 3_600_000) > 30 * 60_000);
+  const config = configSchema.parse({
+    site: { port: 0 },
+    store: engine.options.path ? { path: engine.options.path } : {},
+    services: [{ id: 'acme', name: 'Acme', components: [{ id: 'api', name: 'API', monitors: [{ name: 'nightly', url: 'http://127.0.0.1:9/', interval: '1h' }] }] }],
+  });
+  const vigie = await createVigie({ config, adminToken: ADMIN_TOKEN, ...(engine.options.url ? { databaseUrl: engine.options.url } : {}) });
+  try {
+    const at = Date.now() - 120_000;
+    await vigie.store.recordObservations([
+      { monitorId: 'acme/api/nightly', region: 'local', at: at - 3_600_000, ok: true, degraded: false, phases: { totalMs: 8 } },
+      { monitorId: 'acme/api/nightly', region: 'local', at, ok: false, degraded: false, phases: { totalMs: 3 }, error: { kind: 'connect', message: 'connect ECONNREFUSED 127.0.0.1:9' } },
+    ]);
+    const call = adminCaller(await vigie.start());
+    const m = await waitFor('the stored check on the list', async () => {
+      const x = (await call('GET', '/monitors')).json.monitors[0];
+      return x.status !== 'unknown' ? x : undefined;
+    });
+    assert.equal(m.status, 'down');
+    assert.equal(m.since, null, 'when it went down is not known from one check');
+    assert.equal(m.last_check_at, new Date(at).toISOString());
+    assert.deepEqual(m.last_error, { kind: 'connect', message: 'connect ECONNREFUSED 127.0.0.1:9' });
+  } finally {
+    await vigie.stop();
   }
 });

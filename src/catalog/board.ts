@@ -11,11 +11,14 @@ export type MonitorStatus = 'up' | 'down' | 'degraded' | 'paused' | 'unknown';
 
 export interface LiveState {
   status: MonitorHealth;
-  since: number;
+  /** When the status began; null when not known (read back from the store at start). */
+  since: number | null;
   lastAt: number;
   latencyMs: number;
   ok: boolean;
   error: { kind: string; message: string } | null;
+  /** Read back from the store at start, not yet confirmed by detection (which starts afresh). */
+  seeded?: boolean;
 }
 
 export interface CertSeen {
@@ -41,20 +44,33 @@ export class MonitorBoard {
     const prev = this.live.get(o.monitorId);
     // An older check arriving late (an agent's backlog) does not move the board back in time.
     if (prev && o.at < prev.lastAt) return;
+    // After a restart detection counts failures afresh and says "up" until it has enough: a monitor
+    // last seen failing stays as it was seen until detection has its own word.
+    const status: MonitorHealth = prev?.seeded && health === 'up' && !o.ok ? prev.status : health;
     const s: LiveState = {
-      status: health,
-      since: prev && prev.status === health ? prev.since : o.at,
+      status,
+      since: prev && prev.status === status ? prev.since : o.at,
       lastAt: o.at,
       latencyMs: o.phases.totalMs,
       ok: o.ok,
       error: o.error ? { kind: o.error.kind, message: o.error.message } : null,
+      ...(prev?.seeded && status !== health ? { seeded: true } : {}),
     };
     this.live.set(o.monitorId, s);
     const d = o.details;
     if (d?.certExpiresAt !== undefined && d.certDaysLeft !== undefined)
       this.certs.set(o.monitorId, { expiresAt: d.certExpiresAt, daysLeft: d.certDaysLeft, subject: d.certSubject ?? null, issuer: d.certIssuer ?? null, at: o.at });
     this.dirty.add(o.monitorId);
-    if (!prev || prev.status !== health) for (const l of this.listeners) l.status(o.monitorId, s, prev ? prev.status : 'unknown');
+    if (!prev || prev.status !== status) for (const l of this.listeners) l.status(o.monitorId, s, prev ? prev.status : 'unknown');
+  }
+
+  /** The last stored check of units not yet seen since start, so a restart does not blank the list until each runs again. */
+  seed(last: Iterable<Observation>): void {
+    for (const o of last) {
+      if (this.live.has(o.monitorId)) continue;
+      const status: MonitorHealth = !o.ok ? 'down' : o.degraded ? 'degraded' : 'up';
+      this.live.set(o.monitorId, { status, since: null, lastAt: o.at, latencyMs: o.phases.totalMs, ok: o.ok, error: o.error ? { kind: o.error.kind, message: o.error.message } : null, seeded: true });
+    }
   }
 
   get(id: string): LiveState | undefined {

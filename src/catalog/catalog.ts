@@ -58,8 +58,8 @@ export interface CatalogOptions {
   db: Kysely<Database>;
   now: () => number;
   board: MonitorBoard;
-  /** Runs a merged config (the app's reload without re-reading the catalog). */
-  apply: (config: VigieConfig) => Promise<void>;
+  /** Runs a merged config (the app's reload without re-reading the catalog); `waitForPage`: return once the public page shows it too. */
+  apply: (config: VigieConfig, waitForPage: boolean) => Promise<void>;
 }
 
 type Entry = Record<string, unknown>;
@@ -91,6 +91,13 @@ export class Catalog {
 
   get problems(): Merged['problems'] {
     return this.merged.problems;
+  }
+
+  /** A new config file (reload): merged and applied in turn with the API's changes. */
+  reloadFile(file: VigieConfig): Promise<void> {
+    return this.change(async () => {
+      await this.o.apply(this.merge(file), true);
+    });
   }
 
   /** Sets the config file's part (start, reload) and returns the merged config to run. */
@@ -278,7 +285,9 @@ export class Catalog {
   }
 
   private check(p: Placement, entry: unknown, prefix: string, scratchService?: Record<string, unknown>): VigieConfig {
-    const r = validateEntry(this.merged.config, p, entry, prefix, scratchService);
+    // A monitor refers to nothing else: its own service is enough context (and far cheaper to read at 1,000 services).
+    const within = p.level === 'monitor' ? { ...this.merged.config, services: this.merged.config.services.filter((s) => s.id === p.componentId.split('/')[0]).map((s) => ({ ...s, depends_on: [], components: s.components.map((c) => ({ ...c, depends_on: [] })) })) } : this.merged.config;
+    const r = validateEntry(within, p, entry, prefix, scratchService);
     if (!r.ok) throw new CatalogError(400, 'invalid_request', r.problems.map((x) => `${x.field}: ${x.message}`).join('; '), r.problems);
     return r.config;
   }
@@ -298,7 +307,7 @@ export class Catalog {
     const order: Record<CatalogLevel, number> = { service: 0, component: 1, monitor: 2 };
     this.stored.sort((a, b) => order[a.level] - order[b.level] || a.position - b.position || (a.id < b.id ? -1 : 1));
     const cfg = this.merge(this.file);
-    await this.o.apply(cfg);
+    await this.o.apply(cfg, false);
   }
 
   /** Splits a service entry (or a component entry) into stored rows, children included. */

@@ -91,3 +91,11 @@ const DURATIONS = new Set(['interval', 'timeout', 'degraded_after', 'period', 'g
 export function entryOf(m: MonitorConfig): Record<string, unknown> {
   return Object.fromEntries(Object.entries(m).filter(([, v]) => v !== undefined).map(([k, v]) => [k, DURATIONS.has(k) && typeof v === 'number' ? durationText(v) : v]));
 }
+
+/** Any entry (a service with its components and monitors, a component, a monitor) with every monitor's secrets masked: for audit records. */
+export function maskDeep(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(maskDeep);
+  if (v === null || typeof v !== 'object') return v;
+  const o = maskEntry(v as Record<string, unknown>);
+  return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, k === 'components' || k === 'monitors' ? maskDeep(x) : x]));
+}

@@ -285,8 +285,9 @@ const gateway = program
   .option('-c, --config <file>', 'config file', 'vigie.yaml')
   .option('--vigie <url>', 'a Vigie server whose /api/v2/components.json gives the upstreams’ component status')
   .option('-p, --port <port>', 'listen on this port instead of gateway.port', parsePort)
+  .option('--no-store', 'keep client counters in memory and take clients from the config only (no database)')
   .addOption(logLevel())
-  .action(async (o: { config: string; vigie?: string; port?: number; logLevel: string }) => {
+  .action(async (o: { config: string; vigie?: string; port?: number; logLevel: string; store: boolean }) => {
     const { gatewayCommand } = await import('./gateway.js');
     process.exitCode = await gatewayCommand(o);
   });
@@ -296,6 +297,36 @@ gateway
   .action(async () => {
     const { gatewayTokenCommand } = await import('./gateway.js');
     process.exitCode = await gatewayTokenCommand();
+  });
+const gatewayClient = gateway.command('client').description('client tokens kept in the database (hashed), per team, with a rate limit and a monthly token budget');
+gatewayClient
+  .command('add')
+  .description('add a client and print its token once on stdout')
+  .argument('<name>', 'the client (application); unique')
+  .option('--team <team>', 'the team it belongs to (default: its name)')
+  .option('--rate-limit <rate>', 'requests per time, e.g. 10/s or 600/m, shared by every gateway on the database')
+  .option('--monthly-tokens <n>', 'tokens per calendar month (UTC)')
+  .option('-c, --config <file>', 'config file whose store keeps the client', 'vigie.yaml')
+  .action(async (name: string, o: { team?: string; rateLimit?: string; monthlyTokens?: string; config: string }) => {
+    const { gatewayClientAdd } = await import('./gateway.js');
+    process.exitCode = await gatewayClientAdd({ name, ...o });
+  });
+gatewayClient
+  .command('list')
+  .description('list clients with their team, limits and this month’s usage (never the tokens)')
+  .option('-c, --config <file>', 'config file', 'vigie.yaml')
+  .action(async (o: { config: string }) => {
+    const { gatewayClientList } = await import('./gateway.js');
+    process.exitCode = await gatewayClientList(o);
+  });
+gatewayClient
+  .command('revoke')
+  .description('revoke a client’s token by name')
+  .argument('<name>', 'the client’s name')
+  .option('-c, --config <file>', 'config file', 'vigie.yaml')
+  .action(async (name: string, o: { config: string }) => {
+    const { gatewayClientRevoke } = await import('./gateway.js');
+    process.exitCode = await gatewayClientRevoke({ name, config: o.config });
   });
 
 function parsePort(v: string): number {

@@ -173,7 +173,7 @@ export const notifyRuleSchema = z.strictObject({
   /** "service/component", "service/*" or "service"; empty = every component. */
   components: z.array(z.string().min(1)).default([]),
   statuses: z.array(z.enum(['operational', 'degraded_performance', 'partial_outage', 'major_outage', 'under_maintenance'])).min(1).default(['partial_outage', 'major_outage']),
-  events: z.array(z.enum(['component', 'incident', 'maintenance'])).min(1).default(['component', 'incident']),
+  events: z.array(z.enum(['component', 'incident', 'maintenance', 'gateway'])).min(1).default(['component', 'incident']),
   /** While an alert stays open, say it again this often. */
   reminder_every: duration.optional(),
   /** Send a "resolved" message when the component leaves the alerting statuses. */

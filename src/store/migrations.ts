@@ -514,6 +514,64 @@ function migrations(engine: Engine): Record<string, Migration> {
         for (const t of ['cluster_leases', 'cluster_nodes']) await db.schema.dropTable(t).ifExists().execute();
       },
     },
+    // The gateway (src/store/gateway.ts): failover and failback events for the page, client tokens
+    // (hashed), and the counters that replicas share (monthly tokens, rate-limit windows; atomic upserts).
+    '0016_gateway': {
+      async up(db) {
+        await db.schema
+          .createTable('gateway_events')
+          .ifNotExists()
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('source', 'text', (c) => c.notNull())
+          .addColumn('route', 'text', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('from_upstream', 'text', (c) => c.notNull())
+          .addColumn('to_upstream', 'text', (c) => c.notNull())
+          .addColumn('from_name', 'text', (c) => c.notNull())
+          .addColumn('to_name', 'text', (c) => c.notNull())
+          .addColumn('component', 'text')
+          .addColumn('reason', 'text')
+          .addColumn('at', 'bigint', (c) => c.notNull())
+          .addColumn('failed_requests', 'bigint', (c) => c.notNull())
+          .addColumn('served_requests', 'bigint')
+          .addColumn('body', 'text', (c) => c.notNull())
+          .addColumn('body_text', 'text')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('gateway_events_at_idx').ifNotExists().on('gateway_events').column('at').execute();
+        await db.schema
+          .createTable('gateway_clients')
+          .ifNotExists()
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('name', 'text', (c) => c.notNull().unique())
+          .addColumn('team', 'text', (c) => c.notNull())
+          .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+          .addColumn('rate_count', 'bigint')
+          .addColumn('rate_per_ms', 'bigint')
+          .addColumn('monthly_tokens', 'bigint')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('revoked_at', 'bigint')
+          .execute();
+        await db.schema
+          .createTable('gateway_usage')
+          .ifNotExists()
+          .addColumn('client', 'text', (c) => c.notNull())
+          .addColumn('month', 'text', (c) => c.notNull())
+          .addColumn('tokens', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('gateway_usage_pk', ['client', 'month'])
+          .execute();
+        await db.schema
+          .createTable('gateway_rate')
+          .ifNotExists()
+          .addColumn('client', 'text', (c) => c.primaryKey())
+          .addColumn('window_start', 'bigint', (c) => c.notNull())
+          .addColumn('used', 'bigint', (c) => c.notNull())
+          .execute();
+      },
+      async down(db) {
+        for (const t of ['gateway_events', 'gateway_clients', 'gateway_usage', 'gateway_rate']) await db.schema.dropTable(t).ifExists().execute();
+      },
+    },
     // Sign-in (src/auth): people with roles, their sessions (only a hash of the cookie), the audit
     // log, and a role per API token (tokens made before roles had full power: owner).
     '0020_users': {

@@ -29,3 +29,22 @@ export async function lastFailures(db: Kysely<Database>, monitorId: string, limi
   }
   return out.slice(0, limit);
 }
+
+/** Each monitor's latest raw observation still in rows (compacted hours are not read: this is for a quick start). */
+export async function latestObservations(db: Kysely<Database>, monitorIds: readonly string[]): Promise<Observation[]> {
+  const out: Observation[] = [];
+  // Bounded IN lists, well below both engines' parameter limits.
+  for (let i = 0; i < monitorIds.length; i += 5000) {
+    const chunk = monitorIds.slice(i, i + 5000);
+    const rows = await db
+      .selectFrom('observations as o')
+      .innerJoin(
+        (eb) => eb.selectFrom('observations').select((x) => ['monitor_id', x.fn.max('id').as('last')]).where('monitor_id', 'in', chunk).groupBy('monitor_id').as('l'),
+        (j) => j.onRef('l.last', '=', 'o.id'),
+      )
+      .selectAll('o')
+      .execute();
+    out.push(...rows.map(toObservation));
+  }
+  return out;
+}

@@ -472,6 +472,50 @@ export interface ClusterNodeTable {
   started_at: number;
 }
 
+/** A route's traffic moved between upstreams (src/store/gateway.ts). */
+export interface GatewayEventTable {
+  id: string;
+  source: string;
+  route: string;
+  kind: string;
+  from_upstream: string;
+  to_upstream: string;
+  from_name: string;
+  to_name: string;
+  component: string | null;
+  reason: string | null;
+  at: number;
+  failed_requests: number;
+  served_requests: number | null;
+  body: string;
+  body_text: string | null;
+  created_at: number;
+}
+
+export interface GatewayClientTable {
+  id: string;
+  name: string;
+  team: string;
+  token_hash: string;
+  rate_count: number | null;
+  rate_per_ms: number | null;
+  monthly_tokens: number | null;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export interface GatewayUsageTable {
+  client: string;
+  month: string;
+  tokens: number;
+}
+
+export interface GatewayRateTable {
+  client: string;
+  window_start: number;
+  used: number;
+}
+
 /** App-made services, components and monitors (0021_catalog, store/catalog.ts): each entry as the config file writes it (JSON). */
 export interface CatalogServiceTable {
   id: string;
@@ -504,6 +548,10 @@ export interface CatalogMonitorTable {
 }
 
 export interface Database {
+  gateway_events: GatewayEventTable;
+  gateway_clients: GatewayClientTable;
+  gateway_usage: GatewayUsageTable;
+  gateway_rate: GatewayRateTable;
   catalog_services: CatalogServiceTable;
   catalog_components: CatalogComponentTable;
   catalog_monitors: CatalogMonitorTable;

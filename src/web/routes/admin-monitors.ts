@@ -12,6 +12,7 @@ import { DAY_MS, rollupSeries, uptimeBars, dayBars } from '../../store/rollups.j
 import { lastFailures, observationsBetween } from '../../store/monitor-history.js';
 import type { Database } from '../../store/schema.js';
 import { AdminError, iso, isoTime, route } from './admin-common.js';
+import { maskDeep } from '../../catalog/display.js';
 
 export interface MonitorAdminDeps {
   catalog: Catalog;
@@ -26,7 +27,8 @@ export interface MonitorAdminDeps {
 export type Audit = (e: { target: string; before: unknown; after: unknown }) => unknown;
 export function audit(ctx: object, target: string, before: unknown, after: unknown): void {
   const fn = (ctx as { audit?: Audit }).audit;
-  if (typeof fn === 'function') void fn({ target, before, after });
+  // Entries hold secrets (headers, keys, push tokens): the audit log keeps that they changed, not their values.
+  if (typeof fn === 'function') void fn({ target, before: maskDeep(before ?? null), after: maskDeep(after ?? null) });
 }
 
 export const STATUSES = ['up', 'down', 'degraded', 'paused', 'unknown'] as const;
