@@ -212,6 +212,15 @@ user
     process.exitCode = await userPasswd({ name, ...o });
   });
 user
+  .command('reset-totp')
+  .description('turn off a user’s TOTP second factor (a lost phone) and end their sessions')
+  .argument('<name>', 'the user')
+  .option('-c, --config <file>', 'config file', 'vigie.yaml')
+  .action(async (name: string, o: { config: string }) => {
+    const { userResetTotp } = await import('./user.js');
+    process.exitCode = await userResetTotp({ name, ...o });
+  });
+user
   .command('remove')
   .description('remove a user and end their sessions (not the last owner)')
   .argument('<name>', 'the user')
