@@ -50,6 +50,8 @@ import { AgentHub } from './agent/hub.js';
 import { mountAgents } from './agent/mount.js';
 import { agentRegions, splitByRunner } from './config/regions.js';
 import type { Gateway } from './gateway/gateway.js';
+import { ClusterNode, defaultNodeId } from './cluster/node.js';
+import type { FeedMessage } from './cluster/feed.js';
 
 export interface VigieOptions {
   config: VigieConfig;
@@ -64,6 +66,8 @@ export interface VigieOptions {
   onStatusChange?: (c: StatusChange) => void;
   /** Accepted as an admin API token besides the stored ones (VIGIE_ADMIN_TOKEN in the CLI). */
   adminToken?: string;
+  /** This node's name in a cluster (config `cluster:`; `vigie start --node`); default host and pid. */
+  node?: string;
 }
 
 type ScheduledMonitor = MonitorEntity & { hostKey: string };
@@ -96,6 +100,12 @@ export class Vigie {
   readonly storageJob: StorageJob;
   /** Beats pushed by jobs to /api/push/<token>, read by heartbeat monitors. */
   private beats: BeatBook;
+  /** Set when the config has `cluster:`: one node of several on one PostgreSQL (src/cluster). */
+  readonly cluster: ClusterNode | undefined;
+  /** Every unit this process could run; a cluster node schedules those of its shards. */
+  private localUnits: ScheduledMonitor[] = [];
+  private leaderChain: Promise<void> = Promise.resolve();
+  private announceTimer: NodeJS.Timeout | undefined;
   /** Crowd reports: intake, signal and page (src/signals/reports). */
   readonly reports: CrowdReports;
   /** Learned usual latency per monitor: a check far slower than usual counts as degraded. */
@@ -136,9 +146,11 @@ export class Vigie {
       // Lag in real seconds: clock ms divided by the clock's speed (a manual clock's are taken as they are).
       onLag: (_m, lagMs) => this.metrics.observeLag(Number.isFinite(this.clock.speed) && this.clock.speed > 0 ? lagMs / this.clock.speed : lagMs),
       onError: (m, err) => this.log.error({ err, monitor: m.id }, 'check failed to complete'),
+      aligned: opts.config.cluster !== undefined,
     });
+    this.cluster = opts.config.cluster ? this.joinCluster(opts.config.cluster) : undefined;
     this.metrics = new VigieMetrics({ inFlight: () => this.scheduler.running, monitors: () => this.scheduler.size });
-    this.guard = new StoreGuard<StatusChange>({ store, clock: this.clock, log: this.log, registry: this.metrics.registry, onChangeWritten: (c) => this.afterChangeWritten(c), onHealthChange: () => this.schedulePublish() });
+    this.guard = new StoreGuard<StatusChange>({ store, clock: this.clock, log: this.log, registry: this.metrics.registry, onChangeWritten: (c) => this.afterChangeWritten(c), onHealthChange: () => this.schedulePublish(), ...this.clusterWrites() });
     this.web.app.register(metricsRoute, { metrics: this.metrics });
     registerWebFaultMetrics(this.metrics.registry, this.web);
     this.web.app.register(pushRoutes, { beats: this.beats, knows: (token) => this.entities.monitors.some((m) => m.kind === 'heartbeat' && m.target.token === token) });
@@ -150,8 +162,13 @@ export class Vigie {
       components: componentInfos(opts.config),
       settings: { graceMs: d.incident_grace, resolveHoldMs: d.resolve_hold, silentVendorAfterMs: d.silent_vendor_after, maintenanceVerifyMs: d.maintenance_verify },
       onMaintenanceChange: (ids, at) => this.recordChanges(this.detector.setMaintenance(ids, at)),
-      onChange: () => this.schedulePublish(),
+      onChange: () => {
+        this.schedulePublish();
+        // A person's action on a node that is not the leader: the leader's engine takes it from there.
+        if (this.cluster && !this.cluster.leader) this.cluster.announce('incidents');
+      },
       onError: (err) => this.guard.faults.report('incident engine', err),
+      automatic: () => this.cluster?.leader ?? true,
     });
     this.vendor = new VendorPoller({
       clock: this.clock,
@@ -182,7 +199,8 @@ export class Vigie {
       metrics: this.metrics.registry,
       admin: (...routes) => this.admin.add(...routes),
       prepare: (m, o) => this.prepare(m, o),
-      observed: (o) => this.afterObservation(o),
+      // A cluster node's detector reads every stored observation back (src/cluster/tail.ts), agents' included.
+      observed: (o) => this.cluster === undefined && this.afterObservation(o),
       onSilence: (silent, at) => {
         this.recordChanges(this.detector.setSilentRegions(silent, at));
         this.schedulePublish();
@@ -196,8 +214,8 @@ export class Vigie {
   static async create(opts: VigieOptions): Promise<Vigie> {
     const url = opts.databaseUrl ?? opts.config.store.url;
     const where = url ? { url } : { path: opts.config.store.path };
-    // Before anything is written: a second process must not sync its monitors over the first's.
-    const lock = await lockInstance(where, (err) => opts.logger?.error({ err }, 'lost the connection that holds the database lock; another Vigie could now start on this database')).catch((err) => {
+    // Before anything is written: a second process must not sync its monitors over the first's (cluster nodes share the store, shared lock).
+    const lock = await lockInstance(where, (err) => opts.logger?.error({ err }, 'lost the connection that holds the database lock; another Vigie could now start on this database'), opts.config.cluster !== undefined).catch((err) => {
       throw readOnlyOr(where, err);
     });
     let store: Store | undefined;
@@ -231,13 +249,15 @@ export class Vigie {
     this.refreshTimer = setInterval(() => this.schedulePublish(), 60_000);
     this.refreshTimer.unref();
     this.beats.restore(await loadBeats(this.store.db));
+    // A cluster node starts the once-only work when it holds the leader role (onLeader), and runs its shards' units.
+    await this.cluster?.start();
     this.scheduler.start();
     this.agents.start();
-    this.storageJob.start();
+    if (!this.cluster) this.storageJob.start();
     this.reports.start();
     this.refreshCrowd(this.reports.accepted);
     this.incidents.start();
-    this.vendor.start();
+    if (!this.cluster) this.vendor.start();
     this.notify.start();
     this.log.info({ url: this.url, monitors: this.scheduler.size }, 'vigie started');
     return this.url;
@@ -255,6 +275,73 @@ export class Vigie {
     await this.publish();
   }
 
+  /** A node of a cluster on one PostgreSQL (config `cluster:`; src/cluster/node.ts says what it shares and how). */
+  private joinCluster(c: NonNullable<VigieConfig['cluster']>): ClusterNode {
+    const url = this.opts.databaseUrl ?? this.opts.config.store.url!;
+    return new ClusterNode({
+      db: this.store.db,
+      url,
+      settings: { nodeId: this.opts.node ?? defaultNodeId(), shards: c.shards, ttlMs: c.lease_ttl },
+      log: this.log.child({ part: 'cluster' }),
+      onShards: () => this.scheduler.setMonitors(this.localUnits.filter((m) => this.cluster!.owns(m.id))),
+      beforeRelease: async (owned) => {
+        const ids = this.localUnits.filter((m) => owned(m.id)).map((m) => m.id);
+        for (const id of ids) this.scheduler.remove(id);
+        // Checks under way finish and are written while the lease is still ours (bounded: a lease must not lapse waiting).
+        let t: NodeJS.Timeout | undefined;
+        await Promise.race([this.scheduler.settled(ids), new Promise((r) => (t = setTimeout(r, c.lease_ttl / 3)))]);
+        clearTimeout(t);
+        await this.batcher.flush();
+      },
+      onLeader: (leader) => {
+        this.leaderChain = this.leaderChain.then(() => this.onLeader(leader)).catch((err) => this.guard.faults.report('cluster leader change', err));
+      },
+      onRows: (list) => {
+        for (const o of list) this.afterObservation(o);
+      },
+      onMessage: (m) => this.onClusterMessage(m),
+      onReconnect: () => this.schedulePublish(false),
+    });
+  }
+
+  /** A cluster node writes observations under its shard leases, status changes under the leader lease. */
+  private clusterWrites() {
+    const cluster = this.cluster;
+    if (!cluster) return {};
+    return {
+      writeObservations: (batch: Observation[]) => cluster.writeObservations(batch),
+      writeChange: (c: Parameters<Store['recordComponentStatus']>[0]) => this.store.recordComponentStatus(c, (trx) => cluster.assertLeader(trx)),
+    };
+  }
+
+  private onClusterMessage(m: FeedMessage): void {
+    this.schedulePublish(false);
+    if (m.kind === 'status') this.notify.kick();
+    // A person's action taken on another node (maintenance, an incident): the leader's engine acts on it now.
+    if (m.kind === 'incidents' && this.cluster?.leader) this.incidents.tick(this.clock.now()).catch((err) => this.guard.faults.report('incident engine', err));
+  }
+
+  /**
+   * The leader role moved to or from this node. Taking it: the detector (warm from the tail) and the
+   * incident engine start from the stored statuses, the engine catches up on what is due, and what the
+   * detector sees now that differs from the store is written. Losing it: the once-only work stops.
+   */
+  private async onLeader(leader: boolean): Promise<void> {
+    if (!leader) {
+      await this.storageJob.stop();
+      await this.vendor.stop();
+      return;
+    }
+    const statuses = await this.store.componentStatuses();
+    this.detector.load(this.entities.components, this.entities.monitors, new Map([...statuses].map(([id, s]) => [id, s.status])));
+    this.incidents.seed(statuses, true);
+    await this.incidents.tick(this.clock.now());
+    this.recordChanges(this.detector.evaluate(this.clock.now()));
+    this.storageJob.start();
+    this.vendor.start();
+    this.schedulePublish();
+  }
+
   private async applyEntities(): Promise<void> {
     const report = await this.store.syncEntities(this.entities, this.clock.now());
     this.log.info(report, 'config synced');
@@ -266,7 +353,8 @@ export class Vigie {
     this.incidents.seed(statuses);
     const regions = agentRegions(this.config);
     const units = splitByRunner(this.entities.monitors.map((m) => ({ ...m, hostKey: hostKey(m) })), new Set(regions));
-    this.scheduler.setMonitors(units.local);
+    this.localUnits = units.local;
+    this.scheduler.setMonitors(this.cluster ? units.local.filter((m) => this.cluster!.owns(m.id)) : units.local);
     this.agents.setMonitors(units.remote, regions);
     this.metrics.setMonitors(this.entities.monitors);
   }
@@ -276,13 +364,15 @@ export class Vigie {
    * fails, held in memory to be written later: detection never waits for a store that is down.
    */
   private async check(m: ScheduledMonitor, at: number, signal: AbortSignal): Promise<void> {
+    // A node resumed after a pause runs nothing of a shard its lease no longer covers (before its next renewal says so).
+    if (this.cluster && !this.cluster.owns(m.id)) return;
     // Intervals follow the clock (accelerated in the demo); timeouts and thresholds are network time, always real.
     const result = await runCheck(m, { signal, timeoutMs: m.timeoutMs, degradedAfterMs: m.degradedAfterMs, clock: this.clock, beats: this.beats });
     if (signal.aborted) return; // stopped mid-check: the result says more about us than about the target
     const o: Observation = { ...result, monitorId: m.id, region: m.region, at };
     this.prepare(m, o);
     await this.batcher.add(o, 2_000);
-    this.afterObservation(o);
+    if (!this.cluster) this.afterObservation(o);
   }
 
   /** Before a check's observation is stored, local or from an agent: the latency rule, then metrics. */
@@ -314,6 +404,8 @@ export class Vigie {
    */
   private recordChanges(changes: StatusChange[]): void {
     if (changes.length === 0) return;
+    // Every cluster node's detector follows every observation; only the leader's changes are written.
+    if (this.cluster && !this.cluster.leader) return;
     // Submitted at once (not behind the previous write): the page shows a change still waiting for a store that does not answer.
     const written = this.guard.changes.submit(changes);
     this.schedulePublish();
@@ -325,6 +417,7 @@ export class Vigie {
 
   private afterChangeWritten(c: StatusChange): void {
     this.notify.kick();
+    this.cluster?.announce('status', { componentId: c.componentId });
     this.log.info({ component: c.componentId, from: c.from, to: c.to, reason: c.reason }, 'component status changed');
     this.opts.onStatusChange?.(c);
     // Not awaited: the engine may call back (maintenance → detector → here), which would wait on itself.
@@ -337,8 +430,12 @@ export class Vigie {
     if ((this.reports.service(c.serviceId)?.weight ?? 0) > 0) this.setCrowdLevel(c.serviceId, c.to, c.at);
   }
 
-  /** Coalesces bursts of changes into one re-render. */
-  private schedulePublish(): void {
+  /** Coalesces bursts of changes into one re-render (and, in a cluster, tells the other nodes to re-render theirs). */
+  private schedulePublish(announce = true): void {
+    if (announce && this.cluster) this.announceTimer ??= setTimeout(() => {
+      this.announceTimer = undefined;
+      this.cluster?.announce('changed');
+    }, 20);
     this.publishTimer ??= setTimeout(() => {
       this.publishTimer = undefined;
       this.publish().catch((err) => this.log.error({ err }, 'could not prepare the page'));
@@ -491,6 +588,10 @@ export class Vigie {
     await this.batcher.flush();
     await this.changeChain;
     await this.guard.close();
+    // After the last writes (made under the leases), before the store closes: the others take over at once.
+    await this.leaderChain;
+    await this.cluster?.stop();
+    clearTimeout(this.announceTimer);
     await this.incidents.stop();
     clearTimeout(this.publishTimer);
     clearInterval(this.refreshTimer);

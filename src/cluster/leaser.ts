@@ -23,6 +23,8 @@ export interface LeaserOptions {
   /** Called after each tick that changed what this node holds. */
   onChange?: (held: ReadonlyMap<string, Held>) => void;
   onError?: (err: unknown) => void;
+  /** Before names over the fair share are given back: the node stops their work and writes what it has (a graceful handover). */
+  beforeRelease?: (names: string[]) => Promise<void>;
 }
 
 function preference(node: string, name: string): bigint {
@@ -47,8 +49,14 @@ export class Leaser {
   start(): void {
     this.stopped = false;
     const every = Math.max(100, Math.floor(this.opts.ttlMs / 3));
+    let busy = false;
     const run = () => {
-      this.ticking = this.tick().catch((err) => this.opts.onError?.(err));
+      // A tick slower than the interval (a loaded database, a handover waiting for checks) is not run twice at once.
+      if (busy) return;
+      busy = true;
+      this.ticking = this.tick()
+        .catch((err) => this.opts.onError?.(err))
+        .finally(() => (busy = false));
     };
     run();
     this.timer = setInterval(run, every);
@@ -70,6 +78,11 @@ export class Leaser {
   current(): Map<string, Held> {
     const now = performance.now();
     return new Map([...this.held].filter(([name]) => (this.localUntil.get(name) ?? 0) > now));
+  }
+
+  /** The lease as last renewed, whatever the local view says (the database decides, in fenced writes). */
+  holding(name: string): Held | undefined {
+    return this.held.get(name);
   }
 
   /** Runs `write` in a transaction that first checks the lease is still this node's at its epoch. */
@@ -101,7 +114,9 @@ export class Leaser {
     }
     // Over the fair share (a node joined): give back the names this node likes least.
     const mine = this.order.filter((n) => this.held.has(n));
-    for (const name of mine.slice(target).reverse()) {
+    const over = mine.slice(target).reverse();
+    if (over.length > 0) await this.opts.beforeRelease?.(over).catch((err) => this.opts.onError?.(err));
+    for (const name of over) {
       const h = this.held.get(name)!;
       this.held.delete(name);
       this.localUntil.delete(name);
