@@ -17,7 +17,7 @@ import { hostname } from 'node:os';
 import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Observation } from '../core/observation.js';
-import { type Held, LeaseLost, assertLease } from '../store/leases.js';
+import { type Held, LeaseLost, assertLease, countWrite } from '../store/leases.js';
 import { observationRow } from '../store/rows.js';
 import type { Database } from '../store/schema.js';
 import { ChangeFeed, type FeedMessage } from './feed.js';
@@ -182,7 +182,11 @@ export class ClusterNode {
       try {
         await db.transaction().execute(async (trx) => {
           // One order for every writer: two transactions never wait on each other's lease rows in a cycle.
-          for (const name of [...leases.keys()].sort()) await assertLease(trx, leases.get(name)!, this.id);
+          const names = [...leases.keys()].sort();
+          for (const name of names) await assertLease(trx, leases.get(name)!, this.id);
+          const counts = new Map<string, number>();
+          for (const o of rows) counts.set(this.shardOf(o.monitorId), (counts.get(this.shardOf(o.monitorId)) ?? 0) + 1);
+          for (const name of names) await countWrite(trx, name, leases.get(name)!.epoch, this.id, counts.get(name) ?? 0);
           const values = rows.map(observationRow);
           for (let i = 0; i < values.length; i += INSERT_CHUNK) await trx.insertInto('observations').values(values.slice(i, i + INSERT_CHUNK)).execute();
         });

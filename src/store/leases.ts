@@ -91,3 +91,10 @@ export async function nodeHeartbeat(db: Db, id: string, startedAt: number, liveM
 export async function nodeLeft(db: Db, id: string): Promise<void> {
   await sql`delete from cluster_nodes where id = ${id}`.execute(db);
 }
+
+/** In a fenced write's transaction: counts its rows against the shard's epoch (cluster_writes, the audit a test or an operator reads). */
+export async function countWrite(trx: Transaction<Database>, shard: string, epoch: number, node: string, rows: number): Promise<void> {
+  await sql`
+    insert into cluster_writes as w (shard, epoch, node, rows, last_at) values (${shard}, ${epoch}, ${node}, ${rows}, ${DB_NOW})
+    on conflict (shard, epoch) do update set rows = w.rows + excluded.rows, last_at = excluded.last_at`.execute(trx);
+}

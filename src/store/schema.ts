@@ -423,7 +423,18 @@ export interface ClusterNodeTable {
   started_at: number;
 }
 
+/** Observations written under each shard lease epoch, and by which node (0022_nodes): the audit of fencing. */
+export interface ClusterWriteTable {
+  shard: string;
+  epoch: number;
+  node: string;
+  rows: number;
+  /** Database clock of the last write. */
+  last_at: number;
+}
+
 export interface Database {
+  cluster_writes: ClusterWriteTable;
   cluster_leases: ClusterLeaseTable;
   cluster_nodes: ClusterNodeTable;
   agents: AgentTable;
