@@ -51,6 +51,8 @@ import { mountAgents } from './agent/mount.js';
 import { agentRegions, splitByRunner } from './config/regions.js';
 import type { Gateway } from './gateway/gateway.js';
 import { ClusterNode, defaultNodeId } from './cluster/node.js';
+import { lastChecks, resumeAt } from './cluster/resume.js';
+import { registerClusterMetrics } from './cluster/metrics.js';
 import type { FeedMessage } from './cluster/feed.js';
 
 export interface VigieOptions {
@@ -105,6 +107,10 @@ export class Vigie {
   /** Every unit this process could run; a cluster node schedules those of its shards. */
   private localUnits: ScheduledMonitor[] = [];
   private leaderChain: Promise<void> = Promise.resolve();
+  private shardChain: Promise<void> = Promise.resolve();
+  /** Units this cluster node schedules, and the last stored check of those it is taking over (read once, by firstAt). */
+  private owned = new Set<string>();
+  private resume = new Map<string, number>();
   private announceTimer: NodeJS.Timeout | undefined;
   /** Crowd reports: intake, signal and page (src/signals/reports). */
   readonly reports: CrowdReports;
@@ -147,11 +153,16 @@ export class Vigie {
       onLag: (_m, lagMs) => this.metrics.observeLag(Number.isFinite(this.clock.speed) && this.clock.speed > 0 ? lagMs / this.clock.speed : lagMs),
       onError: (m, err) => this.log.error({ err, monitor: m.id }, 'check failed to complete'),
       aligned: opts.config.cluster !== undefined,
+      firstAt: (m, now) => {
+        const last = this.resume.get(m.id);
+        return last === undefined ? undefined : resumeAt(last, m.intervalMs, now);
+      },
     });
     this.cluster = opts.config.cluster ? this.joinCluster(opts.config.cluster) : undefined;
     this.metrics = new VigieMetrics({ inFlight: () => this.scheduler.running, monitors: () => this.scheduler.size });
     this.guard = new StoreGuard<StatusChange>({ store, clock: this.clock, log: this.log, registry: this.metrics.registry, onChangeWritten: (c) => this.afterChangeWritten(c), onHealthChange: () => this.schedulePublish(), ...this.clusterWrites() });
     this.web.app.register(metricsRoute, { metrics: this.metrics });
+    if (this.cluster) registerClusterMetrics(this.metrics.registry, this.cluster);
     registerWebFaultMetrics(this.metrics.registry, this.web);
     this.web.app.register(pushRoutes, { beats: this.beats, knows: (token) => this.entities.monitors.some((m) => m.kind === 'heartbeat' && m.target.token === token) });
     const d = opts.config.detection;
@@ -283,7 +294,9 @@ export class Vigie {
       url,
       settings: { nodeId: this.opts.node ?? defaultNodeId(), shards: c.shards, ttlMs: c.lease_ttl },
       log: this.log.child({ part: 'cluster' }),
-      onShards: () => this.scheduler.setMonitors(this.localUnits.filter((m) => this.cluster!.owns(m.id))),
+      onShards: () => {
+        this.shardChain = this.shardChain.then(() => this.followShards()).catch((err) => this.guard.faults.report('cluster shard change', err));
+      },
       beforeRelease: async (owned) => {
         const ids = this.localUnits.filter((m) => owned(m.id)).map((m) => m.id);
         for (const id of ids) this.scheduler.remove(id);
@@ -302,6 +315,18 @@ export class Vigie {
       onMessage: (m) => this.onClusterMessage(m),
       onReconnect: () => this.schedulePublish(false),
     });
+  }
+
+  /** Schedules the units of the shards held now; those new to this node pick up after their last stored check. */
+  private async followShards(): Promise<void> {
+    const units = this.localUnits.filter((m) => this.cluster!.owns(m.id));
+    const fresh = units.filter((m) => !this.owned.has(m.id)).map((m) => m.id);
+    this.resume = fresh.length > 0 ? await lastChecks(this.store.db, fresh) : new Map();
+    // Ownership read again after the wait: a shard may have gone meanwhile.
+    const now = units.filter((m) => this.cluster!.owns(m.id));
+    this.scheduler.setMonitors(now);
+    this.resume = new Map();
+    this.owned = new Set(now.map((m) => m.id));
   }
 
   /** A cluster node writes observations under its shard leases, status changes under the leader lease. */
@@ -354,7 +379,11 @@ export class Vigie {
     const regions = agentRegions(this.config);
     const units = splitByRunner(this.entities.monitors.map((m) => ({ ...m, hostKey: hostKey(m) })), new Set(regions));
     this.localUnits = units.local;
-    this.scheduler.setMonitors(this.cluster ? units.local.filter((m) => this.cluster!.owns(m.id)) : units.local);
+    if (this.cluster) {
+      // The shard map follows reloads (new units of held shards start, removed ones stop).
+      this.shardChain = this.shardChain.then(() => this.followShards()).catch((err) => this.guard.faults.report('cluster shard change', err));
+      await this.shardChain;
+    } else this.scheduler.setMonitors(units.local);
     this.agents.setMonitors(units.remote, regions);
     this.metrics.setMonitors(this.entities.monitors);
   }

@@ -28,6 +28,12 @@ export interface SchedulerOptions<M extends Schedulable> {
    * a monitor handed from one cluster node to another keeps its slots, neither run twice nor skipped.
    */
   aligned?: boolean;
+  /**
+   * The first planned time of a monitor new to this scheduler, when the caller knows better (a cluster
+   * node taking a shard over: the slot after the last stored check, which may be past: it runs at once,
+   * on its grid). Undefined: the usual first slot.
+   */
+  firstAt?: (monitor: M, now: number) => number | undefined;
 }
 
 interface Entry<M> {
@@ -101,7 +107,7 @@ export class Scheduler<M extends Schedulable> {
     } else if (!this.inFlight.has(m.id)) {
       const now = this.opts.clock.now();
       const phase = phaseOffset(m.id, m.intervalMs);
-      const first = this.opts.aligned ? now + ((((phase - now) % m.intervalMs) + m.intervalMs) % m.intervalMs) : now + phase;
+      const first = this.opts.firstAt?.(m, now) ?? (this.opts.aligned ? now + ((((phase - now) % m.intervalMs) + m.intervalMs) % m.intervalMs) : now + phase);
       this.heap.push({ key: m.id, at: first, monitor: m });
     }
     this.arm();
