@@ -29,7 +29,7 @@ import { damagedOr } from './store/store.js';
 import { readOnlyOr } from './store/db.js';
 import { type InstanceLock, lockInstance } from './store/instance-lock.js';
 import { WebServer } from './web/server.js';
-import { CrowdReports, type LevelChange } from './signals/reports/intake.js';
+import { CrowdReports, type HeardReport, type LevelChange } from './signals/reports/intake.js';
 import { LatencyWatch } from './signals/reports/latency.js';
 import { reportRoutes } from './web/routes/reports.js';
 import { NotifyWorker } from './notify/worker.js';
@@ -53,6 +53,7 @@ import type { Gateway } from './gateway/gateway.js';
 import { ClusterNode, defaultNodeId } from './cluster/node.js';
 import { lastChecks, resumeAt } from './cluster/resume.js';
 import { registerClusterMetrics } from './cluster/metrics.js';
+import { liveAgentsInStore } from './cluster/agents.js';
 import type { FeedMessage } from './cluster/feed.js';
 
 export interface VigieOptions {
@@ -112,6 +113,7 @@ export class Vigie {
   private owned = new Set<string>();
   private resume = new Map<string, number>();
   private announceTimer: NodeJS.Timeout | undefined;
+  private peersTimer: NodeJS.Timeout | undefined;
   /** Crowd reports: intake, signal and page (src/signals/reports). */
   readonly reports: CrowdReports;
   /** Learned usual latency per monitor: a check far slower than usual counts as degraded. */
@@ -198,7 +200,7 @@ export class Vigie {
       policy: r ? { rawMs: r.raw, minuteMs: r.per_minute, hourMs: r.per_hour, dayMs: r.per_day, reportsMs: r.reports, reportCountsMs: r.report_counts } : DEFAULT_RETENTION,
       onError: (err) => this.guard.faults.report('rollup or retention run', err),
     });
-    this.reports = new CrowdReports({ store, clock: this.clock, log: this.log, config: opts.config, onLevel: (c) => this.onCrowdReportLevel(c), faults: this.guard.faults });
+    this.reports = new CrowdReports({ store, clock: this.clock, log: this.log, config: opts.config, onLevel: (c) => this.onCrowdReportLevel(c), faults: this.guard.faults, ...(this.cluster ? { onAccepted: (r: HeardReport) => this.cluster!.announce('report', { report: r }) } : {}) });
     this.web.app.register(reportRoutes, { reports: this.reports, title: () => this.config.site.title });
     const site = () => ({ title: this.config.site.title, baseUrl: (this.config.site.base_url ?? this.url ?? '').replace(/\/+$/, '') });
     this.notify = new NotifyWorker({ store, config: opts.config.notify, clock: this.clock, log: this.log.child({ part: 'notify' }), site, faults: this.guard.faults });
@@ -264,6 +266,16 @@ export class Vigie {
     await this.cluster?.start();
     this.scheduler.start();
     this.agents.start();
+    if (this.cluster) {
+      // Agents talking to other nodes count as live here too (one split of each region, whichever node an agent asks).
+      const peers = () =>
+        liveAgentsInStore(this.store.db, this.clock.now() - this.agents.liveForMs)
+          .then((list) => this.agents.setPeers(list))
+          .catch((err) => this.guard.faults.report('cluster agents read', err));
+      this.peersTimer = setInterval(() => void peers(), this.agents.heartbeatMs);
+      this.peersTimer.unref();
+      await peers();
+    }
     if (!this.cluster) this.storageJob.start();
     this.reports.start();
     this.refreshCrowd(this.reports.accepted);
@@ -313,6 +325,7 @@ export class Vigie {
         for (const o of list) this.afterObservation(o);
       },
       onMessage: (m) => this.onClusterMessage(m),
+      // Notifications sent while the feed was down are lost: the page is re-read (crowd reports heard meanwhile are not; docs/scaling.md).
       onReconnect: () => this.schedulePublish(false),
     });
   }
@@ -340,6 +353,8 @@ export class Vigie {
   }
 
   private onClusterMessage(m: FeedMessage): void {
+    // Every node counts every crowd report (its level, its sparkline and its dedup), wherever it was taken.
+    if (m.kind === 'report') return this.reports.heard(m.report as HeardReport);
     this.schedulePublish(false);
     if (m.kind === 'status') this.notify.kick();
     // A person's action taken on another node (maintenance, an incident): the leader's engine acts on it now.
@@ -611,6 +626,7 @@ export class Vigie {
   async stop(): Promise<void> {
     await this.gateway?.stop();
     await this.scheduler.stop();
+    clearInterval(this.peersTimer);
     this.agents.stop();
     await this.vendor.stop();
     await this.storageJob.stop();
