@@ -71,6 +71,12 @@ export interface VigieOptions {
   adminToken?: string;
   /** This node's name in a cluster (config `cluster:`; `vigie start --node`); default host and pid. */
   node?: string;
+  /**
+   * In a cluster: reads the config again when another node reloaded its own (Vigie.reload there), so
+   * every node runs the same monitors. The CLI re-reads the config file; without it, a node follows
+   * other nodes' reloads only when it reloads itself.
+   */
+  reloadConfig?: () => Promise<VigieConfig>;
 }
 
 type ScheduledMonitor = MonitorEntity & { hostKey: string };
@@ -286,8 +292,13 @@ export class Vigie {
     return this.url;
   }
 
-  /** Applies a new config without a restart: the store, the detector and the schedule follow it. */
+  /** Applies a new config without a restart: the store, the detector and the schedule follow it (in a cluster, every node: see reloadConfig). */
   async reload(config: VigieConfig): Promise<void> {
+    await this.apply(config);
+    this.cluster?.announce('reload');
+  }
+
+  private async apply(config: VigieConfig): Promise<void> {
     this.config = config;
     this.entities = toEntities(config);
     this.reports.configure(config);
@@ -359,6 +370,11 @@ export class Vigie {
     if (m.kind === 'status') this.notify.kick();
     // A person's action taken on another node (maintenance, an incident): the leader's engine acts on it now.
     if (m.kind === 'incidents' && this.cluster?.leader) this.incidents.tick(this.clock.now()).catch((err) => this.guard.faults.report('incident engine', err));
+    const reread = this.opts.reloadConfig;
+    if (m.kind === 'reload' && reread)
+      this.leaderChain = this.leaderChain
+        .then(async () => this.apply(await reread()))
+        .catch((err) => this.guard.faults.report('cluster config reload', err));
   }
 
   /**

@@ -33,8 +33,16 @@ const REGIONS = ['local', 'eu-west', 'ap-south'];
 const AGENT_REGIONS = REGIONS.slice(1);
 const ADMIN = 'scale-out-bench-admin';
 
+/** Each process's last output, shown when the run fails. */
+const tails = new Map<ChildProcess, string>();
+
 function run(args: string[], env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const c = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const keep = (d: Buffer) => tails.set(c, ((tails.get(c) ?? '') + d).slice(-3000));
+  c.stdout!.on('data', keep);
+  c.stderr!.on('data', keep);
+  tails.set(c, `vigie ${args.filter((a) => !a.startsWith('vigie_') && a.length < 80).join(' ')}\n`);
+  return c;
 }
 
 async function capture(args: string[], env: Record<string, string>): Promise<string> {
@@ -130,9 +138,10 @@ export async function clusterBench(o: ClusterBenchOptions): Promise<{ json: Reco
       Number((await db.selectFrom('observations').select((eb) => eb.fn.count<number>('monitor_id').distinct().as('n')).where('region', '=', region).where('at', '>', since).executeTakeFirstOrThrow()).n);
     const startAt = Date.now();
     await waitUntil('every monitor checked in every region', async () => {
-      for (const r of REGIONS) if ((await checkedSince(r, startAt)) < o.monitors) return false;
-      return true;
-    }, 10 * o.intervalMs + 120_000, 1000);
+      const seen = await Promise.all(REGIONS.map((r) => checkedSince(r, startAt)));
+      process.stderr.write(`checked so far: ${REGIONS.map((r, i) => `${r} ${seen[i]}`).join(', ')}\n`);
+      return seen.every((n) => n >= o.monitors);
+    }, 10 * o.intervalMs + 120_000, 2000);
 
     // Steady state: CPU and RSS of every process.
     await sleep(o.intervalMs);
@@ -170,7 +179,8 @@ export async function clusterBench(o: ClusterBenchOptions): Promise<{ json: Reco
       const r = await db.selectFrom('cluster_leases').select('holder').where('name', 'like', 'shard/%').execute();
       return r.length === 64 && r.every((l) => l.holder !== `n${o.nodes}`);
     }, 120_000, 100);
-    const nodeTakeoverMs = await waitUntil('every local unit checked after the node kill', async () => (await checkedSince('local', nodeKilledAt)) === o.monitors, 5 * o.intervalMs + 120_000, 250);
+    // From the kill, not from the leases: the units' first checks after the takeover included.
+    const nodeTakeoverMs = leasesTakenMs + (await waitUntil('every local unit checked after the node kill', async () => (await checkedSince('local', nodeKilledAt)) === o.monitors, 5 * o.intervalMs + 120_000, 250));
 
     // Partition: the node the second region's agent talks to stops; the agent buffers; the node comes back.
     const pi = Math.min(1, o.nodes - 1);
@@ -251,6 +261,9 @@ export async function clusterBench(o: ClusterBenchOptions): Promise<{ json: Reco
         .join(', ') +
       '.';
     return { json, summary };
+  } catch (err) {
+    for (const p of procs) process.stderr.write(`--- ${tails.get(p)}\n`);
+    throw err;
   } finally {
     for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
     await Promise.all(procs.map((p) => (p.exitCode !== null || p.signalCode !== null ? undefined : new Promise((r) => p.once('exit', r)))));

@@ -38,6 +38,11 @@ program
       ...(process.env.VIGIE_ADMIN_TOKEN ? { adminToken: process.env.VIGIE_ADMIN_TOKEN } : {}),
       ...(o.port !== undefined ? { port: o.port } : {}),
       ...(o.node !== undefined ? { node: o.node } : {}),
+      reloadConfig: async () => {
+        const again = await loadConfigFile(o.config);
+        if (!again.ok) throw new Error(`${o.config}: ${again.errors.map(formatConfigError).join('; ')}`);
+        return again.config;
+      },
     });
     onShutdown(() => vigie.stop());
     const url = await vigie.start();
