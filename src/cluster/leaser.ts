@@ -10,7 +10,7 @@
 // the write's own transaction) is what guarantees it even when the local view is wrong.
 import { createHash } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
-import { type Held, LeaseLost, acquireLease, assertLease, nodeHeartbeat, nodeLeft, releaseLease, renewLease } from '../store/leases.js';
+import { type Held, LeaseLost, acquireLease, assertLease, nodeHeartbeat, nodeLeft, releaseLease, renewLeases } from '../store/leases.js';
 import type { Database } from '../store/schema.js';
 
 export interface LeaserOptions {
@@ -102,14 +102,15 @@ export class Leaser {
     const live = await nodeHeartbeat(db, nodeId, this.startedAt, ttlMs);
     const target = this.opts.fair ? Math.ceil(this.opts.names.length / Math.max(1, live.length)) : this.opts.names.length;
 
-    for (const h of [...this.held.values()]) {
-      const r = await renewLease(db, h, nodeId, ttlMs);
+    const renewed = await renewLeases(db, [...this.held.values()], nodeId, ttlMs);
+    for (const name of [...this.held.keys()]) {
+      const r = renewed.get(name);
       if (r) {
-        this.held.set(h.name, r);
-        this.localUntil.set(h.name, sentAt + localFor);
+        this.held.set(name, r);
+        this.localUntil.set(name, sentAt + localFor);
       } else {
-        this.held.delete(h.name);
-        this.localUntil.delete(h.name);
+        this.held.delete(name);
+        this.localUntil.delete(name);
       }
     }
     // Over the fair share (a node joined): give back the names this node likes least.

@@ -59,6 +59,20 @@ export async function renewLease(db: Db, held: Held, holder: string, ttlMs: numb
   return row ? { ...held, expiresAt: Number(row.expires_at) } : undefined;
 }
 
+/** Extends every lease held, in one statement (a tick costs one round trip whatever the shards); returns those still held. */
+export async function renewLeases(db: Db, held: readonly Held[], holder: string, ttlMs: number): Promise<Map<string, Held>> {
+  const out = new Map<string, Held>();
+  if (held.length === 0) return out;
+  const r = await sql<{ name: string; expires_at: number }>`
+    update cluster_leases as l set expires_at = ${DB_NOW} + ${ttlMs}
+    from unnest(${held.map((h) => h.name)}::text[], ${held.map((h) => h.epoch)}::bigint[]) as h(name, epoch)
+    where l.name = h.name and l.epoch = h.epoch and l.holder = ${holder} and l.expires_at >= ${DB_NOW}
+    returning l.name, l.expires_at`.execute(db);
+  const byName = new Map(held.map((h) => [h.name, h]));
+  for (const row of r.rows) out.set(row.name, { ...byName.get(row.name)!, expiresAt: Number(row.expires_at) });
+  return out;
+}
+
 /** Gives a lease up at once (a node leaving, or over its share): it expires now. */
 export async function releaseLease(db: Db, held: Held, holder: string): Promise<void> {
   await sql`update cluster_leases set expires_at = ${DB_NOW} - 1 where name = ${held.name} and holder = ${holder} and epoch = ${held.epoch}`.execute(db);
