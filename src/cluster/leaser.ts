@@ -10,7 +10,7 @@
 // the write's own transaction) is what guarantees it even when the local view is wrong.
 import { createHash } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
-import { type Held, LeaseLost, acquireLease, assertLease, nodeHeartbeat, nodeLeft, releaseLease, renewLeases } from '../store/leases.js';
+import { type Held, LeaseLost, acquireLease, assertLease, heldByOthers, nodeHeartbeat, nodeLeft, releaseLease, renewLeases } from '../store/leases.js';
 import type { Database } from '../store/schema.js';
 
 export interface LeaserOptions {
@@ -123,9 +123,10 @@ export class Leaser {
       this.localUntil.delete(name);
       await releaseLease(db, h, nodeId);
     }
+    const others = this.held.size < target ? await heldByOthers(db, this.order.filter((n) => !this.held.has(n)), nodeId) : new Set<string>();
     for (const name of this.order) {
       if (this.held.size >= target || this.stopped) break;
-      if (this.held.has(name)) continue;
+      if (this.held.has(name) || others.has(name)) continue;
       const got = await acquireLease(db, name, nodeId, ttlMs);
       if (got) {
         this.held.set(name, got);

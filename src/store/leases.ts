@@ -73,6 +73,14 @@ export async function renewLeases(db: Db, held: readonly Held[], holder: string,
   return out;
 }
 
+/** The names among these that another holder has now (so a tick tries only the others: one round trip, not one per name). */
+export async function heldByOthers(db: Db, names: readonly string[], holder: string): Promise<Set<string>> {
+  if (names.length === 0) return new Set();
+  const r = await sql<{ name: string }>`
+    select name from cluster_leases where name = any(${names}::text[]) and holder <> ${holder} and expires_at >= ${DB_NOW}`.execute(db);
+  return new Set(r.rows.map((x) => x.name));
+}
+
 /** Gives a lease up at once (a node leaving, or over its share): it expires now. */
 export async function releaseLease(db: Db, held: Held, holder: string): Promise<void> {
   await sql`update cluster_leases set expires_at = ${DB_NOW} - 1 where name = ${held.name} and holder = ${holder} and epoch = ${held.epoch}`.execute(db);
