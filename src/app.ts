@@ -269,7 +269,11 @@ export class Vigie {
     this.refreshTimer.unref();
     this.beats.restore(await loadBeats(this.store.db));
     // A cluster node starts the once-only work when it holds the leader role (onLeader), and runs its shards' units.
-    await this.cluster?.start();
+    await this.cluster?.start().catch(async (err) => {
+      // Refused (a node name in use) or the database gone: nothing of this node may keep running.
+      await this.stop().catch(() => {});
+      throw err;
+    });
     this.scheduler.start();
     this.agents.start();
     if (this.cluster) {
@@ -425,7 +429,10 @@ export class Vigie {
    */
   private async check(m: ScheduledMonitor, at: number, signal: AbortSignal): Promise<void> {
     // A node resumed after a pause runs nothing of a shard its lease no longer covers (before its next renewal says so).
-    if (this.cluster && !this.cluster.owns(m.id)) return;
+    if (this.cluster && !this.cluster.owns(m.id)) {
+      this.cluster.skipped++;
+      return;
+    }
     // Intervals follow the clock (accelerated in the demo); timeouts and thresholds are network time, always real.
     const result = await runCheck(m, { signal, timeoutMs: m.timeoutMs, degradedAfterMs: m.degradedAfterMs, clock: this.clock, beats: this.beats });
     if (signal.aborted) return; // stopped mid-check: the result says more about us than about the target

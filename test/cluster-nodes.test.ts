@@ -293,7 +293,7 @@ notify:
     }
   });
 
-  it('refuses a node without "cluster:" beside cluster nodes, and a cluster node on SQLite, with a clear message', async () => {
+  it('refuses a node without "cluster:" beside cluster nodes, a second live node of one name, and a cluster node on SQLite, with a clear message', async () => {
     const env = await setUp();
     try {
       const a = startNode(env.config, 'a');
@@ -306,6 +306,10 @@ notify:
       const r = await runCli(['start', '-c', plain, '-p', '0']);
       assert.equal(r.code, 1, r.stderr);
       assert.match(r.stderr, /cluster node\(s\) are running .*add the same "cluster:" section/);
+      // Two live nodes with one name would both hold its leases.
+      const dup = await runCli(['start', '-c', env.config, '--node', 'a', '-p', '0']);
+      assert.equal(dup.code, 1, dup.stderr);
+      assert.match(dup.stderr, /another live cluster node is named "a".*its own --node name/);
       const lite = join(env.dir, 'lite.yaml');
       await writeFile(lite, (await readFile(env.config, 'utf8')).replace(/^store: .*$/m, `store: { path: "${join(env.dir, 'v.db')}" }`));
       const r2 = await runCli(['start', '-c', lite, '-p', '0']);

@@ -14,10 +14,11 @@
 //   the store and publish their page.
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Kysely, Transaction } from 'kysely';
+import { type Kysely, type Transaction, sql } from 'kysely';
+import { StoreLockedError } from '../store/instance-lock.js';
 import type { Logger } from 'pino';
 import type { Observation } from '../core/observation.js';
-import { type Held, LeaseLost, assertLease, countWrite } from '../store/leases.js';
+import { type Held, LeaseLost, assertLease, assertLeases, countWrites } from '../store/leases.js';
 import { observationRow } from '../store/rows.js';
 import type { Database } from '../store/schema.js';
 import { ChangeFeed, type FeedMessage } from './feed.js';
@@ -67,8 +68,11 @@ export class ClusterNode {
   private readonly feed: ChangeFeed;
   readonly tail: ObservationTail;
   private leading = false;
+  private started = false;
   /** Observations not written because their shard was lost (counted for /metrics and tests). */
   fenced = 0;
+  /** Checks not run because this node's view of their shard's lease had lapsed (a pause, or renewals too slow). */
+  skipped = 0;
 
   constructor(private readonly opts: ClusterNodeOptions) {
     const { db, settings, log } = opts;
@@ -129,6 +133,8 @@ export class ClusterNode {
   }
 
   async start(): Promise<void> {
+    await this.nameFree();
+    this.started = true;
     await this.feed.start();
     await this.tail.start();
     // The leader role first: a lone node is leader before it schedules anything.
@@ -138,7 +144,27 @@ export class ClusterNode {
     this.shards.start();
   }
 
+  /**
+   * Two live processes with one node name would both hold its leases. A name seen within the TTL is
+   * waited for (a node restarted right after a crash finds its old heartbeat going stale); one that
+   * stays fresh belongs to a live node: refused.
+   */
+  private async nameFree(): Promise<void> {
+    const { db, settings } = this.opts;
+    const deadline = performance.now() + 2 * settings.ttlMs + 1000;
+    for (;;) {
+      const r = await sql<{ n: number }>`
+        select count(*)::int as n from cluster_nodes where id = ${this.id} and seen_at >= (extract(epoch from clock_timestamp()) * 1000)::bigint - ${settings.ttlMs}`.execute(db);
+      if ((r.rows[0]?.n ?? 0) === 0) return;
+      if (performance.now() > deadline)
+        throw new StoreLockedError(`another live cluster node is named "${this.id}" on this database: give each node its own --node name`);
+      await new Promise((res) => setTimeout(res, settings.ttlMs / 3));
+    }
+  }
+
   async stop(): Promise<void> {
+    // Refused at start: the name's heartbeat row is another node's, never removed from here.
+    if (!this.started) return;
     await this.shards.stop();
     this.setLeading(false);
     await this.roles.stop();
@@ -182,11 +208,11 @@ export class ClusterNode {
       try {
         await db.transaction().execute(async (trx) => {
           // One order for every writer: two transactions never wait on each other's lease rows in a cycle.
-          const names = [...leases.keys()].sort();
-          for (const name of names) await assertLease(trx, leases.get(name)!, this.id);
+          // Few round trips while the lease rows are locked: a transaction waiting on a busy process holds up renewals.
+          await assertLeases(trx, [...leases.values()], this.id);
           const counts = new Map<string, number>();
           for (const o of rows) counts.set(this.shardOf(o.monitorId), (counts.get(this.shardOf(o.monitorId)) ?? 0) + 1);
-          for (const name of names) await countWrite(trx, name, leases.get(name)!.epoch, this.id, counts.get(name) ?? 0);
+          await countWrites(trx, [...counts].map(([shard, n]) => ({ shard, epoch: leases.get(shard)!.epoch, rows: n })), this.id);
           const values = rows.map(observationRow);
           for (let i = 0; i < values.length; i += INSERT_CHUNK) await trx.insertInto('observations').values(values.slice(i, i + INSERT_CHUNK)).execute();
         });

@@ -63,10 +63,18 @@ export async function renewLease(db: Db, held: Held, holder: string, ttlMs: numb
 export async function renewLeases(db: Db, held: readonly Held[], holder: string, ttlMs: number): Promise<Map<string, Held>> {
   const out = new Map<string, Held>();
   if (held.length === 0) return out;
+  // Rows are locked in name order, the order fenced writes take them FOR SHARE in (node.ts): a renewal
+  // and a write of the same node never wait on each other in a cycle (a deadlock costs a second and the renewal).
   const r = await sql<{ name: string; expires_at: number }>`
+    with mine as (
+      select l.name from cluster_leases as l
+      join unnest(${held.map((h) => h.name)}::text[], ${held.map((h) => h.epoch)}::bigint[]) as h(name, epoch) on l.name = h.name and l.epoch = h.epoch
+      where l.holder = ${holder}
+      order by l.name
+      for update of l
+    )
     update cluster_leases as l set expires_at = ${DB_NOW} + ${ttlMs}
-    from unnest(${held.map((h) => h.name)}::text[], ${held.map((h) => h.epoch)}::bigint[]) as h(name, epoch)
-    where l.name = h.name and l.epoch = h.epoch and l.holder = ${holder} and l.expires_at >= ${DB_NOW}
+    from mine where l.name = mine.name and l.expires_at >= ${DB_NOW}
     returning l.name, l.expires_at`.execute(db);
   const byName = new Map(held.map((h) => [h.name, h]));
   for (const row of r.rows) out.set(row.name, { ...byName.get(row.name)!, expiresAt: Number(row.expires_at) });
@@ -112,6 +120,34 @@ export async function nodeHeartbeat(db: Db, id: string, startedAt: number, liveM
 
 export async function nodeLeft(db: Db, id: string): Promise<void> {
   await sql`delete from cluster_nodes where id = ${id}`.execute(db);
+}
+
+/**
+ * In a write's transaction: checks several leases at once (one round trip, rows locked FOR SHARE in
+ * name order until commit). Throws LeaseLost naming the first one no longer this holder's at its epoch.
+ */
+export async function assertLeases(trx: Transaction<Database>, held: readonly Held[], holder: string): Promise<void> {
+  if (held.length === 0) return;
+  const sorted = [...held].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const r = await sql<{ name: string }>`
+    select l.name from cluster_leases as l
+    join unnest(${sorted.map((h) => h.name)}::text[], ${sorted.map((h) => h.epoch)}::bigint[]) as h(name, epoch) on l.name = h.name and l.epoch = h.epoch
+    where l.holder = ${holder} and l.expires_at >= ${DB_NOW}
+    order by l.name
+    for share of l`.execute(trx);
+  const ok = new Set(r.rows.map((x) => x.name));
+  const lost = sorted.find((h) => !ok.has(h.name));
+  if (lost) throw new LeaseLost(lost.name, lost.epoch);
+}
+
+/** In a fenced write's transaction: counts rows per shard and epoch, in one statement. */
+export async function countWrites(trx: Transaction<Database>, counts: readonly { shard: string; epoch: number; rows: number }[], node: string): Promise<void> {
+  if (counts.length === 0) return;
+  await sql`
+    insert into cluster_writes as w (shard, epoch, node, rows, last_at)
+    select c.shard, c.epoch, ${node}, c.rows, ${DB_NOW}
+    from unnest(${counts.map((c) => c.shard)}::text[], ${counts.map((c) => c.epoch)}::bigint[], ${counts.map((c) => c.rows)}::bigint[]) as c(shard, epoch, rows)
+    on conflict (shard, epoch) do update set rows = w.rows + excluded.rows, last_at = excluded.last_at`.execute(trx);
 }
 
 /** In a fenced write's transaction: counts its rows against the shard's epoch (cluster_writes, the audit a test or an operator reads). */
