@@ -3,7 +3,7 @@
 import type { Logger } from 'pino';
 import { pino } from 'pino';
 import type { Observation } from './core/observation.js';
-import { type Clock, type TimerHandle, systemClock } from './core/time.js';
+import { type Clock, type TimerHandle, safeTimeout, systemClock } from './core/time.js';
 import { type Entities, type MonitorEntity, type VigieConfig, toEntities } from './config/schema.js';
 import { type CrowdLevel, type CrowdWeight, Detector, type StatusChange } from './detect/detector.js';
 import { type ComponentInfo, IncidentEngine, type IncidentView } from './incidents/engine.js';
@@ -11,6 +11,11 @@ import { authenticator } from './web/auth.js';
 import { ADMIN_PREFIX, AdminRoutes, adminApi, adminRoutes } from './web/routes/admin-api.js';
 import { notifyAdminRoutes } from './web/routes/admin-notify.js';
 import { tokenAdminRoutes } from './web/routes/admin-tokens.js';
+import { Auth } from './auth/service.js';
+import { OidcSignIn, oidcRoutes } from './auth/oidc.js';
+import { sessionAdminRoutes } from './web/routes/admin-session.js';
+import { userAdminRoutes } from './web/routes/admin-users.js';
+import { auditAdminRoutes } from './web/routes/admin-audit.js';
 import { runCheck } from './probes/registry.js';
 import { BeatBook } from './probes/heartbeat.js';
 import { heartbeatStore, loadBeats } from './store/heartbeats.js';
@@ -42,6 +47,7 @@ import { latestVendorSnapshot } from './store/vendor.js';
 import { parseText } from './i18n/text.js';
 import { VendorPoller } from './signals/vendor/poller.js';
 import { HistoryCache, historyRoutes, loadHistoryInput } from './web/routes/history.js';
+import { consoleRoutes } from './web/routes/console.js';
 import { historyServices } from './analytics/input.js';
 import { incidentNotes, upstreamNow } from './analytics/history.js';
 import { outagesOf } from './analytics/outages.js';
@@ -55,6 +61,17 @@ import { lastChecks, resumeAt } from './cluster/resume.js';
 import { registerClusterMetrics } from './cluster/metrics.js';
 import { liveAgentsInStore } from './cluster/agents.js';
 import type { FeedMessage } from './cluster/feed.js';
+import { gatewayAdminRoutes } from './web/routes/admin-gateway.js';
+import { type GatewayEventRecord, recentGatewayEvents, recordGatewayEvent } from './store/gateway.js';
+import { GATEWAY_PAGE_DAYS, GATEWAY_PAGE_MAX, resolveComponent, snapshotGatewayEvents } from './web/gateway-events.js';
+import { Catalog } from './catalog/catalog.js';
+import { MonitorBoard } from './catalog/board.js';
+import { type StoredEntry, loadCatalog } from './store/catalog.js';
+import { latestObservations } from './store/monitor-history.js';
+import { catalogAdminRoutes } from './web/routes/admin-catalog.js';
+import { monitorEditRoutes, monitorReadRoutes } from './web/routes/admin-monitors.js';
+import { MonitorEvents } from './web/routes/monitor-events.js';
+import { vendorAdminRoutes } from './web/routes/admin-vendors.js';
 
 export interface VigieOptions {
   config: VigieConfig;
@@ -115,6 +132,8 @@ export class Vigie {
   private localUnits: ScheduledMonitor[] = [];
   private leaderChain: Promise<void> = Promise.resolve();
   private shardChain: Promise<void> = Promise.resolve();
+  /** Set while a reload another node announced is applied here (not announced again). */
+  private applyingFromPeer = false;
   /** Units this cluster node schedules, and the last stored check of those it is taking over (read once, by firstAt). */
   private owned = new Set<string>();
   private resume = new Map<string, number>();
@@ -134,6 +153,8 @@ export class Vigie {
   readonly agents: AgentHub;
   /** The admin API's routes: add yours here, in the constructor (docs/TEAM-NOTES.md). */
   readonly admin = new AdminRoutes();
+  /** Sign-in, sessions, roles and the audit log of the admin API (src/auth). */
+  readonly auth: Auth;
   /** Stored rows the page cannot show as they are (snapshot-guard.ts): logged once each. */
   private rowProblems = logOnceEach((rows, count) => this.log.warn({ rows, count }, 'stored rows the page cannot show as they are (times no date can hold are left out; unreadable rows are skipped)'));
 
@@ -142,8 +163,17 @@ export class Vigie {
   private history = new HistoryCache(() => loadHistoryInput(this.store, this.config, this.clock.now()));
   /** Re-publishes each clock minute in which crowd reports came in, so the page's crowd sparklines move. */
   private crowdTimer: TimerHandle | undefined;
+  /** Each monitor unit's live status for the console (src/catalog/board.ts). */
+  readonly board = new MonitorBoard();
+  /** vigie.yaml's services merged with those made through the admin API (src/catalog). */
+  readonly catalog: Catalog;
+  /** The console's live monitor stream (/api/admin/monitors/events). */
+  readonly monitorEvents: MonitorEvents;
 
-  private constructor(store: Store, private opts: VigieOptions) {
+  private constructor(store: Store, private opts: VigieOptions, stored: StoredEntry[] = []) {
+    // What runs is the file's config merged with the app-made catalog (src/catalog/merge.ts).
+    this.catalog = new Catalog({ db: store.db, now: () => this.clock.now(), board: this.board, apply: (c, wait) => this.applyConfig(c, wait) }, opts.config, stored);
+    opts = this.opts = { ...opts, config: this.catalog.config };
     this.store = store;
     this.config = opts.config;
     this.entities = toEntities(opts.config);
@@ -198,7 +228,10 @@ export class Vigie {
       onReading: (_s, rec) => rec.changed && this.schedulePublish(),
     });
     this.admin.add(...adminRoutes(this.incidents));
-    this.web.app.register(adminApi, { prefix: ADMIN_PREFIX, routes: this.admin, auth: authenticator(store, { bootstrapToken: opts.adminToken }), now: () => this.clock.now(), serverUrl: () => this.config.site.base_url ?? this.url });
+    this.auth = new Auth({ store, now: () => this.clock.now(), log: this.log.child({ part: 'auth' }), tokens: authenticator(store, { bootstrapToken: opts.adminToken }), baseUrl: () => this.config.site.base_url, trustProxy: () => this.reports.trustProxy, onAuditError: (err) => this.guard.faults.report('audit log', err) });
+    oidcRoutes(this.web.app, new OidcSignIn({ auth: this.auth, settings: () => this.config.auth.oidc, origin: () => this.config.site.base_url ?? this.url, log: this.log.child({ part: 'oidc' }) }));
+    this.admin.add(...sessionAdminRoutes({ auth: this.auth, oidcName: () => this.config.auth.oidc?.name }), ...userAdminRoutes({ auth: this.auth, issuer: () => this.config.site.title }), ...auditAdminRoutes({ audit: this.auth.audit }));
+    this.web.app.register(adminApi, { prefix: ADMIN_PREFIX, routes: this.admin, auth: this.auth, serverUrl: () => this.config.site.base_url ?? this.url });
     const r = opts.config.store.retention;
     this.storageJob = new StorageJob({
       store,
@@ -226,8 +259,14 @@ export class Vigie {
       },
     });
     this.web.app.register(subscriptionRoutes, { subs, perNetwork: () => this.config.notify.subscriptions.per_network, trustProxy: () => this.reports.trustProxy, worker: this.notify, store, now: () => this.clock.now(), title: () => this.config.site.title, baseUrl: () => site().baseUrl });
-    this.admin.add(...notifyAdminRoutes({ store, worker: this.notify, now: () => this.clock.now() }), ...tokenAdminRoutes({ store, now: () => this.clock.now() }));
+    this.admin.add(...notifyAdminRoutes({ store, worker: this.notify, now: () => this.clock.now(), notifyConfig: () => this.config.notify, site }), ...tokenAdminRoutes({ store, now: () => this.clock.now() }));
     this.web.app.register(historyRoutes, { cache: this.history, siteTitle: () => this.config.site.title, state: () => this.web.stateKey });
+    this.admin.add(...gatewayAdminRoutes({ store, now: () => this.clock.now(), record: (e) => this.recordGatewayEvent(e) }));
+    const monitorDeps = { catalog: this.catalog, board: this.board, db: store.db, now: () => this.clock.now(), runOnce: (m: MonitorEntity, deadlineMs: number) => this.runOnce(m, deadlineMs) };
+    this.admin.add(...catalogAdminRoutes({ catalog: this.catalog }), ...monitorReadRoutes(monitorDeps), ...monitorEditRoutes(monitorDeps), ...vendorAdminRoutes({ config: () => this.config, db: store.db }));
+    this.monitorEvents = new MonitorEvents({ board: this.board, catalog: this.catalog });
+    this.monitorEvents.register(this.web.app);
+    this.web.app.register(consoleRoutes);
   }
 
   static async create(opts: VigieOptions): Promise<Vigie> {
@@ -240,7 +279,7 @@ export class Vigie {
     let store: Store | undefined;
     try {
       store = await openStore(where);
-      const v = new Vigie(store, opts);
+      const v = new Vigie(store, opts, await loadCatalog(store.db));
       v.lock = lock;
       await v.applyEntities();
       await v.reports.load();
@@ -260,7 +299,7 @@ export class Vigie {
   async start(): Promise<string> {
     if (this.config.gateway) {
       const { Gateway } = await import('./gateway/gateway.js');
-      this.gateway = new Gateway({ config: this.config.gateway, logger: this.log, clock: this.clock, processMetrics: false, vigieUrl: null });
+      this.gateway = new Gateway({ config: this.config.gateway, logger: this.log, clock: this.clock, processMetrics: false, vigieUrl: null, store: this.store, events: (e) => void this.recordGatewayEvent(e).catch((err) => this.guard.faults.report('gateway event', err)) });
       this.log.info({ url: await this.gateway.start() }, 'gateway started');
     }
     this.url = await this.web.listen(this.config.site.host, this.opts.port ?? this.config.site.port);
@@ -287,6 +326,10 @@ export class Vigie {
       await peers();
     }
     if (!this.cluster) this.storageJob.start();
+    // Not awaited: the console's list shows each monitor's last stored check until it runs again.
+    latestObservations(this.store.db, [...this.catalog.runningIds()])
+      .then((last) => this.board.seed(last))
+      .catch((err) => this.log.warn({ err }, 'could not read the last checks back for the console'));
     this.reports.start();
     this.refreshCrowd(this.reports.accepted);
     this.incidents.start();
@@ -298,11 +341,11 @@ export class Vigie {
 
   /** Applies a new config without a restart: the store, the detector and the schedule follow it (in a cluster, every node: see reloadConfig). */
   async reload(config: VigieConfig): Promise<void> {
-    await this.apply(config);
-    this.cluster?.announce('reload');
+    await this.catalog.reloadFile(config);
   }
 
-  private async apply(config: VigieConfig): Promise<void> {
+  /** Runs a merged config (the file's and the app-made catalog's). */
+  private async applyConfig(config: VigieConfig, waitForPage = true): Promise<void> {
     this.config = config;
     this.entities = toEntities(config);
     this.reports.configure(config);
@@ -310,7 +353,23 @@ export class Vigie {
     this.notify.setConfig(config.notify);
     this.vendor.setSources(vendorSources(config));
     await this.applyEntities();
-    await this.publish();
+    this.board.keep(this.catalog.runningIds());
+    // An edit through the API answers once checks follow it; the page (seconds to render at 10,000 monitors) follows just after.
+    if (waitForPage) await this.publish();
+    else this.schedulePublish();
+    // The other nodes of a cluster follow (they read the catalog, and the file with reloadConfig, again).
+    if (!this.applyingFromPeer) this.cluster?.announce('reload');
+  }
+
+  /** One check now, outside the schedule and not stored ("Test now"), ended by `deadlineMs` whatever happens. */
+  private async runOnce(m: MonitorEntity, deadlineMs: number) {
+    const ac = new AbortController();
+    const timer = safeTimeout(() => ac.abort(), deadlineMs + 1000);
+    try {
+      return await runCheck(m, { signal: ac.signal, timeoutMs: deadlineMs, degradedAfterMs: m.degradedAfterMs, clock: this.clock, beats: this.beats });
+    } finally {
+      timer.cancel();
+    }
   }
 
   /** A node of a cluster on one PostgreSQL (config `cluster:`; src/cluster/node.ts says what it shares and how). */
@@ -374,10 +433,17 @@ export class Vigie {
     if (m.kind === 'status') this.notify.kick();
     // A person's action taken on another node (maintenance, an incident): the leader's engine acts on it now.
     if (m.kind === 'incidents' && this.cluster?.leader) this.incidents.tick(this.clock.now()).catch((err) => this.guard.faults.report('incident engine', err));
-    const reread = this.opts.reloadConfig;
-    if (m.kind === 'reload' && reread)
+    if (m.kind === 'reload')
       this.leaderChain = this.leaderChain
-        .then(async () => this.apply(await reread()))
+        .then(async () => {
+          const file = this.opts.reloadConfig ? await this.opts.reloadConfig() : undefined;
+          this.applyingFromPeer = true;
+          try {
+            await this.catalog.refresh(await loadCatalog(this.store.db), file);
+          } finally {
+            this.applyingFromPeer = false;
+          }
+        })
         .catch((err) => this.guard.faults.report('cluster config reload', err));
   }
 
@@ -450,6 +516,7 @@ export class Vigie {
 
   private afterObservation(o: Observation): void {
     this.recordChanges(this.detector.observe(o));
+    this.board.observe(o, this.detector.monitorState(o.monitorId).health);
   }
 
   /** The crowd-report level of a service (from the crowd-report intake); changes follow as for probes. */
@@ -531,6 +598,10 @@ export class Vigie {
     const names = new Map(model.services.flatMap((s) => s.components.map((c) => [c.id, { service: s.name, component: c.name }] as const)));
     const byId = new Map(this.entities.components.map((c) => [c.id, c]));
     const monitored = new Set(this.entities.monitors.map((m) => m.componentId));
+    const gatewayEvents = await recentGatewayEvents(this.store.db, { limit: GATEWAY_PAGE_MAX, since: now - GATEWAY_PAGE_DAYS * 86_400_000 }).catch((err) => {
+      this.guard.faults.report('gateway events for the page', err);
+      return [];
+    });
     return buildSnapshot({
       title: this.config.site.title,
       baseUrl: this.config.site.base_url ?? this.url ?? '',
@@ -576,8 +647,20 @@ export class Vigie {
       maintenances: maintenances.map(snapshotIncident),
       emailSubscriptions: this.config.notify.subscriptions.enabled && this.notify.emailChannel !== undefined,
       writeFailingSince: this.guard.health.view().failingSince,
+      gateway: snapshotGatewayEvents(gatewayEvents, this.entities.components.map((c) => c.id)),
       onRowProblems: this.rowProblems,
     });
+  }
+
+  /** A failover or failback of a gateway (this process's, or reported by a standalone one): stored, notified, shown. */
+  async recordGatewayEvent(e: GatewayEventRecord): Promise<boolean> {
+    const component = resolveComponent(e.component, this.entities.components.map((c) => c.id));
+    const stored = await recordGatewayEvent(this.store.db, e, component ? [component] : []);
+    if (stored) {
+      this.notify.kick();
+      this.schedulePublish();
+    }
+    return stored;
   }
 
   async publish(): Promise<void> {

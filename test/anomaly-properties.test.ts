@@ -52,7 +52,7 @@ describe('anomaly detector: properties', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 2 ** 31 - 1 }),
-        fc.constantFrom('level', 'counts', 'walk'),
+        fc.constantFrom('level', 'counts', 'walk', 'heavy', 'constant'),
         fc.double({ min: 0, max: 0.6, noNaN: true }),
         (seed, kind, dayAmp) => {
           const r = rng(seed);
@@ -64,6 +64,10 @@ describe('anomaly detector: properties', () => {
           for (let i = 0; i < N; i++) {
             const rhythm = 1 + dayAmp * Math.sin(2 * Math.PI * (i / 1440 + phase));
             if (kind === 'counts') xs.push(poisson(r, base * rhythm));
+            // Latencies: multiplicative noise and ordinary slow outliers (2 to 4 times, 1 in 500).
+            else if (kind === 'heavy') xs.push(Math.round(base * rhythm * Math.exp(noise * gauss(r)) * (r() < 0.002 ? 2 + 2 * r() : 1) * 1000) / 1000);
+            // A level that does not move (a configured limit, a gauge at rest): nothing there is news.
+            else if (kind === 'constant') xs.push(Math.round(base));
             else if (kind === 'walk') {
               walk = 0.99 * walk + gauss(r) * base * noise * 0.3;
               xs.push(Math.round((base * rhythm + walk + gauss(r) * base * noise) * 1000) / 1000);
@@ -132,6 +136,54 @@ describe('anomaly detector: properties', () => {
         assert.ok(scores.slice(at, at + 30).some((s) => s >= th), 'the flatline is flagged');
       }),
       { numRuns: 15, seed: 15 },
+    );
+  });
+
+  test('a value kept out of the usual (learn false) is not learned, for at most relearnMs', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+        fc.double({ min: 3, max: 20, noNaN: true }),
+        fc.integer({ min: 30, max: 240 }),
+        fc.boolean(),
+        (seed, k, holdMin, counts) => {
+          const r = rng(seed);
+          const base = counts ? 2 + 50 * r() : 100 + 1000 * r();
+          const sd = counts ? Math.sqrt(base) : base * 0.05;
+          const d = new AnomalyDetector({ direction: 'up', kind: counts ? 'count' : 'level', relearnMs: holdMin * MIN });
+          const draw = (mean: number) => (counts ? poisson(r, mean) : mean + sd * gauss(r));
+          let i = 0;
+          for (; i < 2000; i++) d.update(T0 + i * MIN, draw(base));
+          const high = base + k * sd;
+          // Held for less than relearnMs: the expectation stays where it was.
+          for (let j = 0; j < holdMin - 5; j++, i++) d.update(T0 + i * MIN, draw(high), false);
+          const held = d.expect(T0 + i * MIN).mean;
+          assert.ok(Math.abs(held - base) < 1.5 * sd + 0.5, `held ${held.toFixed(1)} (usual ${base.toFixed(1)}, raised ${high.toFixed(1)})`);
+          // Held past it: the raised level is taken as the usual anyway (no deadlock).
+          for (let j = 0; j < 10; j++, i++) d.update(T0 + i * MIN, draw(high), false);
+          const after = d.expect(T0 + i * MIN).mean;
+          assert.ok(Math.abs(after - high) < Math.abs(after - base), `after ${after.toFixed(1)} (usual ${base.toFixed(1)}, raised ${high.toFixed(1)})`);
+        },
+      ),
+      { numRuns: 25, seed: 15 },
+    );
+  });
+
+  test('a new count series whose history is all zeros does not score its first reports as impossible for ever', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.double({ min: 0.5, max: 20, noNaN: true }), (seed, lam) => {
+        const r = rng(seed);
+        const d = new AnomalyDetector({ direction: 'up', kind: 'count' });
+        let i = 0;
+        for (; i < 600; i++) d.update(T0 + i * MIN, 0);
+        const th = scoreThreshold(PER_DAY, MIN);
+        const flags: boolean[] = [];
+        for (let j = 0; j < 1440; j++, i++) flags.push(d.update(T0 + i * MIN, poisson(r, lam)) >= th);
+        // The change is news at first; a day later it is the usual.
+        const late = flags.slice(-600).filter(Boolean).length;
+        assert.ok(late <= 3, `${late} flags in the last 10 hours of steady traffic at ${lam.toFixed(2)} a minute`);
+      }),
+      { numRuns: 20, seed: 15 },
     );
   });
 

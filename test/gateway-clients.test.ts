@@ -207,7 +207,7 @@ ${upstreams}  routes:
     const dir = await mkdtemp(join(tmpdir(), 'vigie-gw-'));
     t.after(() => rm(dir, { recursive: true, force: true }));
     const file = join(dir, 'vigie.yaml');
-    await writeFile(file, `gateway:\n  port: 0\n  upstreams:\n    openai: { base_url: "${up.url}", api_key: "\${GW_TEST_KEY}" }\n  routes:\n    - { name: chat, models: ["*"], upstreams: [openai] }\n`);
+    await writeFile(file, `store: { path: "${join(dir, 'vigie.db')}" }\ngateway:\n  port: 0\n  upstreams:\n    openai: { base_url: "${up.url}", api_key: "\${GW_TEST_KEY}" }\n  routes:\n    - { name: chat, models: ["*"], upstreams: [openai] }\n`);
     const child = spawn(process.execPath, [CLI, 'gateway', '-c', file], { env: { ...process.env, GW_TEST_KEY: 'sk-cli-secret-xyz' }, stdio: ['ignore', 'pipe', 'pipe'] });
     const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
     t.after(() => {
@@ -235,7 +235,7 @@ ${upstreams}  routes:
     });
     assert.equal(code, 0);
     assert.ok(!err.includes('sk-cli-secret-xyz'));
-    assert.match(err, /clients is empty/);
+    assert.match(err, /no gateway clients/);
 
     const none = join(dir, 'none.yaml');
     await writeFile(none, 'site: { title: T }\n');

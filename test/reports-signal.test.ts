@@ -2,11 +2,11 @@
 // with Poisson noise, an old outage in the history, a normal week, 5× surges, and a one-prefix flood.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { SeasonalDetector, scoreOf } from '../src/signals/reports/baseline.js';
+import { scoreThreshold } from '../src/detect/anomaly/alarms.js';
 import { Gate } from '../src/signals/reports/gate.js';
 import { networkPrefix } from '../src/signals/reports/identity.js';
 import { LatencyWatch } from '../src/signals/reports/latency.js';
-import { DEFAULT_LEVEL_SETTINGS, type CrowdLevel, ServiceSignal } from '../src/signals/reports/signal.js';
+import { CROWD_RELEARN_MS, DEFAULT_FALSE_ALARMS, DEFAULT_LEVEL_SETTINGS, type CrowdLevel, MinuteSeries, ServiceSignal } from '../src/signals/reports/signal.js';
 import { feedTrace as run, gauss, poisson, usualReports as usual } from '../src/signals/reports/traces.js';
 import { seededRandom as rng } from '../src/core/random.js';
 
@@ -34,9 +34,11 @@ describe('crowd report signal on generated traces', () => {
   });
 
   test('the old outage did not inflate the baseline: the same hour a week later expects the usual volume', () => {
-    const { sig } = trained(2, 2);
-    // Two weeks trained; the outage was on day 8 at 18:00. Expectation for day 15 at 19:00:
+    const { sig, r, end } = trained(2, 2);
+    // Two weeks trained; the outage was on day 8 at 18:00. Expectation for day 15 at 19:00, with the
+    // weekday's traffic up to then (the detector has a daily profile; the week's rhythm is in its level):
     const t = T0 + 15 * DAY + 19 * 3_600_000;
+    run(sig, r, end, t, usual);
     const e = sig.total.det.expect(t).mean;
     assert.ok(Math.abs(e - usual(t)) / usual(t) < 0.25, `expected ≈ ${usual(t).toFixed(1)}, got ${e.toFixed(1)}`);
   });
@@ -90,25 +92,78 @@ describe('crowd report signal on generated traces', () => {
   });
 });
 
-describe('detector pieces', () => {
-  test('score is 0 for ordinary deviations and rises to 1', () => {
-    assert.equal(scoreOf(2), 0);
-    assert.equal(scoreOf(3), 0);
-    assert.ok(scoreOf(5) > 0.3 && scoreOf(5) < 0.5);
-    assert.ok(scoreOf(12) > 0.99);
+describe('crowd level on a fresh install', () => {
+  /** Levels sampled once a minute (the last evaluation of each minute) over [from, to). */
+  function levels(sig: ServiceSignal, r: () => number, from: number, to: number, rate: (t: number) => number): CrowdLevel[] {
+    const out: CrowdLevel[] = [];
+    for (let m = from; m < to; m += MIN) {
+      run(sig, r, m, m + MIN, rate);
+      out.push(sig.state.level);
+    }
+    return out;
+  }
+
+  test('three hours of history, then a two-hour surge: "problems detected" through the surge, "none" after it', () => {
+    const r = rng(21);
+    const start = T0 + 10 * 3_600_000;
+    const sig = new ServiceSignal('fresh', ['website'], DEFAULT_LEVEL_SETTINGS, start);
+    const base = 6;
+    const surgeAt = start + 3 * 3_600_000;
+    const surgeEnd = surgeAt + 2 * 3_600_000;
+    // The first minutes have nothing to compare with (a service's first reports may raise a level, as
+    // before); after them, the usual volume raises nothing.
+    run(sig, r, start, start + 20 * MIN, () => base);
+    const before = levels(sig, r, start + 20 * MIN, surgeAt, () => base);
+    assert.ok(before.slice(10).every((l) => l === 'none'), `before the surge: ${before.filter((l) => l !== 'none').length} raised minutes`);
+    const during = levels(sig, r, surgeAt, surgeEnd, () => 8 * base);
+    assert.ok(during.slice(0, 3).includes('detected'), `detected within 3 minutes: ${during.slice(0, 5).join(',')}`);
+    const firstDetected = during.indexOf('detected');
+    const dropped = during.slice(firstDetected).filter((l) => l !== 'detected').length;
+    assert.equal(dropped, 0, `the level left "detected" for ${dropped} of ${during.length - firstDetected} surge minutes`);
+    // The surge was not learned as the usual volume.
+    const e = sig.total.det.expect(surgeEnd).mean;
+    assert.ok(e < 2 * base, `expected ${e.toFixed(1)} per minute at the end of the surge (usual ${base})`);
+    const after = levels(sig, r, surgeEnd, surgeEnd + 60 * MIN, () => base);
+    assert.equal(after.at(-1), 'none', 'back to "none" once the surge is over');
+    assert.ok(after.slice(15).every((l) => l === 'none'), `after the surge: ${after.join(',')}`);
   });
 
-  test('a noisy daily series scores near 0, a spike near 1, and a level drop with direction both', () => {
+  test('a new service whose history is all zeros follows its first steady traffic instead of staying raised', () => {
+    const r = rng(22);
+    const start = T0 + 10 * 3_600_000;
+    const sig = new ServiceSignal('new', ['website'], DEFAULT_LEVEL_SETTINGS, start);
+    const trafficAt = start + 3 * 3_600_000;
+    assert.deepEqual(run(sig, r, start, trafficAt, () => 0), []);
+    // 8 a minute where there were none: a real change, which may raise the level for a while…
+    const hours = CROWD_RELEARN_MS / 3_600_000 + 2;
+    const seen = levels(sig, r, trafficAt, trafficAt + hours * 3_600_000, () => 8);
+    // …but not for ever: past the re-learning time it is the usual, and stays so.
+    const tail = seen.slice(-60);
+    assert.ok(tail.every((l) => l === 'none'), `still raised ${tail.filter((l) => l !== 'none').length} of the last 60 minutes`);
+    const e = sig.total.det.expect(trafficAt + hours * 3_600_000).mean;
+    assert.ok(e > 4 && e < 12, `expects ${e.toFixed(1)} a minute after hours of 8`);
+    // And a surge on top of the new usual is still seen.
+    const surge = levels(sig, r, trafficAt + hours * 3_600_000, trafficAt + hours * 3_600_000 + 10 * MIN, () => 60);
+    assert.ok(surge.includes('detected'), `surge on the new usual: ${surge.join(',')}`);
+  });
+});
+
+describe('detector pieces', () => {
+  test('the crowd series reads counts: a quiet daily rhythm scores low, a surge high, on the false-alarm scale', () => {
     const r = rng(7);
-    const det = new SeasonalDetector({ direction: 'both' });
+    const det = new MinuteSeries(Math.floor(T0 / MIN)).det;
+    const th = scoreThreshold(DEFAULT_FALSE_ALARMS, MIN);
     let high = 0;
     let n = 0;
-    for (let t = T0; t < T0 + 21 * DAY; t += 5 * MIN, n++) if (det.update(t, 100 + 50 * Math.sin((2 * Math.PI * t) / DAY) + 5 * gauss(r)) > 0.5) high++;
-    assert.ok(high / n < 0.001, `${high} of ${n} high`);
+    for (let t = T0; t < T0 + 21 * DAY; t += MIN, n++) if (det.update(t, poisson(r, usual(t))) >= th && t > T0 + DAY) high++;
+    assert.ok(det.isCount, 'minute counts are read as counts');
+    // About one value in 43,200 at 1/30d; generous: 10 in three weeks.
+    assert.ok(high <= 10, `${high} of ${n} values past the 1/30d threshold`);
     const t = T0 + 21 * DAY + 600_000;
-    const base = 100 + 50 * Math.sin((2 * Math.PI * t) / DAY);
-    assert.ok(det.update(t, base + 80) > 0.95);
-    assert.ok(det.update(t + 300_000, base - 80) > 0.95);
+    const before = det.expect(t + MIN).mean;
+    assert.ok(det.update(t, 6 * usual(t)) >= th, 'six times the usual volume is past the threshold');
+    const after = det.expect(t + MIN).mean;
+    assert.ok(after - before < 0.1 * before, `one surging minute moves the expectation little: ${before.toFixed(2)} -> ${after.toFixed(2)}`);
   });
 
   test('network prefixes: /24 for IPv4 (mapped too), /48 for IPv6', () => {

@@ -153,8 +153,9 @@ token
   .command('create')
   .description('create a token and print it once on stdout')
   .requiredOption('-n, --name <name>', 'who or what uses it (unique)')
+  .option('-r, --role <role>', 'viewer, editor or owner (what it may do)', 'owner')
   .option('-c, --config <file>', 'config file whose store keeps the token', 'vigie.yaml')
-  .action(async (o: { name: string; config: string }) => {
+  .action(async (o: { name: string; config: string; role: string }) => {
     const { tokenCreate } = await import('./token.js');
     process.exitCode = await tokenCreate(o);
   });
@@ -174,6 +175,57 @@ token
   .action(async (name: string, o: { config: string }) => {
     const { tokenRevoke } = await import('./token.js');
     process.exitCode = await tokenRevoke({ name, config: o.config });
+  });
+
+program
+  .command('export')
+  .description('write the services, components and monitors made in the app as YAML in vigie.yaml’s format (config as code)')
+  .option('-c, --config <file>', 'config file whose store holds them', 'vigie.yaml')
+  .option('-o, --out <file>', 'write to this file (mode 600) instead of stdout')
+  .action(async (o: { config: string; out?: string }) => {
+    const { exportCommand } = await import('./export.js');
+    process.exitCode = await exportCommand(o);
+  });
+
+const user = program.command('user').description('people who sign in to the console: roles viewer, editor, owner (passwords never on the command line)');
+user
+  .command('add')
+  .description('add a user; the password is asked for, or read from stdin with --password-stdin')
+  .argument('<name>', 'a login name or an e-mail address')
+  .option('-r, --role <role>', 'viewer, editor or owner', 'viewer')
+  .option('--password-stdin', 'read the password from stdin (one line) instead of asking')
+  .option('--no-password', 'no password: the user signs in with OpenID Connect only')
+  .option('-c, --config <file>', 'config file whose store keeps users', 'vigie.yaml')
+  .action(async (name: string, o: { role: string; passwordStdin?: boolean; password: boolean; config: string }) => {
+    const { userAdd } = await import('./user.js');
+    process.exitCode = await userAdd({ name, ...o });
+  });
+user
+  .command('list')
+  .description('list users and their roles')
+  .option('-c, --config <file>', 'config file', 'vigie.yaml')
+  .action(async (o: { config: string }) => {
+    const { userList } = await import('./user.js');
+    process.exitCode = await userList(o);
+  });
+user
+  .command('passwd')
+  .description('set a user’s password (ends their sessions)')
+  .argument('<name>', 'the user')
+  .option('--password-stdin', 'read the password from stdin (one line) instead of asking')
+  .option('-c, --config <file>', 'config file', 'vigie.yaml')
+  .action(async (name: string, o: { passwordStdin?: boolean; config: string }) => {
+    const { userPasswd } = await import('./user.js');
+    process.exitCode = await userPasswd({ name, ...o });
+  });
+user
+  .command('remove')
+  .description('remove a user and end their sessions (not the last owner)')
+  .argument('<name>', 'the user')
+  .option('-c, --config <file>', 'config file', 'vigie.yaml')
+  .action(async (name: string, o: { config: string }) => {
+    const { userRemove } = await import('./user.js');
+    process.exitCode = await userRemove({ name, ...o });
   });
 
 // `vigie agent --region` and `vigie agent register --region` are two commands' options: each command
@@ -231,8 +283,9 @@ const gateway = program
   .option('-c, --config <file>', 'config file', 'vigie.yaml')
   .option('--vigie <url>', 'a Vigie server whose /api/v2/components.json gives the upstreams’ component status')
   .option('-p, --port <port>', 'listen on this port instead of gateway.port', parsePort)
+  .option('--no-store', 'keep client counters in memory and take clients from the config only (no database)')
   .addOption(logLevel())
-  .action(async (o: { config: string; vigie?: string; port?: number; logLevel: string }) => {
+  .action(async (o: { config: string; vigie?: string; port?: number; logLevel: string; store: boolean }) => {
     const { gatewayCommand } = await import('./gateway.js');
     process.exitCode = await gatewayCommand(o);
   });
@@ -242,6 +295,36 @@ gateway
   .action(async () => {
     const { gatewayTokenCommand } = await import('./gateway.js');
     process.exitCode = await gatewayTokenCommand();
+  });
+const gatewayClient = gateway.command('client').description('client tokens kept in the database (hashed), per team, with a rate limit and a monthly token budget');
+gatewayClient
+  .command('add')
+  .description('add a client and print its token once on stdout')
+  .argument('<name>', 'the client (application); unique')
+  .option('--team <team>', 'the team it belongs to (default: its name)')
+  .option('--rate-limit <rate>', 'requests per time, e.g. 10/s or 600/m, shared by every gateway on the database')
+  .option('--monthly-tokens <n>', 'tokens per calendar month (UTC)')
+  .option('-c, --config <file>', 'config file whose store keeps the client', 'vigie.yaml')
+  .action(async (name: string, o: { team?: string; rateLimit?: string; monthlyTokens?: string; config: string }) => {
+    const { gatewayClientAdd } = await import('./gateway.js');
+    process.exitCode = await gatewayClientAdd({ name, ...o });
+  });
+gatewayClient
+  .command('list')
+  .description('list clients with their team, limits and this month’s usage (never the tokens)')
+  .option('-c, --config <file>', 'config file', 'vigie.yaml')
+  .action(async (o: { config: string }) => {
+    const { gatewayClientList } = await import('./gateway.js');
+    process.exitCode = await gatewayClientList(o);
+  });
+gatewayClient
+  .command('revoke')
+  .description('revoke a client’s token by name')
+  .argument('<name>', 'the client’s name')
+  .option('-c, --config <file>', 'config file', 'vigie.yaml')
+  .action(async (name: string, o: { config: string }) => {
+    const { gatewayClientRevoke } = await import('./gateway.js');
+    process.exitCode = await gatewayClientRevoke({ name, config: o.config });
   });
 
 function parsePort(v: string): number {

@@ -1,6 +1,7 @@
 // The shape of vigie.yaml. One source for validation and for the types the rest of Vigie reads.
 // Keys are snake_case, as people write YAML; strict objects so a misspelt key is an error, not a silent default.
 import { z } from 'zod';
+import { oidcSchema } from '../auth/oidc-config.js';
 import { parseDuration } from '../core/duration.js';
 import { isTimeZone } from '../core/days.js';
 import { type KindAndTarget, monitorSchemas, toKindAndTarget } from './monitors.js';
@@ -172,7 +173,7 @@ export const notifyRuleSchema = z.strictObject({
   /** "service/component", "service/*" or "service"; empty = every component. */
   components: z.array(z.string().min(1)).default([]),
   statuses: z.array(z.enum(['operational', 'degraded_performance', 'partial_outage', 'major_outage', 'under_maintenance'])).min(1).default(['partial_outage', 'major_outage']),
-  events: z.array(z.enum(['component', 'incident', 'maintenance'])).min(1).default(['component', 'incident']),
+  events: z.array(z.enum(['component', 'incident', 'maintenance', 'gateway'])).min(1).default(['component', 'incident']),
   /** While an alert stays open, say it again this often. */
   reminder_every: duration.optional(),
   /** Send a "resolved" message when the component leaves the alerting statuses. */
@@ -291,6 +292,8 @@ export const configSchema = z
         lease_ttl: duration.default(6_000).refine((ms) => ms >= 1_000 && ms <= 60_000, 'must be between 1s and 60s'),
       })
       .optional(),
+    /** Sign-in to the console (src/auth): OpenID Connect, when set. */
+    auth: z.strictObject({ oidc: oidcSchema(webUrl).optional() }).prefault({}),
   })
   .superRefine((cfg, ctx) => {
     // Cross-references: ids unique where they must be, dependencies that resolve.

@@ -1,5 +1,6 @@
 // `vigie demo`: a real outage replayed on loopback. Simulated services run in a child process,
 // the player moves their scenario time forward, and Vigie watches them through its normal wiring.
+import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -119,7 +120,15 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
   }
   const gateway =
     o.gateway && scenario.services.some((s) => s.id === 'chatgpt' && s.components.some((c) => c.id === 'api'))
-      ? await (await import('../gateway/demo.js')).startDemoGateway({ vigieUrl: url, simApiUrl: sim.url('chatgpt', 'api', scenario.regions.includes('us') ? 'us' : scenario.regions[0]!), clock, logger: o.logger, out })
+      ? await (await import('../gateway/demo.js')).startDemoGateway({
+          vigieUrl: url,
+          simApiUrl: sim.url('chatgpt', 'api', scenario.regions.includes('us') ? 'us' : scenario.regions[0]!),
+          clock,
+          logger: o.logger,
+          out,
+          // Its failovers reach the page through the admin API, as a standalone gateway's do.
+          vigieToken: await (await import('../web/auth.js')).createApiToken(vigie.store, `demo-gateway-${randomBytes(4).toString('hex')}`, clock.now(), 'editor'),
+        })
       : undefined;
   const realLength = (scenario.end - scenario.start) / o.speed;
   out(`Replaying "${scenario.title}" (sources: seeds ${scenario.sources.join(', ')}), ${scenario.regions.length} regions, at ${o.speed}× speed: ${formatDuration(realLength)} of real time.`);

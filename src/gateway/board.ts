@@ -19,6 +19,8 @@ export interface TrafficMove {
   kind: 'failover' | 'failback';
   /** Requests on this route that failed at the client since the previous move. */
   failedRequests: number;
+  /** Requests on this route answered successfully since the previous move (for a failback: during the failover). */
+  servedRequests: number;
   /** Why `from` was left (its down reason), when it was. */
   reason: string | null;
 }
@@ -32,6 +34,7 @@ export class HealthBoard {
   private health = new Map<string, Health>();
   private active = new Map<string, string | undefined>();
   private failedSinceMove = new Map<string, number>();
+  private servedSinceMove = new Map<string, number>();
   private listeners: BoardListener[] = [];
 
   constructor(
@@ -45,6 +48,7 @@ export class HealthBoard {
     for (const r of routes) {
       this.active.set(r.name, activeUpstream(r.upstreams, (id) => this.peek(id)));
       this.failedSinceMove.set(r.name, 0);
+      this.servedSinceMove.set(r.name, 0);
     }
   }
 
@@ -73,6 +77,11 @@ export class HealthBoard {
   /** A client request on the route ended in an error that was not the caller's. */
   clientFailed(route: string): void {
     this.failedSinceMove.set(route, (this.failedSinceMove.get(route) ?? 0) + 1);
+  }
+
+  /** A client request on the route was answered successfully. */
+  clientServed(route: string): void {
+    this.servedSinceMove.set(route, (this.servedSinceMove.get(route) ?? 0) + 1);
   }
 
   activeOf(route: string): string | undefined {
@@ -108,9 +117,11 @@ export class HealthBoard {
         at: now,
         kind: rank(after) > rank(before) ? 'failover' : 'failback',
         failedRequests: this.failedSinceMove.get(r.name) ?? 0,
+        servedRequests: this.servedSinceMove.get(r.name) ?? 0,
         reason: this.health.get(before)?.reason ?? null,
       };
       this.failedSinceMove.set(r.name, 0);
+      this.servedSinceMove.set(r.name, 0);
       for (const l of this.listeners) l.move?.(move);
     }
   }

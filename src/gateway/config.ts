@@ -49,6 +49,8 @@ export function gatewaySchema({ duration, rateLimit }: Primitives) {
     name,
     /** sha256 (hex) of the client's token: `vigie gateway token` prints a token and its hash. */
     token_sha256: z.string().toLowerCase().regex(SHA256, 'must be 64 hexadecimal characters (the sha256 of the token)'),
+    /** The team it belongs to (default: its name). */
+    team: name.optional(),
     rate_limit: rateLimit.optional(),
     /** Tokens per calendar month (UTC), counted from the responses' usage. */
     monthly_tokens: z.number().int().min(1).optional(),
@@ -56,11 +58,21 @@ export function gatewaySchema({ duration, rateLimit }: Primitives) {
 
   return z
     .strictObject({
+      /** This gateway's name in the events it reports (several gateways may report to one Vigie). */
+      name: name.default('gateway'),
       host: z.string().default('127.0.0.1'),
       port: z.number().int().min(0).max(65535).default(8787),
       /** A Vigie server whose /api/v2/components.json gives the components' status (standalone mode; --vigie on the CLI wins). */
       vigie_url: baseUrl.optional(),
       vigie_poll: duration.default(5000),
+      /** An admin API token of that server (write it as ${VIGIE_GATEWAY_TOKEN}): failovers and failbacks are reported with it, for its page and notifications. */
+      vigie_token: z.string().min(1).optional(),
+      /** With a database: how often the client tokens made by `vigie gateway client add` are re-read. */
+      clients_refresh: duration.default(5000),
+      /** With a database: how often each replica adds its clients' token usage to the shared count and reads the others'. */
+      usage_flush: duration.default(1000),
+      /** With a database: a client's usage is added at once when this many of its tokens are pending (bounds a replica's over-spend of a budget). */
+      usage_slice: z.number().int().min(1).default(10_000),
       upstreams: z.record(name, upstream),
       routes: z.array(route).min(1),
       /** No clients: any caller is served (a warning is logged); else a Bearer token from this list is required. */

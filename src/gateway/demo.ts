@@ -5,7 +5,9 @@
 //   - "Mistral": a second provider that stays up;
 //   - the gateway, reading the demo Vigie's /api/v2/components.json (standalone mode), and a small
 //     client sending it a chat request every few hundred milliseconds.
-// Failovers and failbacks are printed on the demo's console in scenario time, and a summary at the end.
+// Failovers and failbacks are printed on the demo's console in scenario time, and a summary at the end;
+// with an API token of the demo Vigie they are reported to it as a standalone gateway does, so its page
+// shows them (the failback says how many requests Mistral served during the outage, and how many failed).
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
@@ -24,6 +26,8 @@ export interface DemoGatewayOptions {
   out: (line: string) => void;
   /** Real milliseconds between the client's requests. */
   everyMs?: number;
+  /** An admin API token of the demo Vigie: failovers and failbacks are reported to its page. */
+  vigieToken?: string;
 }
 
 export interface DemoGateway {
@@ -59,8 +63,10 @@ export async function startDemoGateway(o: DemoGatewayOptions): Promise<DemoGatew
   const scen = (realMs: number) => `${Math.round(realMs * speed)}ms`;
   const config = configSchema.parse({
     gateway: {
+      name: 'demo',
       port: 0,
       vigie_poll: '500ms',
+      ...(o.vigieToken ? { vigie_token: o.vigieToken } : {}),
       upstreams: {
         openai: { base_url: `${openai.url}/v1`, api_key: 'sk-demo-openai', component: 'chatgpt/api', display_name: 'OpenAI' },
         mistral: { base_url: `${mistral.url}/v1`, api_key: 'sk-demo-mistral', display_name: 'Mistral' },

@@ -5,7 +5,11 @@ import { type Logger, pino } from 'pino';
 import { Agent } from 'undici';
 import { type Clock, systemClock } from '../core/time.js';
 import { HealthBoard, type TrafficMove, type UpstreamTransition } from './board.js';
-import { Clients } from './clients.js';
+import { type ClientEntry, Clients } from './clients.js';
+import { type Counters, MemoryCounters, StoreCounters } from './counters.js';
+import { EventReporter, type GatewayEventSink, eventOf } from './events.js';
+import type { Store } from '../store/store.js';
+import { listGatewayClients } from '../store/gateway.js';
 import type { GatewayConfig } from './config.js';
 import type { HealthConfig } from './health.js';
 import { GatewayMetrics } from './metrics.js';
@@ -25,6 +29,10 @@ export interface GatewayOptions {
   processMetrics?: boolean;
   /** How long stop() lets answers in progress finish before cutting them (default 10 s). */
   stopGraceMs?: number;
+  /** Where client counters are kept and shared, and stored client tokens read; none: in memory, config clients only. */
+  store?: Pick<Store, 'db'>;
+  /** Where failover/failback events go (in-process: Vigie records them); standalone with vigie_token: POSTed to the server. */
+  events?: GatewayEventSink;
 }
 
 const STOP_GRACE_MS = 10_000;
@@ -57,13 +65,21 @@ export class Gateway {
   private readonly poller: VigiePoller | undefined;
   private readonly app: ReturnType<typeof gatewayServer>;
   private readonly names: Record<string, string>;
+  private readonly counters: Counters;
+  /** Standalone: reports events to the Vigie server. */
+  readonly reporter: EventReporter | undefined;
+  private readonly sink: GatewayEventSink | undefined;
+  private clientTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly o: GatewayOptions) {
     const c = o.config;
     this.clock = o.clock ?? systemClock;
     this.log = (o.logger ?? pino({ level: 'silent' })).child({ component: 'gateway' }, { redact: { paths: REDACT, censor: '[redacted]' } });
     this.metrics = new GatewayMetrics({ processMetrics: o.processMetrics ?? true });
-    this.clients = new Clients(c.clients, this.clock);
+    this.counters = o.store
+      ? new StoreCounters({ db: o.store.db, clock: this.clock, log: this.log, flushMs: c.usage_flush, sliceTokens: c.usage_slice, budgeted: () => this.clients.budgeted(), onError: (err) => this.storeFault(err) })
+      : new MemoryCounters();
+    this.clients = new Clients(c.clients, this.clock, this.counters);
     const routes = toRoutes(c);
     this.names = Object.fromEntries(Object.entries(c.upstreams).map(([id, u]) => [id, u.display_name ?? id]));
     this.board = new HealthBoard(Object.keys(c.upstreams), routes, healthConfig(c), this.clock);
@@ -83,6 +99,8 @@ export class Gateway {
       status: () => this.status(),
     });
     const vigieUrl = o.vigieUrl === null ? undefined : (o.vigieUrl ?? c.vigie_url);
+    if (vigieUrl && c.vigie_token && !o.events) this.reporter = new EventReporter({ url: vigieUrl, token: c.vigie_token, log: this.log, dispatcher: this.dispatcher });
+    this.sink = o.events ?? this.reporter?.sink;
     if (vigieUrl) {
       this.poller = new VigiePoller({ url: vigieUrl, pollMs: c.vigie_poll, staleAfterMs: c.health.stale_after, clock: this.clock, log: this.log, dispatcher: this.dispatcher, onReading: (list) => this.applyReading(list) });
     }
@@ -99,7 +117,18 @@ export class Gateway {
 
   async start(): Promise<string> {
     const c = this.o.config;
-    if (this.clients.open) this.log.warn({ event: 'gateway.open' }, 'gateway.clients is empty: any caller may use the gateway (and its provider keys)');
+    if (this.o.store) {
+      await this.loadClients();
+      await this.counters.start();
+      const tick = () => {
+        this.clientTimer = setTimeout(() => void this.loadClients().finally(tick), c.clients_refresh);
+        this.clientTimer.unref();
+      };
+      tick();
+    }
+    if (this.o.vigieUrl !== null && (this.o.vigieUrl ?? c.vigie_url) && !this.sink)
+      this.log.warn({ event: 'gateway.events_unreported' }, 'gateway.vigie_token is not set: failovers and failbacks are only logged, not shown on the Vigie page');
+    if (this.clients.open) this.log.warn({ event: 'gateway.open' }, 'no gateway clients: any caller may use the gateway (and its provider keys)');
     await this.app.listen({ host: this.o.host ?? c.host, port: this.o.port ?? c.port });
     // The first reading is worth a short wait (routing starts informed), never a long one: an unreachable
     // Vigie must not hold the gateway back; its status arrives with a later poll.
@@ -123,6 +152,9 @@ export class Gateway {
       const cut = setTimeout(() => this.app.server.closeAllConnections(), this.o.stopGraceMs ?? STOP_GRACE_MS);
       await this.app.close();
       clearTimeout(cut);
+      clearTimeout(this.clientTimer);
+      await this.counters.stop();
+      await this.reporter?.stop();
       await this.dispatcher.close();
     })());
   }
@@ -137,6 +169,8 @@ export class Gateway {
         }),
       ),
       routes: Object.fromEntries(this.o.config.routes.map((r) => [r.name, { active: this.board.activeOf(r.name) ?? null }])),
+      // Standalone: failovers and failbacks reported to the Vigie server, and those still waiting for it.
+      ...(this.reporter ? { events: { sent: this.reporter.sent, pending: this.reporter.pending } } : {}),
     };
   }
 
@@ -145,11 +179,37 @@ export class Gateway {
     this.log.info({ event: 'gateway.upstream_state', upstream: t.upstream, from: t.from, to: t.to, reason: t.reason, at: new Date(t.at).toISOString() }, `upstream ${t.upstream}: ${t.from} → ${t.to} (${t.reason})`);
   }
 
+  /** Live client tokens from the database, beside the config's. */
+  private async loadClients(): Promise<void> {
+    if (!this.o.store) return;
+    try {
+      const rows = await listGatewayClients(this.o.store.db);
+      const live = rows.filter((r) => r.revokedAt === null);
+      this.clients.setStored(
+        live.map((r): ClientEntry => ({ name: r.name, team: r.team, tokenSha256: r.tokenHash, rateLimit: r.rateLimit, monthlyTokens: r.monthlyTokens })),
+        rows.length > 0,
+      );
+    } catch (err) {
+      // The last list stays in force: a store that does not answer neither locks clients out nor lets revoked ones in for longer than it lasts.
+      this.storeFault(err);
+    }
+  }
+
+  private faultLogged = 0;
+  private storeFault(err: unknown): void {
+    // At most one line a minute: a store that is down would otherwise log once per request.
+    const now = Date.now();
+    if (now - this.faultLogged < 60_000) return;
+    this.faultLogged = now;
+    this.log.warn({ event: 'gateway.store_failing', err: err instanceof Error ? err.message : String(err) }, 'the gateway’s database does not answer: client counters are kept locally until it does');
+  }
+
   private onMove(m: TrafficMove): void {
     this.moves.push(m);
     if (this.moves.length > 100) this.moves.shift();
     this.metrics.failovers.inc({ route: m.route, from: m.from, to: m.to, kind: m.kind });
-    this.log.info({ event: `gateway.${m.kind}`, route: m.route, from: m.from, to: m.to, reason: m.reason, failed_requests: m.failedRequests, at: new Date(m.at).toISOString() }, moveSentence(m, this.names));
+    this.log.info({ event: `gateway.${m.kind}`, route: m.route, from: m.from, to: m.to, reason: m.reason, failed_requests: m.failedRequests, served_requests: m.servedRequests, at: new Date(m.at).toISOString() }, moveSentence(m, this.names));
+    this.sink?.(eventOf(m, this.o.config, this.o.config.name, this.clock.now()));
   }
 }
 

@@ -34,7 +34,7 @@ const PASS_HEADERS = ['retry-after', 'x-request-id', 'openai-processing-ms'];
 
 export async function proxyRequest(d: ProxyDeps, endpoint: Endpoint, req: IncomingMessage, res: ServerResponse, raw: Buffer): Promise<void> {
   const t0 = performance.now();
-  const admission = d.clients.admit(req.headers.authorization);
+  const admission = await d.clients.admit(req.headers.authorization);
   if (!admission.ok) {
     d.metrics.clientResponses.inc({ route: '', client: '', code: String(admission.status) });
     return sendError(res, admission.status, apiError(admission.message, admission.type, admission.code), admission.retryAfterS);
@@ -178,6 +178,7 @@ async function relayStarted(d: ProxyDeps, r: Relay): Promise<void> {
   if (r.clientGone.aborted) return call.abort();
   res.end();
   d.metrics.requests.inc({ ...labels, outcome: 'ok' });
+  d.board.clientServed(r.route.name);
   d.board.outcome(r.upstream, { ok: true, ...(r.stream ? { firstTokenMs: call.firstDataMs } : {}) });
   const used = (r.stream ? usageFromSseTail(tail) : kept.length > 0 && bytesOut <= JSON_KEEP ? usageFromJson(Buffer.concat(kept).toString('utf8')) : undefined) ?? estimateTokens(r.bytesIn, bytesOut, r.stream ? events : undefined);
   d.clients.charge(r.client, used);

@@ -32,7 +32,7 @@ export function gatewayServer(d: ServerDeps): FastifyInstance {
   }
 
   app.get('/v1/models', async (req, reply) => {
-    const admission = d.clients.admit(req.headers.authorization);
+    const admission = await d.clients.admit(req.headers.authorization);
     if (!admission.ok) {
       if (admission.retryAfterS !== undefined) reply.header('retry-after', String(admission.retryAfterS));
       return reply.code(admission.status).send(apiError(admission.message, admission.type, admission.code));

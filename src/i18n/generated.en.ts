@@ -6,6 +6,13 @@ type P = Record<string, string>;
 export const genEn = {
   raw: (p: P) => p.s ?? '',
   maintenanceScheduledPlain: 'Maintenance scheduled.',
+  // The gateway's failovers and failbacks (src/gateway/events.ts, src/web/views/gateway.tsx).
+  gatewayFailover: (p: P) => `API traffic moved from ${p.from} to ${p.to} at ${p.time} (route ${p.route}); ${p.failed} failed request${p.failed === '1' ? '' : 's'}`,
+  gatewayFailback: (p: P) => `API traffic moved back from ${p.from} to ${p.to} at ${p.time} (route ${p.route}); during the failover, ${p.served} request${p.served === '1' ? '' : 's'} served and ${p.failed} failed`,
+  gatewayTitle: 'API gateway',
+  gatewayIntro: 'Where our applications’ API traffic went while a provider was failing.',
+  gatewayFactRoute: 'Route',
+  gatewayFactMove: 'Traffic',
   and: 'and',
   // Reasons (src/detect).
   noMonitors: 'no monitors',

@@ -3,9 +3,18 @@ import type { GenMessages } from './generated.en.js';
 
 type P = Record<string, string>;
 
+/** "de Mistral", "d’OpenAI" (the gateway's sentences). */
+const deFr = (name: string) => (/^[aeiouyàâéèêëîïôûü]/i.test(name) ? `d’${name}` : `de ${name}`);
+
 export const genFr: GenMessages = {
   raw: (p: P) => p.s ?? '',
   maintenanceScheduledPlain: 'Maintenance planifiée.',
+  gatewayFailover: (p: P) => `Trafic API basculé ${deFr(p.from ?? '')} vers ${p.to} à ${p.time} (route ${p.route}) ; ${p.failed} ${Number(p.failed) >= 2 ? 'requêtes' : 'requête'} en échec`,
+  gatewayFailback: (p: P) => `Trafic API revenu ${deFr(p.from ?? '')} vers ${p.to} à ${p.time} (route ${p.route}) ; pendant la bascule, ${p.served} ${Number(p.served) >= 2 ? 'requêtes servies' : 'requête servie'} et ${p.failed} en échec`,
+  gatewayTitle: 'Passerelle API',
+  gatewayIntro: 'Où est allé le trafic API de nos applications pendant la panne d’un fournisseur.',
+  gatewayFactRoute: 'Route',
+  gatewayFactMove: 'Trafic',
   and: 'et',
   noMonitors: 'aucune sonde',
   noData: 'aucune donnée de ses régions',

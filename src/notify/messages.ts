@@ -6,6 +6,7 @@ import { listing, parseText, say } from '../i18n/text.js';
 import type { ComponentStatus } from '../core/status.js';
 import type { ComponentStatusPayload, IncidentPayload, NotifyEvent } from '../store/outbox.js';
 import type { Locale, Message, MessageAction, PageInfo, Severity } from './types.js';
+import { gatewayMessage } from './gateway-message.js';
 import { escapeHtml as esc } from '../core/escape.js';
 
 // Every word comes from src/i18n (the page's own translations, so a message and the page never
@@ -112,6 +113,7 @@ export function buildMessage(i: BuildInput): Message {
       status: p.to,
     };
   }
+  if (ev.kind === 'gateway') return gatewayMessage(base, ev, i.locale);
   const p = ev.payload as IncidentPayload;
   const label = statusLabel(p.status, i.locale);
   const severity: Severity = p.kind === 'maintenance' || i.action === 'resolve' ? 'info' : (IMPACT_SEVERITY[p.impact] ?? 'warning');

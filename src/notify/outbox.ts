@@ -23,7 +23,7 @@ import {
   type NotifyEvent,
 } from '../store/outbox.js';
 import { activeSubscriptionsFor } from '../store/subscriptions.js';
-import { decideComponent, dueReminders, incidentAction, ruleMatchesComponent, ruleMatchesIncident } from './rules.js';
+import { decideComponent, dueReminders, incidentAction, ruleMatchesComponent, ruleMatchesGateway, ruleMatchesIncident } from './rules.js';
 
 export function idempotencyKey(...parts: Array<string | number>): string {
   return 'vigie-' + createHash('sha256').update(parts.join('|')).digest('hex').slice(0, 32);
@@ -61,11 +61,15 @@ export async function expandEvents(store: Store, o: ExpandOptions, now: number, 
       } else if (ev.kind === 'incident' || ev.kind === 'maintenance') {
         const p = ev.payload as IncidentPayload;
         for (const rule of o.notify.rules) if (ruleMatchesIncident(rule, p)) toChannels(rule.channels, ev.kind === 'maintenance' ? 'notice' : incidentAction(p), rule.name);
+      } else if (ev.kind === 'gateway') {
+        // The gateway's failovers and failbacks: to rules that ask for them, never to subscribers (they follow providers, not our traffic).
+        const p = ev.payload as { kind?: string };
+        for (const rule of o.notify.rules) if (ruleMatchesGateway(rule, ev.componentIds)) toChannels(rule.channels, p.kind === 'failback' ? 'resolve' : 'trigger', rule.name);
       } else if (ev.kind === 'reminder') {
         const rule = o.notify.rules.find((r) => r.name === (ev.payload as { rule?: string }).rule);
         if (rule) toChannels(rule.channels, 'reminder', rule.name);
       }
-      if (ev.kind !== 'reminder' && o.notify.subscriptions.enabled) {
+      if (ev.kind !== 'reminder' && ev.kind !== 'gateway' && o.notify.subscriptions.enabled) {
         for (const s of await activeSubscriptionsFor(trx, ev.componentIds)) {
           if (s.kind === 'email' && !o.emailReady) continue;
           if (s.kind === 'webhook' && !o.notify.subscriptions.webhooks) continue;

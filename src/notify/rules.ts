@@ -42,6 +42,13 @@ export function ruleMatchesIncident(rule: NotifyRuleConfig, p: IncidentPayload):
   return p.components.some((c) => ruleMatchesComponent(rule, c.id));
 }
 
+/** Whether a gateway failover/failback concerns this rule: it asks for gateway events, and its components (if any) include the provider's. */
+export function ruleMatchesGateway(rule: NotifyRuleConfig, componentIds: readonly string[]): boolean {
+  if (!(rule.events as readonly string[]).includes('gateway')) return false;
+  if (rule.components.length === 0 || componentIds.length === 0) return true;
+  return componentIds.some((c) => ruleMatchesComponent(rule, c));
+}
+
 export function incidentAction(p: IncidentPayload): Extract<MessageAction, 'trigger' | 'update' | 'resolve'> {
   if (['resolved', 'postmortem', 'completed'].includes(p.status)) return 'resolve';
   return p.updates.length <= 1 ? 'trigger' : 'update';

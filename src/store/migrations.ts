@@ -532,6 +532,141 @@ function migrations(engine: Engine): Record<string, Migration> {
         await db.schema.dropTable('cluster_writes').ifExists().execute();
       },
     },
+    // The gateway (src/store/gateway.ts): failover and failback events for the page, client tokens
+    // (hashed), and the counters that replicas share (monthly tokens, rate-limit windows; atomic upserts).
+    '0016_gateway': {
+      async up(db) {
+        await db.schema
+          .createTable('gateway_events')
+          .ifNotExists()
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('source', 'text', (c) => c.notNull())
+          .addColumn('route', 'text', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('from_upstream', 'text', (c) => c.notNull())
+          .addColumn('to_upstream', 'text', (c) => c.notNull())
+          .addColumn('from_name', 'text', (c) => c.notNull())
+          .addColumn('to_name', 'text', (c) => c.notNull())
+          .addColumn('component', 'text')
+          .addColumn('reason', 'text')
+          .addColumn('at', 'bigint', (c) => c.notNull())
+          .addColumn('failed_requests', 'bigint', (c) => c.notNull())
+          .addColumn('served_requests', 'bigint')
+          .addColumn('body', 'text', (c) => c.notNull())
+          .addColumn('body_text', 'text')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('gateway_events_at_idx').ifNotExists().on('gateway_events').column('at').execute();
+        await db.schema
+          .createTable('gateway_clients')
+          .ifNotExists()
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('name', 'text', (c) => c.notNull().unique())
+          .addColumn('team', 'text', (c) => c.notNull())
+          .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+          .addColumn('rate_count', 'bigint')
+          .addColumn('rate_per_ms', 'bigint')
+          .addColumn('monthly_tokens', 'bigint')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('revoked_at', 'bigint')
+          .execute();
+        await db.schema
+          .createTable('gateway_usage')
+          .ifNotExists()
+          .addColumn('client', 'text', (c) => c.notNull())
+          .addColumn('month', 'text', (c) => c.notNull())
+          .addColumn('tokens', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('gateway_usage_pk', ['client', 'month'])
+          .execute();
+        await db.schema
+          .createTable('gateway_rate')
+          .ifNotExists()
+          .addColumn('client', 'text', (c) => c.primaryKey())
+          .addColumn('window_start', 'bigint', (c) => c.notNull())
+          .addColumn('used', 'bigint', (c) => c.notNull())
+          .execute();
+      },
+      async down(db) {
+        for (const t of ['gateway_events', 'gateway_clients', 'gateway_usage', 'gateway_rate']) await db.schema.dropTable(t).ifExists().execute();
+      },
+    },
+    // Sign-in (src/auth): people with roles, their sessions (only a hash of the cookie), the audit
+    // log, and a role per API token (tokens made before roles had full power: owner).
+    '0020_users': {
+      async up(db) {
+        await db.schema
+          .createTable('users')
+          .ifNotExists()
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('name', 'text', (c) => c.notNull().unique())
+          .addColumn('role', 'text', (c) => c.notNull())
+          .addColumn('password_hash', 'text')
+          .addColumn('totp_secret', 'text')
+          .addColumn('totp_enabled', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('totp_last_step', 'bigint')
+          .addColumn('oidc_subject', 'text', (c) => c.unique())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('sessions')
+          .ifNotExists()
+          .addColumn('id_hash', 'text', (c) => c.primaryKey())
+          .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('csrf', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('seen_at', 'bigint', (c) => c.notNull())
+          .addColumn('expires_at', 'bigint', (c) => c.notNull())
+          .addColumn('address', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('sessions_user_idx').ifNotExists().on('sessions').column('user_id').execute();
+        await identity(db, 'audit_log')
+          .addColumn('at', 'bigint', (c) => c.notNull())
+          .addColumn('actor_kind', 'text', (c) => c.notNull())
+          .addColumn('actor_name', 'text', (c) => c.notNull())
+          .addColumn('action', 'text', (c) => c.notNull())
+          .addColumn('method', 'text', (c) => c.notNull())
+          .addColumn('path', 'text', (c) => c.notNull())
+          .addColumn('target', 'text')
+          .addColumn('before', 'text')
+          .addColumn('after', 'text')
+          .addColumn('outcome', 'text', (c) => c.notNull())
+          .addColumn('status', 'integer', (c) => c.notNull())
+          .addColumn('address', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('audit_log_at_idx').ifNotExists().on('audit_log').column('at').execute();
+        const tokens = (await db.introspection.getTables()).find((t) => t.name === 'api_tokens');
+        if (tokens && !tokens.columns.some((c) => c.name === 'role')) await db.schema.alterTable('api_tokens').addColumn('role', 'text', (c) => c.notNull().defaultTo('owner')).execute();
+      },
+      async down(db) {
+        for (const t of ['audit_log', 'sessions', 'users']) await db.schema.dropTable(t).ifExists().execute();
+        await db.schema.alterTable('api_tokens').dropColumn('role').execute();
+        },
+      },
+    // Services, components and monitors made through the admin API (src/store/catalog.ts), merged with the config file's.
+    '0021_catalog': {
+      async up(db) {
+        for (const [table, parent] of [
+          ['catalog_services', null],
+          ['catalog_components', 'service_id'],
+          ['catalog_monitors', 'component_id'],
+        ] as const) {
+          let t = db.schema.createTable(table).ifNotExists().addColumn('id', 'text', (c) => c.primaryKey());
+          if (parent) t = t.addColumn(parent, 'text', (c) => c.notNull());
+          t = t.addColumn('entry', 'text', (c) => c.notNull());
+          if (table === 'catalog_monitors') t = t.addColumn('paused', 'smallint', (c) => c.notNull().defaultTo(0).check(sql`paused in (0, 1)`));
+          await t
+            .addColumn('position', 'integer', (c) => c.notNull())
+            .addColumn('created_at', 'bigint', (c) => c.notNull())
+            .addColumn('updated_at', 'bigint', (c) => c.notNull())
+            .execute();
+          if (parent) await db.schema.createIndex(`${table}_${parent}_idx`).ifNotExists().on(table).column(parent).execute();
+        }
+      },
+      async down(db) {
+        for (const t of ['catalog_monitors', 'catalog_components', 'catalog_services']) await db.schema.dropTable(t).ifExists().execute();
+      },
+    },
   };
 }
 

@@ -12,7 +12,7 @@ import type { Database, NotifyDeliveryTable } from './schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-export const NOTIFY_EVENT_KINDS = ['component_status', 'incident', 'maintenance', 'reminder'] as const;
+export const NOTIFY_EVENT_KINDS = ['component_status', 'incident', 'maintenance', 'reminder', 'gateway'] as const;
 export type NotifyEventKind = (typeof NOTIFY_EVENT_KINDS)[number];
 export const DELIVERY_STATUSES = ['pending', 'sending', 'delivered', 'dead', 'skipped'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];

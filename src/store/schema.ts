@@ -208,6 +208,55 @@ export interface ApiTokenTable {
   created_at: number;
   last_used_at: number | null;
   revoked_at: number | null;
+  /** 'viewer' | 'editor' | 'owner' (0020_users; older tokens: owner). */
+  role: string;
+}
+
+/** Sign-in (0020_users): a person who uses the console or the admin API with a session. */
+export interface UserTable {
+  id: string;
+  /** Lower case: a name or an e-mail address. */
+  name: string;
+  role: string;
+  /** scrypt$N$r$p$salt$hash (src/auth/password.ts); null for a user who signs in only with OpenID Connect. */
+  password_hash: string | null;
+  /** Base32 TOTP secret: pending until totp_enabled is 1. */
+  totp_secret: string | null;
+  totp_enabled: number;
+  /** The last TOTP time step accepted, so the same code is not accepted twice. */
+  totp_last_step: number | null;
+  /** "issuer|sub" of the OpenID Connect account linked to this user. */
+  oidc_subject: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** A signed-in browser: only the sha256 of its cookie is kept. */
+export interface SessionTable {
+  id_hash: string;
+  user_id: string;
+  csrf: string;
+  created_at: number;
+  seen_at: number;
+  expires_at: number;
+  address: string;
+}
+
+/** One change made through the admin API, or one sign-in attempt. */
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: number;
+  actor_kind: string;
+  actor_name: string;
+  action: string;
+  method: string;
+  path: string;
+  target: string | null;
+  before: string | null;
+  after: string | null;
+  outcome: string;
+  status: number;
+  address: string;
 }
 
 /** Notify (0007_notify): what happened, written in the same transaction as the change (the outbox). */
@@ -433,7 +482,89 @@ export interface ClusterWriteTable {
   last_at: number;
 }
 
+/** A route's traffic moved between upstreams (src/store/gateway.ts). */
+export interface GatewayEventTable {
+  id: string;
+  source: string;
+  route: string;
+  kind: string;
+  from_upstream: string;
+  to_upstream: string;
+  from_name: string;
+  to_name: string;
+  component: string | null;
+  reason: string | null;
+  at: number;
+  failed_requests: number;
+  served_requests: number | null;
+  body: string;
+  body_text: string | null;
+  created_at: number;
+}
+
+export interface GatewayClientTable {
+  id: string;
+  name: string;
+  team: string;
+  token_hash: string;
+  rate_count: number | null;
+  rate_per_ms: number | null;
+  monthly_tokens: number | null;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export interface GatewayUsageTable {
+  client: string;
+  month: string;
+  tokens: number;
+}
+
+export interface GatewayRateTable {
+  client: string;
+  window_start: number;
+  used: number;
+}
+
+/** App-made services, components and monitors (0021_catalog, store/catalog.ts): each entry as the config file writes it (JSON). */
+export interface CatalogServiceTable {
+  id: string;
+  /** The service entry without its components, in the config file's shape. */
+  entry: string;
+  position: number;
+  created_at: number;
+  updated_at: number;
+}
+export interface CatalogComponentTable {
+  /** "service/component" */
+  id: string;
+  service_id: string;
+  /** The component entry without its monitors. */
+  entry: string;
+  position: number;
+  created_at: number;
+  updated_at: number;
+}
+export interface CatalogMonitorTable {
+  /** "service/component/name" (the monitor, not its per-region units) */
+  id: string;
+  component_id: string;
+  entry: string;
+  /** 1: not scheduled (shown as paused). */
+  paused: number;
+  position: number;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Database {
+  gateway_events: GatewayEventTable;
+  gateway_clients: GatewayClientTable;
+  gateway_usage: GatewayUsageTable;
+  gateway_rate: GatewayRateTable;
+  catalog_services: CatalogServiceTable;
+  catalog_components: CatalogComponentTable;
+  catalog_monitors: CatalogMonitorTable;
   cluster_writes: ClusterWriteTable;
   cluster_leases: ClusterLeaseTable;
   cluster_nodes: ClusterNodeTable;
@@ -453,6 +584,9 @@ export interface Database {
   incident_components: IncidentComponentTable;
   incident_updates: IncidentUpdateTable;
   api_tokens: ApiTokenTable;
+  users: UserTable;
+  sessions: SessionTable;
+  audit_log: AuditLogTable;
   notify_events: NotifyEventTable;
   notify_deliveries: NotifyDeliveryTable;
   notify_subscriptions: NotifySubscriptionTable;

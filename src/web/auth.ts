@@ -4,6 +4,7 @@
 // automation that injects a secret); it is never written anywhere.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Role } from '../auth/roles.js';
 import { ApiTokenStore } from '../store/api-tokens.js';
 import type { Store } from '../store/store.js';
 
@@ -24,11 +25,14 @@ export function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
-/** Creates a token named `name`; returns the token itself, which is not kept anywhere. */
-export async function createApiToken(store: Store, name: string, at: number): Promise<string> {
+/**
+ * Creates a token named `name`; returns the token itself, which is not kept anywhere. A token's role
+ * defaults to owner: tokens had full power before roles existed, and scripts that create one expect it.
+ */
+export async function createApiToken(store: Store, name: string, at: number, role: Role = 'owner'): Promise<string> {
   const token = generateToken();
   try {
-    await new ApiTokenStore(store).create({ id: randomBytes(8).toString('hex'), name, hash: hashToken(token), at });
+    await new ApiTokenStore(store).create({ id: randomBytes(8).toString('hex'), name, hash: hashToken(token), at, role });
   } catch (err) {
     if (err instanceof Error && /already exists/.test(err.message)) throw new TokenNameTakenError(err.message);
     throw err;
@@ -45,27 +49,33 @@ function sameHash(a: string, b: string): boolean {
 export interface Authenticator {
   /** The token's name when the Authorization header carries a valid token, else undefined. */
   check(authorization: string | undefined, at: number): Promise<string | undefined>;
+  /** The token's name and role (VIGIE_ADMIN_TOKEN: "bootstrap", owner). */
+  identify(authorization: string | undefined, at: number): Promise<{ name: string; role: Role } | undefined>;
 }
 
 export function authenticator(store: Store, opts: { bootstrapToken?: string | undefined } = {}): Authenticator {
   const tokens = new ApiTokenStore(store);
   const bootstrapHash = opts.bootstrapToken ? hashToken(opts.bootstrapToken) : undefined;
+  const identify: Authenticator['identify'] = async (authorization, at) => {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+    if (!m) return undefined;
+    const hash = hashToken(m[1]!);
+    if (bootstrapHash !== undefined && sameHash(hash, bootstrapHash)) return { name: 'bootstrap', role: 'owner' };
+    const found = await tokens.findByHash(hash);
+    if (!found || !sameHash(hash, found.hash)) return undefined;
+    await tokens.touch(found.id, at).catch(() => {});
+    return { name: found.name, role: found.role };
+  };
   return {
+    identify,
     async check(authorization, at) {
-      const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
-      if (!m) return undefined;
-      const hash = hashToken(m[1]!);
-      if (bootstrapHash !== undefined && sameHash(hash, bootstrapHash)) return 'bootstrap';
-      const found = await tokens.findByHash(hash);
-      if (!found || !sameHash(hash, found.hash)) return undefined;
-      await tokens.touch(found.id, at).catch(() => {});
-      return found.name;
+      return (await identify(authorization, at))?.name;
     },
   };
 }
 
 /** A Fastify onRequest hook answering 401 without a valid token; sets request.adminAuthor. */
-export function requireToken(auth: Authenticator, now: () => number) {
+export function requireToken(auth: Pick<Authenticator, 'check'>, now: () => number) {
   return async (req: FastifyRequest, reply: FastifyReply) => {
     const name = await auth.check(req.headers.authorization, now());
     if (name === undefined) {

@@ -105,6 +105,8 @@ export class WebServer {
       loggerInstance: opts.logger.child({ part: 'web' }) as FastifyBaseLogger,
       logController: new LogController({ disableRequestLogging: true }),
       serverFactory,
+      // Admin paths carry URL-encoded monitor ids ("service%2Fcomponent%2Fname%40region"), often past the default 100.
+      routerOptions: { maxParamLength: 1000 },
     }) as unknown as FastifyInstance;
     const maxAge = opts.maxAgeSeconds ?? 5;
     // A CDN may keep it maxAge seconds, serve it stale while refetching, and serve it stale if we are down.

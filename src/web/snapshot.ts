@@ -1,4 +1,5 @@
 // What the page and the APIs show, computed once per state change and shared by every route.
+import type { SnapshotGatewayEvent } from './gateway-events.js';
 import type { IncidentNote } from '../analytics/history.js';
 import { publicId } from '../core/ids.js';
 import type { GenText } from '../i18n/text.js';
@@ -175,6 +176,8 @@ export interface Snapshot {
   emailSubscriptions?: boolean;
   /** Since when Vigie cannot write its data (statuses may be stale); absent while it can. */
   writeFailingSince?: number;
+  /** The gateway's recent failovers and failbacks, newest first (src/web/gateway-events.ts). */
+  gateway?: SnapshotGatewayEvent[];
 }
 
 export interface SnapshotInput {
@@ -189,6 +192,7 @@ export interface SnapshotInput {
   maintenances?: SnapshotIncident[];
   emailSubscriptions?: boolean;
   writeFailingSince?: number | null;
+  gateway?: SnapshotGatewayEvent[];
   /** Told which stored rows held a time no Date can represent (fixed or left out; see snapshot-guard.ts). */
   onRowProblems?: (problems: string[]) => void;
 }
@@ -225,6 +229,7 @@ export function buildSnapshot(raw: SnapshotInput): Snapshot {
     maintenances,
     ...(input.emailSubscriptions ? { emailSubscriptions: true } : {}),
     ...(input.writeFailingSince != null ? { writeFailingSince: input.writeFailingSince } : {}),
+    ...(input.gateway && input.gateway.length > 0 ? { gateway: input.gateway } : {}),
   };
 }
 

@@ -37,6 +37,19 @@ export interface AnomalyOptions {
   warmup?: number;
   /** Use the daily profile when it helps. Default true. */
   seasonal?: boolean;
+  /**
+   * How long a sustained change of level must last before it is taken as the new usual, in ms of
+   * the series' own time. Default an hour (12 to 60 values). The crowd level uses hours: an outage
+   * is not a new normal an hour in.
+   */
+  relearnMs?: number;
+}
+
+/** What the detector expects at a time, in the series' own units (see `expect`). */
+export interface Expectation {
+  mean: number;
+  /** One robust standard deviation of a single value. */
+  spread: number;
 }
 
 /** Which view of the series found the value unusual. */
@@ -63,6 +76,8 @@ const HOUR = 3_600_000;
 const K = 1.2533; // mean absolute deviation -> standard deviation under a normal
 const LOG10_FEATURES = Math.log10(FEATURES.length);
 const HUBER = 3;
+/** Separate visits after which an edge of the series' range counts as one it is pinned at. */
+const EDGE_VISITS = 3;
 
 const EMPTY = new Float64Array(0);
 const clamp = (v: number, lo: number, hi: number) => (v < lo ? lo : v > hi ? hi : v);
@@ -72,6 +87,7 @@ export class AnomalyDetector {
   private kindOpt: SeriesKind;
   private readonly warm: number;
   private readonly useSeason: boolean;
+  private readonly relearnMs: number | undefined;
   // Warm-up buffer (bounded): decides the kind and the step, then is replayed into the models.
   private bufT: Float64Array;
   private bufX: Float64Array;
@@ -101,8 +117,19 @@ export class AnomalyDetector {
   private lastRaw = NaN;
   private run = 0;
   private q = 0.05; // chance a value repeats the last one
+  // A value at an edge the series keeps coming back to (a metric clipped at 0 % or 100 %, a queue
+  // that is usually empty) is censored: its repeats say only "at or past the edge", and they cluster
+  // for as long as the hidden value stays past it. Runs there are left to the level and point views
+  // (a level pinned where it is not usually is still unusual); the flatline view ignores them.
+  private lo = Infinity;
+  private hi = -Infinity;
+  /** Separate visits to the edge (entered from another value), so one long first run is not a habit. */
+  private loVisits = 0;
+  private hiVisits = 0;
   private snapRun = 0;
   private snapSign = 0;
+  /** Consecutive values the caller kept out of the usual: past `relearn`, the recent level is taken anyway. */
+  private frozen = 0;
   private n = 0;
   private readonly cal = new Calibrators(FEATURES.length);
   private readonly calOut = new Float64Array(FEATURES.length);
@@ -117,6 +144,7 @@ export class AnomalyDetector {
     this.kindOpt = o.kind ?? 'auto';
     this.warm = Math.max(8, o.warmup ?? 32);
     this.useSeason = o.seasonal ?? true;
+    this.relearnMs = o.relearnMs !== undefined && o.relearnMs > 0 ? o.relearnMs : undefined;
     this.bufT = new Float64Array(this.warm);
     this.bufX = new Float64Array(this.warm);
   }
@@ -131,8 +159,38 @@ export class AnomalyDetector {
     return this.count;
   }
 
-  /** Scores x at time t (epoch ms) against what came before, then learns from it. Returns 0..1. */
-  update(t: number, x: number): number {
+  /** Whether the detector has seen its warm-up values (before, `expect` gives NaN). */
+  get isWarm(): boolean {
+    return this.ready;
+  }
+
+  /**
+   * What is expected at time t from what has been learned so far (nothing is learned). The level
+   * under the daily profile when the profile is in use, without the fast correction (which follows
+   * the last values and says nothing of a later time). NaN while warming up.
+   */
+  expect(t: number, out: Expectation = { mean: NaN, spread: NaN }): Expectation {
+    if (!this.ready) {
+      out.mean = NaN;
+      out.spread = NaN;
+      return out;
+    }
+    const tr = this.seasonal ? this.daily : this.plain;
+    const p0 = this.seasonal ? tr.loc + this.profile.at(t) : tr.loc;
+    const s = Math.max(K * tr.mad0, this.floor());
+    out.mean = this.untf(p0);
+    out.spread = this.count ? Math.max(0, this.untf(p0 + s) - out.mean) : s;
+    return out;
+  }
+
+  /**
+   * Scores x at time t (epoch ms) against what came before, then learns from it. Returns 0..1.
+   * `learn` false: the value is scored but not learned as usual (what the caller already judges an
+   * anomaly, such as a crowd surge while its level is raised); the recent means still follow it, so
+   * a change that outlasts `relearnMs` is still taken as the new usual then: a series never stays
+   * stuck on a past it no longer resembles.
+   */
+  update(t: number, x: number, learn = true): number {
     const r = this.reading;
     if (!this.ready) {
       this.bufT[this.nb] = t;
@@ -146,7 +204,7 @@ export class AnomalyDetector {
       if (this.nb === this.warm) this.start();
       return 0;
     }
-    return this.score(t, x, true);
+    return this.score(t, x, true, learn);
   }
 
   private start(): void {
@@ -173,7 +231,7 @@ export class AnomalyDetector {
     this.aLevel = 1 / clamp(Math.round(360 * perMin), 50, 400);
     this.aScale = 1 / 500;
     this.aV = 1 / clamp(Math.round(30 * perMin), 6, 30);
-    this.relearn = clamp(Math.round(60 * perMin), 12, 60);
+    this.relearn = this.relearnMs !== undefined ? Math.max(2, Math.round(this.relearnMs / this.step)) : clamp(Math.round(60 * perMin), 12, 60);
     this.profile = new DailyProfile(HOUR / this.step);
     // Initial level and spread from the warm-up values (median and median absolute deviation).
     const ys = Array.from(this.bufX.subarray(0, n), (v) => this.tf(v)).sort((a, b) => a - b);
@@ -186,7 +244,7 @@ export class AnomalyDetector {
     this.vs = mad;
     this.typ = Math.abs(med);
     this.ready = true;
-    for (let i = 0; i < n; i++) this.score(this.bufT[i]!, this.bufX[i]!, false);
+    for (let i = 0; i < n; i++) this.score(this.bufT[i]!, this.bufX[i]!, false, true);
     this.nb = 0;
     this.bufT = this.bufX = EMPTY;
   }
@@ -207,7 +265,7 @@ export class AnomalyDetector {
     return f > 1e-9 ? f : 1e-9;
   }
 
-  private score(t: number, x: number, emit: boolean): number {
+  private score(t: number, x: number, emit: boolean, learn: boolean): number {
     const y = this.tf(x);
     const dir = this.direction;
     const fl = this.floor();
@@ -245,6 +303,7 @@ export class AnomalyDetector {
     raw[2] = sidedSurprise(zs[2]!, dir);
     raw[3] = sidedSurprise(zs[3]!, 'up');
     // Counts repeat by chance as often as their value is likely (a sparse series repeats its 0s and 1s).
+    const pinned = same && ((x === this.lo && this.loVisits >= EDGE_VISITS) || (x === this.hi && this.hiVisits >= EDGE_VISITS));
     let qq = clamp(this.q, 1e-3, 0.999);
     if (this.count && same) {
       const z = (y - tr.pred) / Math.max(tr.sP, 1);
@@ -254,7 +313,7 @@ export class AnomalyDetector {
     // A run of L repeats has chance q^L from any one start; about 1,000 starts are looked at.
     // A flatline that has lasted past the re-learning time is the series' new normal, as a level is.
     const fs = run > 1 ? -run * Math.log10(qq) - 3 : 0;
-    raw[4] = fs > 0 && run <= this.relearn ? fs : 0;
+    raw[4] = fs > 0 && run <= this.relearn && !pinned ? fs : 0;
     const out = this.calOut;
     this.cal.step(raw, out);
     let best = 0;
@@ -269,25 +328,43 @@ export class AnomalyDetector {
     let surprise = best - LOG10_FEATURES;
     if (surprise < 0) surprise = 0;
 
-    // Learn.
-    this.n++;
-    const aLv = Math.max(this.aLevel, 1 / (this.n + 1));
-    rates.aLevel = aLv;
-    this.plain.learn(rates);
-    if (this.useSeason) {
-      this.daily.learn(rates);
-      this.profile.learn(t, y - this.daily.loc, HUBER * this.daily.sP);
-      this.seasonal = this.profile.ready(t) && this.daily.mad0 < 0.85 * this.plain.mad0;
+    // Learn (or, for a value the caller keeps out of the usual, only follow it).
+    if (learn) {
+      this.n++;
+      const aLv = Math.max(this.aLevel, 1 / (this.n + 1));
+      rates.aLevel = aLv;
+      this.plain.learn(rates);
+      if (this.useSeason) {
+        this.daily.learn(rates);
+        this.profile.learn(t, y - this.daily.loc, HUBER * this.daily.sP);
+        this.seasonal = this.profile.ready(t) && this.daily.mad0 < 0.85 * this.plain.mad0;
+      }
+      this.vs = vs;
+      this.lrMad += aSc * (Math.min(Math.abs(lr - this.lrMean), HUBER * sV) - this.lrMad);
+      this.lrMean += aSc * clamp(lr - this.lrMean, -HUBER * sV, HUBER * sV);
+      if (this.lastRaw === this.lastRaw) {
+        const d = Math.abs(y - this.last);
+        if (d > 0 && d < this.res) this.res = d;
+        this.q += (1 / 1000) * ((same ? 1 : 0) - this.q);
+      }
+      if (x < this.lo) {
+        this.lo = x;
+        this.loVisits = 1;
+      } else if (x === this.lo && !same) this.loVisits++;
+      if (x > this.hi) {
+        this.hi = x;
+        this.hiVisits = 1;
+      } else if (x === this.hi && !same) this.hiVisits++;
+      this.typ += (1 / 1000) * (Math.abs(y) - this.typ);
+    } else {
+      this.plain.follow(rates);
+      if (this.useSeason) this.daily.follow(rates);
+      this.vs = vs;
+      if (this.lastRaw === this.lastRaw) {
+        const d = Math.abs(y - this.last);
+        if (d > 0 && d < this.res) this.res = d;
+      }
     }
-    this.vs = vs;
-    this.lrMad += aSc * (Math.min(Math.abs(lr - this.lrMean), HUBER * sV) - this.lrMad);
-    this.lrMean += aSc * clamp(lr - this.lrMean, -HUBER * sV, HUBER * sV);
-    if (this.lastRaw === this.lastRaw) {
-      const d = Math.abs(y - this.last);
-      if (d > 0 && d < this.res) this.res = d;
-      this.q += (1 / 1000) * ((same ? 1 : 0) - this.q);
-    }
-    this.typ += (1 / 1000) * (Math.abs(y) - this.typ);
     this.run = run;
     this.last = y;
     this.lastRaw = x;
@@ -301,12 +378,17 @@ export class AnomalyDetector {
       this.snapSign = sign;
       this.snapRun = sign === 0 ? 0 : 1;
     }
-    if (this.snapRun >= this.relearn) {
-      this.plain.relearn();
-      this.daily.relearn();
+    this.frozen = learn ? 0 : this.frozen + 1;
+    if (this.snapRun >= this.relearn || this.frozen >= this.relearn) {
+      // Held out of the usual by the caller for `frozen` values, maybe fewer than the hour mean's
+      // memory: scale it up so the level lands on the held one, not part way.
+      const w = this.frozen >= this.relearn ? 1 - Math.pow(1 - this.aL, this.frozen) : 1;
+      this.plain.relearn(w);
+      this.daily.relearn(w);
       this.vs = Math.max(tr.err(), fl);
       this.snapRun = 0;
       this.snapSign = 0;
+      this.frozen = 0;
     }
     const pred = tr.pred;
     const p0 = tr.p0;

@@ -98,14 +98,23 @@ export class Track {
     const sL = Math.max(K * this.madL, fl * r.rLong);
     this.madS += r.scale * (Math.min(Math.abs(this.nms), HUBER * sS) - this.madS);
     this.madL += r.scale * (Math.min(Math.abs(this.nml), HUBER * sL) - this.madL);
-    this.ms = this.nms;
-    this.ml = this.nml;
-    this.mlr += r.long * (r0 - this.mlr);
+    this.follow(r);
   }
 
-  /** A sustained change of level: take the recent level as the level. */
-  relearn(): void {
-    this.loc += this.mlr;
+  /** Only the recent means follow the value last read (a value not learned as usual). */
+  follow(r: Rates): void {
+    this.ms = this.nms;
+    this.ml = this.nml;
+    this.mlr += r.long * (this.r0 - this.mlr);
+  }
+
+  /**
+   * A sustained change of level: take the recent level as the level. `weight`: the share of the hour
+   * mean the change fills (1 once it has lasted its memory; less for a change held out of the usual
+   * for a shorter time, whose hour mean still remembers the old level).
+   */
+  relearn(weight: number): void {
+    this.loc += weight > 0.05 && weight < 1 ? this.mlr / weight : this.mlr;
     this.ms = 0;
     this.ml = 0;
     this.mlr = 0;

@@ -1,5 +1,6 @@
 // From counted reports to a level: per service (and per category), reports per minute against the
-// volume the seasonal detector expects for that minute, over a short sliding window.
+// volume the streaming detector (src/detect/anomaly, counts read as such, with its daily profile)
+// expects for that minute, over a short sliding window.
 //
 //   n = counted reports in the last `window` minutes (the current minute pro rata in the expectation)
 //   e = expected reports in that window, v = its variance (spreads², Poisson floor included)
@@ -12,10 +13,16 @@
 // (z ≈ 4.1) about once in 30 days. The z thresholds are divided by the service's weight
 // (0 < weight ≤ 1). A level is entered once its condition has held for `hold` and left once it has
 // failed for `cool`: both volume and duration.
+//
+// While a level is raised, its minutes are not learned as the usual volume: an outage in a service's
+// first hours stays an outage instead of becoming the expectation an hour in. The detector still
+// follows them, and a volume that lasts past CROWD_RELEARN_MS is taken as the new usual whatever the
+// level says, so a series can never stay stuck on a past it no longer resembles (a new service whose
+// only history is zeros, then steady traffic, comes back to "none").
 import { type FalseAlarmRate, surpriseThreshold } from '../../detect/anomaly/alarms.js';
 import { toScore } from '../../detect/anomaly/score.js';
 import { normalSurprise, zForSurprise } from '../../detect/anomaly/tails.js';
-import { SeasonalDetector } from './baseline.js';
+import { AnomalyDetector, type Expectation } from '../../detect/anomaly/detector.js';
 
 export const CROWD_LEVELS = ['none', 'possible', 'detected'] as const;
 export type CrowdLevel = (typeof CROWD_LEVELS)[number];
@@ -57,9 +64,17 @@ const NO_MINUTE = -(2 ** 31);
 /** Minutes a category series keeps: enough for `recent(now, 60)` and the longest window (1 h). */
 const CATEGORY_KEEP_MIN = 64;
 
+/** How long a raised volume is kept out of the usual before it is taken as the new usual. */
+export const CROWD_RELEARN_MS = 6 * 3_600_000;
+/** Minutes scored before the detector has an expectation (the first minutes of a new service). */
+const CROWD_WARMUP_MIN = 20;
+
 /** One series of counts per minute, with what was expected of each closed minute (the last `keep`). */
 export class MinuteSeries {
-  readonly det = new SeasonalDetector({ direction: 'up', count: true });
+  readonly det = new AnomalyDetector({ direction: 'up', kind: 'count', warmup: CROWD_WARMUP_MIN, relearnMs: CROWD_RELEARN_MS });
+  /** Set by the series' level: while a level is raised, closed minutes are not learned as usual. */
+  holding = false;
+  private readonly e: Expectation = { mean: NaN, spread: NaN };
   private open: number;
   private openCount = 0;
   // Minute numbers need 32-bit integers (~29 M now); counts, expectations and spreads fit Float32.
@@ -99,8 +114,8 @@ export class MinuteSeries {
     while (this.open < minute) {
       const m = this.open;
       const t = m * MIN + MIN / 2;
-      const e = this.det.expect(t);
-      this.det.update(t, this.openCount);
+      const e = this.det.expect(t, this.e);
+      this.det.update(t, this.openCount, !this.holding);
       const i = this.slot(m);
       this.minuteOf[i] = m;
       this.counts[i] = this.openCount;
@@ -116,7 +131,7 @@ export class MinuteSeries {
     const nowMin = Math.floor(now / MIN);
     this.advanceTo(nowMin);
     let n = this.openCount;
-    const cur = this.det.expect(now);
+    const cur = this.det.expect(now, this.e);
     const frac = Math.min(1, Math.max(0, (now - nowMin * MIN) / MIN));
     const e0 = cur.mean === cur.mean ? cur.mean : 0;
     let e = e0 * frac;
@@ -160,7 +175,7 @@ export class MinuteSeries {
       expected.push(ok ? this.exp[i]! : NaN);
       spread.push(ok ? this.spr[i]! : NaN);
     }
-    const cur = this.det.expect(now);
+    const cur = this.det.expect(now, this.e);
     counts.push(this.openCount);
     expected.push(cur.mean);
     spread.push(cur.spread);
@@ -240,6 +255,7 @@ export class LevelState {
     }
     if (next === RANK[this.level]) while (next > 0 && this.below[next] !== undefined && now - this.below[next]! >= s.coolMs) next--;
     const to = CROWD_LEVELS[next]!;
+    series.holding = next > 0;
     if (to === this.level) return undefined;
     const from = this.level;
     this.level = to;

@@ -1,10 +1,12 @@
 // The admin REST API under /api/admin. Every route is an AdminRoute (admin-common.ts) handed to
 // AdminRoutes.add before the server starts; that one registration gives it Bearer auth, zod
 // validation with answers naming the bad field, and its operation in /api/admin/openapi.json.
-import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, RouteOptions, onRequestHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, RouteOptions, onRequestHookHandler, onResponseHookHandler } from 'fastify';
+import { targetOf } from '../../auth/audit.js';
 import type { IncidentEngine } from '../../incidents/engine.js';
 import { VIGIE_VERSION } from '../../core/version.js';
-import { type Authenticator, requireToken } from '../auth.js';
+import type { Auth } from '../../auth/service.js';
+import { defaultRole } from '../../auth/roles.js';
 import { type AdminRoute, handle, sendInvalid } from './admin-common.js';
 import { incidentRoutes } from './admin-incidents.js';
 import { maintenanceRoutes } from './admin-maintenance.js';
@@ -20,8 +22,9 @@ export class AdminRoutes {
   private list: AdminRoute[] = [];
   private sealed = false;
   private readonly foreign: RouteOptions[] = [];
-  /** The token check, set when the admin API loads; routes registered by other means get it too. */
+  /** The sign-in and role check, set when the admin API loads; routes registered by other means get it too. */
   private guard: ((req: FastifyRequest, reply: FastifyReply) => Promise<unknown>) | undefined;
+  private auth: Auth | undefined;
 
   add(...routes: AdminRoute[]): this {
     if (this.sealed) throw new Error('admin routes must be added before the server starts (Fastify cannot add routes later)');
@@ -56,11 +59,23 @@ export class AdminRoutes {
         return this.guard(req, reply);
       };
       r.onRequest = [check, ...(r.onRequest === undefined ? [] : [r.onRequest].flat())];
+      // A change through such a route goes to the audit log too (with no body: it was not validated here).
+      const methods = [r.method].flat();
+      if (methods.some((m) => defaultRole(m) !== 'viewer')) {
+        const audit: onResponseHookHandler = async (req, reply) => {
+          if (!this.auth || defaultRole(req.method) === 'viewer' || reply.statusCode >= 400) return;
+          const s = (r.schema ?? {}) as { operationId?: unknown };
+          await this.auth.record(req, { action: typeof s.operationId === 'string' ? s.operationId : `${req.method} ${r.url}`, outcome: 'ok', status: reply.statusCode, target: targetOf(req.params) });
+        };
+        r.onResponse = [audit, ...(r.onResponse === undefined ? [] : [r.onResponse].flat())];
+      }
     });
   }
 
-  protect(guard: (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>): void {
+  /** The hook every admin route runs first; `auth` also gets the audit entries of routes registered by other means. */
+  protect(guard: (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>, auth?: Auth): void {
     this.guard = guard;
+    this.auth = auth;
   }
 
   seal(): void {
@@ -75,8 +90,7 @@ export function adminRoutes(engine: IncidentEngine): AdminRoute[] {
 
 export interface AdminApiOptions {
   routes: AdminRoutes;
-  auth: Authenticator;
-  now: () => number;
+  auth: Auth;
   /** The public origin for the document's `servers` (site.base_url, else the listening address). */
   serverUrl?: () => string | undefined;
 }
@@ -84,8 +98,8 @@ export interface AdminApiOptions {
 /** Register with `{ prefix: ADMIN_PREFIX }`. */
 export const adminApi: FastifyPluginAsync<AdminApiOptions> = async (app: FastifyInstance, opts) => {
   opts.routes.seal();
-  const guard = requireToken(opts.auth, opts.now);
-  opts.routes.protect(guard);
+  const guard = opts.auth.guard;
+  opts.routes.protect(guard, opts.auth);
   // Built on first request: by then every plugin has registered its routes and the address is known.
   let doc: string | undefined;
   app.get('/openapi.json', { config: { [OURS]: true } }, async (_req, reply) => {
@@ -102,6 +116,12 @@ export const adminApi: FastifyPluginAsync<AdminApiOptions> = async (app: Fastify
       if (err.name === 'CorruptRowError') return reply.code(500).send({ error: 'corrupt_row', message: err.message });
       return reply.code(500).send({ error: 'internal', message: 'internal error' });
     });
-    for (const r of opts.routes.routes) secured.route({ method: r.method, url: r.url, config: { [OURS]: true }, handler: handle(r) });
+    for (const r of opts.routes.routes)
+      secured.route({
+        method: r.method,
+        url: r.url,
+        config: { [OURS]: true, vigieOperation: r.operationId, vigieRole: r.role ?? defaultRole(r.method), ...(r.auth ? { vigieAuth: r.auth } : {}) },
+        handler: handle(r, opts.auth),
+      });
   });
 };

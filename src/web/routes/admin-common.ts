@@ -5,6 +5,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { COMPONENT_STATUSES } from '../../core/status.js';
 import { IncidentError } from '../../core/incident.js';
+import type { Auth } from '../../auth/service.js';
+import { authOf } from '../../auth/service.js';
+import { redact, targetOf } from '../../auth/audit.js';
+import type { Actor, Role } from '../../auth/roles.js';
 import { INPUT_TIME_RANGE_TEXT, MAX_INPUT_TIME_MS, MIN_INPUT_TIME_MS, isInputTime, isoOrNull } from '../../core/time-range.js';
 
 const TIME_RANGE = `must be a time ${INPUT_TIME_RANGE_TEXT}`;
@@ -35,8 +39,18 @@ export interface AdminContext<B, Q, P> {
   body: B;
   query: Q;
   params: P;
-  /** The name of the API token that made the request ("bootstrap" for VIGIE_ADMIN_TOKEN). */
+  /** The name of the API token or user that made the request ("bootstrap" for VIGIE_ADMIN_TOKEN). */
   author: string;
+  /** Who made the request; kind 'anonymous' only on routes with `auth: 'none'`. */
+  actor: Actor | { kind: 'anonymous'; name: 'anonymous'; role: undefined };
+  /**
+   * Tells the audit log what the change was about: its target (an id) and the entity before and
+   * after (JSON; secrets are removed). Without a call, a change is logged with its request body as
+   * "after" and its path parameter as target.
+   */
+  audit: (a: { target?: string | null; before?: unknown; after?: unknown }) => void;
+  /** The raw request and reply, for the few routes that set cookies or redirect (sign-in). */
+  http: { req: FastifyRequest; reply: FastifyReply };
 }
 
 export type AdminMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -58,6 +72,10 @@ export interface AdminRoute<B extends z.ZodType = z.ZodType, Q extends z.ZodType
   response?: z.ZodType;
   /** Status code of a success (204 sends no body). */
   okStatus?: number;
+  /** The least role that may call it; default: GET → viewer, other methods → editor. */
+  role?: Role;
+  /** 'none': reachable without signing in (only the sign-in routes). */
+  auth?: 'none';
   handler: (ctx: AdminContext<z.output<B>, z.output<Q>, z.output<P>>) => Promise<unknown>;
 }
 
@@ -77,6 +95,8 @@ export class AdminError extends Error {
     readonly code: string,
     message: string,
     readonly field?: string,
+    /** Several named problems for a 400 (each field with its message); `field` is then ignored. */
+    readonly issues?: Problem[],
   ) {
     super(message);
   }
@@ -123,8 +143,8 @@ function nulFields(v: unknown, at: string, out: Problem[] = []): Problem[] {
   return out;
 }
 
-/** Runs one admin route: validates, calls, maps domain errors to 4xx. */
-export function handle(r: AdminRoute) {
+/** Runs one admin route: validates, calls, maps domain errors to 4xx, and logs a change in the audit log. */
+export function handle(r: AdminRoute, auth?: Auth) {
   return async (req: FastifyRequest, reply: FastifyReply) => {
     let body: unknown = undefined;
     let query: unknown = undefined;
@@ -152,13 +172,34 @@ export function handle(r: AdminRoute) {
       bad.push({ field: 'body', message: 'this route takes no body' });
     }
     if (bad.length > 0) return sendInvalid(reply, bad);
+    let told: { target?: string | null; before?: unknown; after?: unknown } | undefined;
     try {
-      const out = await r.handler({ body, query, params, author: (req as FastifyRequest & { adminAuthor?: string }).adminAuthor ?? 'unknown' });
+      const actor = authOf(req).actor ?? { kind: 'anonymous' as const, name: 'anonymous' as const, role: undefined };
+      const out = await r.handler({
+        body,
+        query,
+        params,
+        author: (req as FastifyRequest & { adminAuthor?: string }).adminAuthor ?? 'unknown',
+        actor,
+        audit: (a) => void (told = { ...told, ...a }),
+        http: { req, reply },
+      });
       const status = r.okStatus ?? 200;
+      // The sign-in route writes its own entries (failures included); every other change is logged here.
+      if (auth && r.method !== 'GET' && r.auth !== 'none')
+        await auth.record(req, {
+          action: r.operationId,
+          outcome: 'ok',
+          status,
+          target: told?.target !== undefined ? told.target : targetOf(params),
+          before: redact(told?.before ?? null),
+          after: redact(told?.after !== undefined ? told.after : (body ?? null)),
+        });
+      if (reply.sent) return reply;
       return status === 204 ? reply.code(204).send() : reply.code(status).send(out);
     } catch (err) {
       if (err instanceof AdminError) {
-        if (err.status === 400) return sendInvalid(reply, [{ field: err.field ?? 'body', message: err.message }]);
+        if (err.status === 400) return sendInvalid(reply, err.issues?.length ? err.issues : [{ field: err.field ?? 'body', message: err.message }]);
         return reply.code(err.status).send({ error: err.code, message: err.message });
       }
       if (err instanceof IncidentError) {

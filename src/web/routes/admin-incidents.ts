@@ -1,9 +1,9 @@
 // Admin API: incidents. Every write by a person takes the incident over from Vigie's automation.
 import { z } from 'zod';
 import { CAUSES, IMPACTS, INCIDENT_STATUSES } from '../../core/incident.js';
-import type { IncidentEngine } from '../../incidents/engine.js';
+import type { IncidentEngine, IncidentView } from '../../incidents/engine.js';
 import { IncidentError } from '../../core/incident.js';
-import { componentMap, route, strip, time } from './admin-common.js';
+import { type AdminContext, componentMap, route, strip, time } from './admin-common.js';
 import { incidentJson, incidentResponse } from './admin-incident-json.js';
 
 const name = z.string().trim().min(1).max(200);
@@ -59,6 +59,18 @@ export function incidentRoutes(engine: IncidentEngine) {
     if (!v || v.kind !== 'incident') throw new IncidentError('not_found', `no incident with id "${id}"`);
     return incidentJson(v);
   };
+  /** For the audit log: the incident before and after, without its (growing) list of updates but with the newest. */
+  const snap = (j: ReturnType<typeof incidentJson> | undefined) => {
+    if (!j) return null;
+    const { updates, ...rest } = j;
+    return { ...rest, last_update: updates.at(-1) ?? null };
+  };
+  const change = async (id: string, audit: AdminContext<unknown, unknown, unknown>['audit'], run: () => Promise<IncidentView>) => {
+    const prior = await engine.get(id);
+    const out = incidentJson(await run());
+    audit({ target: id, before: snap(prior ? incidentJson(prior) : undefined), after: snap(out) });
+    return out;
+  };
   return [
     route({
       method: 'GET',
@@ -83,7 +95,11 @@ export function incidentRoutes(engine: IncidentEngine) {
       body: createIncidentBody,
       response: incidentResponse,
       okStatus: 201,
-      handler: async ({ body: { fault_start, ...b }, author }) => incidentJson(await engine.createIncident({ ...strip({ ...b, faultStart: fault_start }), author })),
+      handler: async ({ body: { fault_start, ...b }, author, audit }) => {
+        const out = incidentJson(await engine.createIncident({ ...strip({ ...b, faultStart: fault_start }), author }));
+        audit({ target: out.id, after: snap(out) });
+        return out;
+      },
     }),
     route({ method: 'GET', url: '/incidents/:id', operationId: 'getIncident', summary: 'One incident', tag: 'incidents', params: idParams, response: incidentResponse, handler: async ({ params }) => get(params.id) }),
     route({
@@ -96,7 +112,7 @@ export function incidentRoutes(engine: IncidentEngine) {
       tag: 'incidents',
       body: incidentUpdateBody,
       okStatus: 201,
-      handler: async ({ params, body: b, author }) => incidentJson(await engine.postUpdate(params.id, { ...strip(b), author })),
+      handler: async ({ params, body: b, author, audit }) => change(params.id, audit, () => engine.postUpdate(params.id, { ...strip(b), author })),
     }),
     route({
       method: 'PATCH',
@@ -107,8 +123,8 @@ export function incidentRoutes(engine: IncidentEngine) {
       summary: 'Change name, impact, cause or affected components (a component change is recorded as an update)',
       tag: 'incidents',
       body: incidentPatchBody,
-      handler: async ({ params, body: { fault_start, remove_components, ...b }, author }) =>
-        incidentJson(await engine.patchIncident(params.id, { ...strip({ ...b, removeComponents: remove_components, faultStart: fault_start }), ...(fault_start === null ? { faultStart: null } : {}), author })),
+      handler: async ({ params, body: { fault_start, remove_components, ...b }, author, audit }) =>
+        change(params.id, audit, () => engine.patchIncident(params.id, { ...strip({ ...b, removeComponents: remove_components, faultStart: fault_start }), ...(fault_start === null ? { faultStart: null } : {}), author })),
     }),
     route({
       method: 'POST',
@@ -119,7 +135,7 @@ export function incidentRoutes(engine: IncidentEngine) {
       summary: 'Resolve an incident',
       tag: 'incidents',
       body: resolveBody,
-      handler: async ({ params, body: b, author }) => incidentJson(await engine.resolve(params.id, { ...strip(b), author })),
+      handler: async ({ params, body: b, author, audit }) => change(params.id, audit, () => engine.resolve(params.id, { ...strip(b), author })),
     }),
     route({
       method: 'POST',
@@ -130,7 +146,7 @@ export function incidentRoutes(engine: IncidentEngine) {
       summary: 'Publish the postmortem of a resolved incident',
       tag: 'incidents',
       body: postmortemBody,
-      handler: async ({ params, body: b, author }) => incidentJson(await engine.postmortem(params.id, { body: b.body, author })),
+      handler: async ({ params, body: b, author, audit }) => change(params.id, audit, () => engine.postmortem(params.id, { body: b.body, author })),
     }),
     route({
       method: 'POST',
@@ -141,7 +157,7 @@ export function incidentRoutes(engine: IncidentEngine) {
       summary: "Enter by hand when the vendor first acknowledged the problem (for the acknowledgement lag)",
       tag: 'incidents',
       body: vendorAckBody,
-      handler: async ({ params, body: b, author }) => incidentJson(await engine.setVendorAcknowledgement(params.id, { ...strip(b), author })),
+      handler: async ({ params, body: b, author, audit }) => change(params.id, audit, () => engine.setVendorAcknowledgement(params.id, { ...strip(b), author })),
     }),
   ];
 }

@@ -4,14 +4,28 @@ import { z } from 'zod';
 import { DELIVERY_STATUSES, listDeliveries, retryDelivery } from '../../store/outbox.js';
 import { listSubscriptions, removeSubscription } from '../../store/subscriptions.js';
 import type { Store } from '../../store/store.js';
-import type { NotifyWorker } from '../../notify/worker.js';
+import { type NotifyWorker, type SiteInfo, sendTestMessage } from '../../notify/worker.js';
+import type { NotifyConfig } from '../../config/schema.js';
 import { AdminError, iso, isoTime, route, strip } from './admin-common.js';
 
 export interface NotifyAdminDeps {
   store: Store;
   worker: NotifyWorker;
   now: () => number;
+  /** For "Send test": the running notify config and the page's title and address. */
+  notifyConfig?: () => NotifyConfig;
+  site?: () => SiteInfo;
 }
+
+const channelTestResponse = z.strictObject({
+  channel: z.string(),
+  type: z.string().nullable(),
+  ok: z.boolean(),
+  status: z.number().int().nullable().meta({ description: 'what the receiver answered: HTTP status or SMTP reply code' }),
+  response: z.string().nullable(),
+  error: z.string().nullable(),
+  problems: z.array(z.strictObject({ field: z.string(), message: z.string() })).meta({ description: "the channel's configuration problems (it is disabled while it has any)" }),
+});
 
 const intId = z.strictObject({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
 const t = isoTime.nullable();
@@ -156,5 +170,32 @@ export function notifyAdminRoutes(o: NotifyAdminDeps) {
         return { status: 'pending' as const };
       },
     }),
+    ...(o.notifyConfig && o.site
+      ? [
+          route({
+            method: 'POST',
+            url: '/notify/channels/:name/test',
+            operationId: 'testNotifyChannel',
+            summary: 'Send test: a test message through one configured channel, now (outside the outbox), with what the receiver answered',
+            tag: 'notifications',
+            params: z.strictObject({ name: z.string().min(1).max(100) }),
+            response: channelTestResponse,
+            handler: async ({ params }) => {
+              const cfg = o.notifyConfig!();
+              if (!Object.hasOwn(cfg.channels, params.name)) throw new AdminError(404, 'not_found', `no channel "${params.name}" (configured: ${Object.keys(cfg.channels).join(', ') || 'none'})`);
+              const r = await sendTestMessage(cfg, params.name, o.site!(), { now: o.now() });
+              return {
+                channel: r.channel,
+                type: r.type ?? null,
+                ok: r.result?.ok ?? false,
+                status: r.result?.status ?? null,
+                response: r.result?.response ?? null,
+                error: r.result?.error ?? (r.problems.length > 0 ? r.problems.map((p) => (p.field ? `${p.field}: ${p.message}` : p.message)).join('; ') : null),
+                problems: r.problems.map((p) => ({ field: p.field, message: p.message })),
+              };
+            },
+          }),
+        ]
+      : []),
   ];
 }

@@ -5,6 +5,7 @@
 import type { RouteOptions } from 'fastify';
 import { z } from 'zod';
 import type { AdminRoute } from './admin-common.js';
+import { defaultRole } from '../../auth/roles.js';
 
 type Json = Record<string, unknown>;
 
@@ -54,6 +55,8 @@ interface Operation {
   body?: Json | undefined;
   okStatus: number;
   response?: Json | undefined;
+  /** The least role allowed (x-vigie-role); undefined for a route open without signing in. */
+  role: string | undefined;
 }
 
 function parameters(url: string, params: Json | undefined, query: Json | undefined) {
@@ -81,13 +84,14 @@ function operation(op: Operation) {
     summary: op.summary,
     ...(op.description ? { description: op.description } : {}),
     tags: op.tags,
-    security: [{ bearer: [] }],
+    security: op.role === undefined ? [] : [{ bearer: [] }, { session: [] }],
+    'x-vigie-role': op.role ?? null,
     ...(params.length > 0 ? { parameters: params } : {}),
     ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: op.body } } } } : {}),
     responses: {
       [ok]: ok === '204' ? { description: 'Done' } : { description: 'OK', content: { 'application/json': { schema: op.response ?? { type: 'object' } } } },
       ...(hasInput ? { 400: errorAnswer('Invalid request: `message` and `issues` name each bad field (unknown fields included)') } : {}),
-      401: errorAnswer('Missing or invalid API token'),
+      ...(op.role !== undefined ? { 401: errorAnswer('Not signed in, or a missing or invalid API token'), 403: errorAnswer(`Needs the ${op.role} role (error "forbidden"), or a session request without its x-csrf-token header or from another site (error "csrf")`) } : {}),
       ...(op.url.includes(':') ? { 404: errorAnswer('Unknown id') } : {}),
       ...(op.method !== 'GET' ? { 409: errorAnswer('Not allowed in the current state') } : {}),
     },
@@ -120,6 +124,7 @@ function foreignOperation(r: RouteOptions, method: string): Operation {
     body: s.body as Json | undefined,
     okStatus: okKey ? Number(okKey) : 200,
     response: okKey ? responses[okKey] : undefined,
+    role: defaultRole(method),
   };
 }
 
@@ -147,6 +152,7 @@ export function openApiDocument(routes: readonly AdminRoute[], foreign: readonly
     body: r.body ? fromZod(r.body, 'input', components) : undefined,
     okStatus: r.okStatus ?? 200,
     response: r.response ? fromZod(r.response, 'output', components) : undefined,
+    role: r.auth === 'none' ? undefined : (r.role ?? defaultRole(r.method)),
   }));
   for (const f of foreign) for (const m of [f.method].flat()) if (m !== 'HEAD') ops.push(foreignOperation(f, m));
 
@@ -165,7 +171,9 @@ export function openApiDocument(routes: readonly AdminRoute[], foreign: readonly
       description:
         'Incidents, scheduled maintenance, subscriptions, notifications and API tokens. Fields are snake_case; ' +
         'an unknown field is refused (400, naming it). Times are ISO 8601 (or epoch milliseconds in requests), years 2000 to 2100. ' +
-        'Authenticate with `Authorization: Bearer <token>` (`vigie token create --name NAME`, or POST /api/admin/tokens).',
+        'Authenticate with `Authorization: Bearer <token>` (`vigie token create --name NAME --role ROLE`, or POST /api/admin/tokens), ' +
+        'or with the session cookie from POST /api/admin/session (then every change also sends `x-csrf-token`). ' +
+        'Each operation names the least role it needs in `x-vigie-role` (viewer < editor < owner).',
       license: { name: 'MIT', identifier: 'MIT' },
     },
     servers: [{ url: o.serverUrl || '/', description: 'this Vigie' }],
@@ -173,7 +181,10 @@ export function openApiDocument(routes: readonly AdminRoute[], foreign: readonly
     tags: tags.map((name) => ({ name })),
     paths,
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'an API token (vigie_…) or VIGIE_ADMIN_TOKEN' } },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'an API token (vigie_…) or VIGIE_ADMIN_TOKEN' },
+        session: { type: 'apiKey', in: 'cookie', name: 'vigie_session', description: 'the cookie set by POST /api/admin/session; changes also need the x-csrf-token header' },
+      },
       schemas: components,
     },
   };

@@ -5,6 +5,7 @@ import { type Lang, MESSAGES, dateTime, duration } from '../../i18n/index.js';
 import { incidentSentenceText } from '../../i18n/history.js';
 import { listing } from '../../i18n/text.js';
 import { renderMarkdown } from '../markdown.js';
+import { gatewayAtomEntries, gatewayRssItems } from '../gateway-events.js';
 import { foldUpdates } from '../updates.js';
 import type { Snapshot, SnapshotIncident } from '../snapshot.js';
 
@@ -102,6 +103,7 @@ export function atomFeed(s: Snapshot, lang: Lang): string {
         '</entry>',
     );
   }
+  out.push(...gatewayAtomEntries(s, lang));
   out.push('</feed>');
   return out.join('\n');
 }
@@ -133,6 +135,7 @@ export function rssFeed(s: Snapshot, lang: Lang): string {
         '</item>',
     );
   }
+  out.push(...gatewayRssItems(s, lang));
   out.push('</channel>', '</rss>');
   return out.join('\n');
 }

@@ -12,6 +12,7 @@ import { contentSecurityPolicy } from '../views/layout.js';
 import { buildBadges } from './badges.js';
 import { localize } from '../localize.js';
 import { atomFeed, rssFeed } from './feeds.js';
+import { v2GatewayEvents } from '../gateway-events.js';
 import { WIDGET_CSP, widgetHtml, widgetJs } from './widget.js';
 
 export const HTML_TYPE = 'text/html; charset=utf-8';
@@ -78,6 +79,7 @@ export function buildResources(s: Snapshot, opts: { state: string; refreshSecond
   out.set('/api/v2/scheduled-maintenances.json', json(v2Maintenances(s, 'all')));
   out.set('/api/v2/scheduled-maintenances/upcoming.json', json(v2Maintenances(s, 'upcoming')));
   out.set('/api/v2/scheduled-maintenances/active.json', json(v2Maintenances(s, 'active')));
+  out.set('/api/v2/gateway-events.json', json(v2GatewayEvents(s, page)));
 
   // Badges and the widget script (language-neutral).
   for (const [path, svg] of buildBadges(s)) out.set(path, { body: svg, type: SVG_TYPE, headers: { ...CORS, 'content-security-policy': SVG_CSP } });

@@ -9,6 +9,7 @@ import { RecentChanges } from './changes.js';
 import { Layout } from './layout.js';
 import { Subscribe } from './subscribe.js';
 import { CrowdSparkline } from './crowd.js';
+import { GatewayBlock, GatewayNotes } from './gateway.js';
 import { StatusOrigin } from './declared.js';
 import { VendorDisagreements, VendorStatusText } from './vendor-note.js';
 import { History, IncidentCard, Time, UptimeBars, componentNames, incidentStart, isOpen, silentVendor, DAY_MS } from './parts.js';
@@ -95,6 +96,7 @@ export function StatusPage({ s, lang, state, refreshSeconds }: PageProps) {
             ))}
             <Components lang={lang} s={s} svcName={svc.name} list={svc.components} recent={recent} />
             <CrowdSparkline lang={lang} svc={svc} />
+            <GatewayNotes lang={lang} s={s} svc={svc} />
             <p class="report-link now">
               <a href={`/services/${encodeURIComponent(svc.id)}/reports`}>{m.reportLink(svc.name)}</a>
               {' · '}
@@ -102,6 +104,7 @@ export function StatusPage({ s, lang, state, refreshSeconds }: PageProps) {
             </p>
           </section>
         ))}
+        <GatewayBlock lang={lang} s={s} />
         <section aria-labelledby="history-title">
           <h2 id="history-title">{m.historyTitle}</h2>
           <History lang={lang} s={s} incidents={recent} months={3} />

@@ -45,6 +45,7 @@ ol.updates>li{padding:.5rem 0;border-bottom:1px solid var(--line)}
 article.incident{border:1px solid var(--line);border-left:4px solid var(--partial);border-radius:.5rem;padding:.5rem 1rem;margin:1rem 0;background:var(--card)}
 article.impact-critical{border-left-color:var(--major)}article.impact-minor{border-left-color:var(--degraded)}article.maint{border-left-color:var(--maint)}
 .report-link{margin:0;padding:.5rem 1rem;border-top:1px solid var(--line)}
+.gateway>p.meta,.gateway-events{margin:0;padding:.25rem 1rem}.gateway-events{padding-left:2.25rem;padding-bottom:.5rem}div.gateway{border-top:1px solid var(--line)}
 .meta{color:var(--muted);font-size:.9rem}.silent{color:var(--major)}
 dl.figures{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}dl.figures dt{color:var(--muted)}dl.figures dd{margin:0}
 time{font-variant-numeric:tabular-nums}

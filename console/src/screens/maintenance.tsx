@@ -1,0 +1,128 @@
+// Scheduled maintenance: what is planned or running, scheduling a new window, moving one along.
+import { useState } from 'preact/hooks';
+import type { Key } from '../i18n/index.js';
+import { get, patch, post, seg } from '../lib/api.js';
+import { useApp } from '../lib/context.js';
+import { MAINTENANCE_STATUSES } from '../lib/enums.js';
+import { dateTime, fromLocalInput } from '../lib/format.js';
+import { useAction, useLoad } from '../lib/hooks.js';
+import type { Incident } from '../lib/types.js';
+import { Area, Check, Empty, ErrorBox, Field, Loading, Page, Select } from '../lib/ui.js';
+import { ComponentsPicker } from './components-picker.js';
+
+const FIELDS = ['name', 'body', 'components', 'scheduled_for', 'scheduled_until', 'auto_transitions'];
+
+export function Maintenance() {
+  const { t, can, lang } = useApp();
+  const list = useLoad(() => get<{ maintenances: Incident[] }>('/maintenances?limit=100'), []);
+  return (
+    <Page title={t('maintenance.title')}>
+      {can('editor') ? <Schedule onDone={list.reload} /> : null}
+      <h2>{t('maintenance.list')}</h2>
+      <ErrorBox error={list.error} />
+      {!list.data ? (
+        list.error ? null : <Loading />
+      ) : list.data.maintenances.length === 0 ? (
+        <Empty>{t('maintenance.none')}</Empty>
+      ) : (
+        <div class="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">{t('incidents.name')}</th>
+                <th scope="col">{t('maintenance.window')}</th>
+                <th scope="col">{t('incidents.status')}</th>
+                {can('editor') ? <th scope="col">{t('maintenance.move')}</th> : null}
+              </tr>
+            </thead>
+            <tbody>
+              {list.data.maintenances.map((m) => (
+                <tr key={m.id}>
+                  <td>
+                    {m.name}
+                    <div class="muted">{m.components.map((c) => c.id).join(', ')}</div>
+                  </td>
+                  <td>
+                    {dateTime(m.scheduled_for, lang)} → {dateTime(m.scheduled_until, lang)}
+                  </td>
+                  <td>{t(`istatus.${m.status}` as Key)}</td>
+                  {can('editor') ? (
+                    <td>
+                      <MoveStatus m={m} onDone={list.reload} />
+                    </td>
+                  ) : null}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </Page>
+  );
+}
+
+function MoveStatus(props: { m: Incident; onDone: () => void }) {
+  const { t, say } = useApp();
+  const act = useAction(async (status: string) => {
+    await patch(`/maintenances/${seg(props.m.id)}`, { status });
+    say(t('common.saved'));
+    props.onDone();
+  });
+  if (props.m.status === 'completed') return <span class="muted">—</span>;
+  return (
+    <>
+      <Select
+        label={t('maintenance.moveTo', { name: props.m.name })}
+        class="compact"
+        value={props.m.status}
+        onChange={(v) => void act.run(v)}
+        options={MAINTENANCE_STATUSES.map((s): [string, string] => [s, t(`istatus.${s}` as Key)])}
+        disabled={act.busy}
+      />
+      <ErrorBox error={act.error} />
+    </>
+  );
+}
+
+function Schedule(props: { onDone: () => void }) {
+  const { t, say } = useApp();
+  const [name, setName] = useState('');
+  const [body, setBody] = useState('');
+  const [from, setFrom] = useState('');
+  const [until, setUntil] = useState('');
+  const [auto, setAuto] = useState(true);
+  const [components, setComponents] = useState<Record<string, string>>({});
+  const act = useAction(async () => {
+    await post('/maintenances', {
+      name: name.trim(),
+      ...(body.trim() ? { body: body.trim() } : {}),
+      components: Object.keys(components),
+      scheduled_for: fromLocalInput(from) ?? from,
+      scheduled_until: fromLocalInput(until) ?? until,
+      auto_transitions: auto,
+    });
+    setName('');
+    setBody('');
+    setComponents({});
+    say(t('common.saved'));
+    props.onDone();
+  });
+  const fe = (k: string) => act.error?.forField(k);
+  return (
+    <form class="form" noValidate onSubmit={(e) => (e.preventDefault(), void act.run())} aria-labelledby="schedule">
+      <h2 id="schedule">{t('maintenance.schedule')}</h2>
+      <ErrorBox error={act.error} fields={FIELDS} />
+      <Field label={t('incidents.name')} value={name} onInput={setName} error={fe('name')} />
+      <Area label={t('incidents.body')} value={body} onInput={setBody} error={fe('body')} rows={2} />
+      <div class="row2">
+        <Field label={t('maintenance.from')} type="datetime-local" value={from} onInput={setFrom} error={fe('scheduled_for')} />
+        <Field label={t('maintenance.until')} type="datetime-local" value={until} onInput={setUntil} error={fe('scheduled_until')} />
+      </div>
+      <ComponentsPicker legend={t('incidents.components')} value={components} onChange={setComponents} withStatus={false} error={fe('components')} />
+      <Check label={t('maintenance.auto')} checked={auto} onChange={setAuto} />
+      <button type="submit" class="primary" disabled={act.busy}>
+        {t('maintenance.scheduleButton')}
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,131 @@
+// The gateway's failovers and failbacks on the public side: their place in the snapshot, the JSON
+// list beside the Statuspage v2 documents, and their feed entries.
+//
+// Why a list of its own and not incident updates: a Statuspage client reads an incident update as
+// the page owner's word on the provider's incident, each with an incident status (investigating,
+// identified, …) that drives the incident's state; a move of our own traffic says nothing of the kind,
+// happens without any incident (the gateway's passive view trips first), and would reopen or reword a
+// provider's timeline in every client that mirrors it. So /api/v2/summary.json and incidents.json stay
+// exactly Statuspage's, and the moves are at /api/v2/gateway-events.json in the same conventions
+// (page object, ISO times, snake_case, component by its v2 id).
+import { publicId } from '../core/ids.js';
+import type { Lang } from '../i18n/index.js';
+import { MESSAGES } from '../i18n/index.js';
+import { type GenText, parseText, say } from '../i18n/text.js';
+import type { GatewayEventRecord } from '../store/gateway.js';
+import type { Snapshot } from './snapshot.js';
+
+export interface SnapshotGatewayEvent {
+  id: string;
+  kind: 'failover' | 'failback';
+  route: string;
+  fromName: string;
+  toName: string;
+  at: number;
+  failedRequests: number;
+  servedRequests: number | null;
+  /** English, as stored; bodyText renders it in each language. */
+  body: string;
+  bodyText: GenText | null;
+  /** The page's component the event is about (the provider that failed or came back), when the page shows it. */
+  componentId: string | null;
+}
+
+/** How long the page keeps showing a move. */
+export const GATEWAY_PAGE_DAYS = 7;
+export const GATEWAY_PAGE_MAX = 20;
+
+/** Resolves a config's `component:` (a "service/component" id or a v2 id) to one of the page's components. */
+export function resolveComponent(ref: string | null, componentIds: readonly string[]): string | null {
+  if (!ref) return null;
+  return componentIds.find((id) => id === ref || publicId('component', id) === ref) ?? null;
+}
+
+export function snapshotGatewayEvents(rows: readonly GatewayEventRecord[], componentIds: readonly string[]): SnapshotGatewayEvent[] {
+  return rows.map((r) => ({
+    id: r.id,
+    kind: r.kind,
+    route: r.route,
+    fromName: r.fromName,
+    toName: r.toName,
+    at: r.at,
+    failedRequests: r.failedRequests,
+    servedRequests: r.servedRequests,
+    body: r.body,
+    bodyText: parseText(r.bodyText),
+    componentId: resolveComponent(r.component, componentIds),
+  }));
+}
+
+export function gatewaySentence(lang: Lang, e: SnapshotGatewayEvent): string {
+  return e.bodyText ? say(lang, e.bodyText) : e.body;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function v2GatewayEvents(s: Snapshot, page: unknown) {
+  return {
+    page,
+    gateway_events: (s.gateway ?? []).map((e) => ({
+      id: e.id,
+      kind: e.kind,
+      route: e.route,
+      from: e.fromName,
+      to: e.toName,
+      at: iso(e.at),
+      failed_requests: e.failedRequests,
+      served_requests: e.servedRequests,
+      component_id: e.componentId ? publicId('component', e.componentId) : null,
+      body: e.body,
+    })),
+  };
+}
+
+export const xmlText = (s: string) =>
+  s
+    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
+
+function entryId(s: Snapshot, e: SnapshotGatewayEvent): string {
+  const base = s.baseUrl.replace(/\/+$/, '');
+  return base ? `${base}/#gateway-${encodeURIComponent(e.id)}` : `urn:vigie:gateway:${encodeURIComponent(e.id)}`;
+}
+
+/** Atom entries for the page's moves, in the feed's language. */
+export function gatewayAtomEntries(s: Snapshot, lang: Lang): string[] {
+  const title = MESSAGES[lang].gen.gatewayTitle;
+  return (s.gateway ?? []).map((e) => {
+    const sentence = gatewaySentence(lang, e);
+    return (
+      '<entry>' +
+      `<id>${xmlText(entryId(s, e))}</id>` +
+      `<title>${xmlText(`${title}: ${sentence}`)}</title>` +
+      `<published>${iso(e.at)}</published>` +
+      `<updated>${iso(e.at)}</updated>` +
+      `<category term="gateway" label="${xmlText(title)}"/>` +
+      `<content type="html">${xmlText(`<p>${xmlText(sentence)}</p>`)}</content>` +
+      '</entry>'
+    );
+  });
+}
+
+/** RSS items for the page's moves. */
+export function gatewayRssItems(s: Snapshot, lang: Lang): string[] {
+  const title = MESSAGES[lang].gen.gatewayTitle;
+  return (s.gateway ?? []).map((e) => {
+    const sentence = gatewaySentence(lang, e);
+    return (
+      '<item>' +
+      `<title>${xmlText(`${title}: ${sentence}`)}</title>` +
+      `<guid isPermaLink="false">${xmlText(entryId(s, e))}</guid>` +
+      `<pubDate>${new Date(e.at).toUTCString().replace('GMT', '+0000')}</pubDate>` +
+      `<category>${xmlText(title)}</category>` +
+      `<description>${xmlText(`<p>${xmlText(sentence)}</p>`)}</description>` +
+      '</item>'
+    );
+  });
+}
