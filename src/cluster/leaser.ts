@@ -10,7 +10,7 @@
 // the write's own transaction) is what guarantees it even when the local view is wrong.
 import { createHash } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
-import { type Held, LeaseLost, acquireLease, assertLease, heldByOthers, nodeHeartbeat, nodeLeft, releaseLease, renewLeases } from '../store/leases.js';
+import { type Held, LeaseLost, acquireLease, assertLease, heldByOthers, limitIdle, nodeHeartbeat, nodeLeft, releaseLease, renewLeases } from '../store/leases.js';
 import type { Database } from '../store/schema.js';
 
 export interface LeaserOptions {
@@ -88,6 +88,7 @@ export class Leaser {
   /** Runs `write` in a transaction that first checks the lease is still this node's at its epoch. */
   fenced<T>(held: Held, write: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
     return this.opts.db.transaction().execute(async (trx) => {
+      await limitIdle(trx, this.opts.ttlMs / 2);
       await assertLease(trx, held, this.opts.nodeId);
       return write(trx);
     });

@@ -18,7 +18,7 @@ import { type Kysely, type Transaction, sql } from 'kysely';
 import { StoreLockedError } from '../store/instance-lock.js';
 import type { Logger } from 'pino';
 import type { Observation } from '../core/observation.js';
-import { type Held, LeaseLost, assertLease, assertLeases, countWrites } from '../store/leases.js';
+import { type Held, LeaseLost, assertLease, assertLeases, countWrites, limitIdle } from '../store/leases.js';
 import { observationRow } from '../store/rows.js';
 import type { Database } from '../store/schema.js';
 import { ChangeFeed, type FeedMessage } from './feed.js';
@@ -181,6 +181,7 @@ export class ClusterNode {
   async assertLeader(trx: Transaction<Database>): Promise<void> {
     const held = this.roles.holding(LEADER);
     if (!held) throw new LeaseLost(LEADER, 0);
+    await limitIdle(trx, this.opts.settings.ttlMs / 2);
     await assertLease(trx, held, this.id);
   }
 
@@ -209,6 +210,7 @@ export class ClusterNode {
         await db.transaction().execute(async (trx) => {
           // One order for every writer: two transactions never wait on each other's lease rows in a cycle.
           // Few round trips while the lease rows are locked: a transaction waiting on a busy process holds up renewals.
+          await limitIdle(trx, this.opts.settings.ttlMs / 2);
           await assertLeases(trx, [...leases.values()], this.id);
           const counts = new Map<string, number>();
           for (const o of rows) counts.set(this.shardOf(o.monitorId), (counts.get(this.shardOf(o.monitorId)) ?? 0) + 1);

@@ -36,6 +36,16 @@ export class LeaseLost extends Error {
  * one to the epoch; a renewal keeps it. Undefined when another node holds it.
  */
 export async function acquireLease(db: Db, name: string, holder: string, ttlMs: number): Promise<Held | undefined> {
+  // A paused holder's write may still lock the row until its session is ended (limitIdle): wait a
+  // bounded time, and try again next tick rather than stall the whole tick (and this node's renewals).
+  if (!('isTransaction' in db && db.isTransaction))
+    return (db as Kysely<Database>).transaction().execute(async (trx) => {
+      await sql.raw(`set local lock_timeout = ${Math.max(100, Math.round(ttlMs / 3))}`).execute(trx);
+      return acquireLease(trx, name, holder, ttlMs).catch((err: unknown) => {
+        if ((err as { code?: string }).code === '55P03') return undefined; // lock_not_available
+        throw err;
+      });
+    });
   const r = await sql<{ epoch: number; expires_at: number }>`
     insert into cluster_leases as l (name, holder, epoch, expires_at)
     values (${name}, ${holder}, 1, ${DB_NOW} + ${ttlMs})
@@ -92,6 +102,15 @@ export async function heldByOthers(db: Db, names: readonly string[], holder: str
 /** Gives a lease up at once (a node leaving, or over its share): it expires now. */
 export async function releaseLease(db: Db, held: Held, holder: string): Promise<void> {
   await sql`update cluster_leases set expires_at = ${DB_NOW} - 1 where name = ${held.name} and holder = ${holder} and epoch = ${held.epoch}`.execute(db);
+}
+
+/**
+ * First in a fenced write's transaction: the server ends the session if the transaction waits on its
+ * client longer than this. A node paused (SIGSTOP, a partition) in the middle of a write would
+ * otherwise keep its lease rows locked and nobody could take its shards over until it resumed.
+ */
+export async function limitIdle(trx: Transaction<Database>, ms: number): Promise<void> {
+  await sql.raw(`set local idle_in_transaction_session_timeout = ${Math.max(500, Math.round(ms))}`).execute(trx);
 }
 
 /** In a write's transaction: throws LeaseLost unless the lease is still ours at this epoch and unexpired (and keeps it so until commit). */
