@@ -182,7 +182,7 @@ export class Vigie {
     this.log = opts.logger ?? pino({ level: 'silent' });
     this.detector = new Detector({ failuresToDown: opts.config.defaults.failures_to_down, successesToUp: opts.config.defaults.successes_to_up });
     this.batcher = new ObservationBatcher({ write: (batch) => this.guard.observations.submit(batch) });
-    this.web = new WebServer({ logger: this.log, health: () => this.guard.health.view(), sse: { trustProxy: () => this.reports.trustProxy }, ...(opts.refreshSeconds ? { refreshSeconds: opts.refreshSeconds } : {}) });
+    this.web = new WebServer({ logger: this.log, health: () => this.guard.health.view(), sse: { trustProxy: () => this.reports.trustProxy }, ...(opts.refreshSeconds ? { refreshSeconds: opts.refreshSeconds } : {}), workers: webWorkers(opts.config) });
     this.admin.watch(this.web.app);
     this.scheduler = new Scheduler<ScheduledMonitor>({
       clock: this.clock,
@@ -793,6 +793,16 @@ function snapshotIncident(v: IncidentView): SnapshotIncident {
       vendorAcknowledgementText: v.figures.vendorAcknowledgementText,
     },
   };
+}
+
+/** site.workers, else VIGIE_WEB_WORKERS (so a whole test run can serve through workers), else 0. */
+function webWorkers(config: VigieConfig): number {
+  if (config.site.workers !== undefined) return config.site.workers;
+  const env = process.env.VIGIE_WEB_WORKERS;
+  if (env === undefined || env === '') return 0;
+  const n = Number(env);
+  if (!Number.isInteger(n) || n < 0 || n > 64) throw new Error(`VIGIE_WEB_WORKERS must be a whole number from 0 to 64 (got "${env}")`);
+  return n;
 }
 
 function hostKey(m: MonitorEntity): string {

@@ -241,6 +241,8 @@ export const configSchema = z
         port: z.number().int().min(0).max(65535).default(8080),
         /** Public address, for links in feeds and messages. */
         base_url: webUrl.optional(),
+        /** Extra processes sharing site.port that answer the public page and API from the prepared bytes (src/web/workers.ts); unset: VIGIE_WEB_WORKERS, else 0 (this process answers everything). */
+        workers: z.number().int().min(0).max(64).optional(),
       })
       .prefault({}),
     store: z
@@ -256,7 +258,7 @@ export const configSchema = z
             per_hour: duration.default(90 * 86_400_000).refine((ms) => ms >= 90 * 86_400_000, 'must be at least 90d'),
             per_day: duration.default(400 * 86_400_000).refine((ms) => ms >= 90 * 86_400_000, 'must be at least 90d (the 90-day bars)'),
             reports: duration.default(7 * 86_400_000).refine((ms) => ms >= 86_400_000, 'must be at least 1d (dedup and moderation read recent reports)'),
-            report_counts: duration.default(42 * 86_400_000).refine((ms) => ms >= 35 * 86_400_000, 'must be at least 35d (the crowd baseline learns from 5 weeks)'),
+            report_counts: duration.default(42 * 86_400_000).refine((ms) => ms >= 8 * 86_400_000, 'must be at least 8d (the crowd level learns from the last 8 days of report counts)'),
           })
           .prefault({}),
       })

@@ -90,7 +90,7 @@ const TICK_MS = 15_000;
  * Stored minutes fed to the crowd level at start. The detector's memories are days (the daily profile
  * about 4, the level hours), so 8 days reach the state weeks would, at a fifth of the start-up cost.
  */
-const HISTORY_MS = 8 * 86_400_000;
+const CROWD_HISTORY_MS = 8 * 86_400_000;
 /** Minutes replayed through the level at start: the longest window (1 h) would do, hold and cool are minutes. */
 const REPLAY_MIN = 60;
 const REGION = /^[a-z][a-z0-9-]{1,23}$/;
@@ -226,7 +226,7 @@ export class CrowdReports {
   /** Rebuilds the signal's history, the dedup window and prefix caps, and rejection totals from the store. */
   async load(): Promise<void> {
     const now = this.clock.now();
-    const counts = await reportMinuteCounts(this.store.db, now - HISTORY_MS);
+    const counts = await reportMinuteCounts(this.store.db, now - CROWD_HISTORY_MS);
     const first = new Map<string, number>();
     for (const c of counts) if (!first.has(c.serviceId)) first.set(c.serviceId, c.minute);
     for (const s of this.services.values()) {
