@@ -304,7 +304,8 @@ export class Vigie {
     }
     this.url = await this.web.listen(this.config.site.host, this.opts.port ?? this.config.site.port);
     await this.publish();
-    this.refreshTimer = setInterval(() => this.schedulePublish(), 60_000);
+    // Local (every node has its own minute): not announced to the other nodes of a cluster.
+    this.refreshTimer = setInterval(() => this.schedulePublish(false), 60_000);
     this.refreshTimer.unref();
     this.beats.restore(await loadBeats(this.store.db));
     // A cluster node starts the once-only work when it holds the leader role (onLeader), and runs its shards' units.
@@ -677,7 +678,8 @@ export class Vigie {
       // real second, so real time bounds how often the sparklines alone may cost that (deliberately not the Clock).
       const real = Date.now();
       if (now !== seen && real - lastRealMs >= CROWD_REFRESH_REAL_MS) {
-        this.schedulePublish();
+        // Every cluster node hears every report and refreshes its own sparklines: nothing to announce.
+        this.schedulePublish(false);
         this.refreshCrowd(now, real);
       } else this.refreshCrowd(seen, lastRealMs);
     });
