@@ -100,6 +100,17 @@ export class Catalog {
     });
   }
 
+  /**
+   * Another cluster node changed the catalog or reloaded its file: the stored entries read again (and
+   * the file, when given), merged and applied here too.
+   */
+  refresh(stored: StoredEntry[], file?: VigieConfig): Promise<void> {
+    return this.change(async () => {
+      this.stored = stored;
+      await this.o.apply(this.merge(file ?? this.file), false);
+    });
+  }
+
   /** Sets the config file's part (start, reload) and returns the merged config to run. */
   merge(file: VigieConfig): VigieConfig {
     this.file = file;

@@ -21,9 +21,10 @@ program
   .description('run Vigie against the services in a config file')
   .option('-c, --config <file>', 'config file', 'vigie.yaml')
   .option('-p, --port <port>', 'listen on this port instead of the config’s site.port', parsePort)
+  .option('--node <name>', 'this node’s name in a cluster (config "cluster:"); default host and process id')
   .addOption(logLevel())
   .addOption(logFormat())
-  .action(async (o: { config: string; port?: number; logLevel: string; logFormat: string }) => {
+  .action(async (o: { config: string; port?: number; node?: string; logLevel: string; logFormat: string }) => {
     const log = makeLogger(o.logLevel, o.logFormat);
     const hint = await missingConfigHint(o.config);
     if (hint) return configFailed([`vigie: ${hint}`], false);
@@ -36,6 +37,12 @@ program
       ...(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : {}),
       ...(process.env.VIGIE_ADMIN_TOKEN ? { adminToken: process.env.VIGIE_ADMIN_TOKEN } : {}),
       ...(o.port !== undefined ? { port: o.port } : {}),
+      ...(o.node !== undefined ? { node: o.node } : {}),
+      reloadConfig: async () => {
+        const again = await loadConfigFile(o.config);
+        if (!again.ok) throw new Error(`${o.config}: ${again.errors.map(formatConfigError).join('; ')}`);
+        return again.config;
+      },
     });
     onShutdown(() => vigie.stop());
     const url = await vigie.start();

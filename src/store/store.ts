@@ -1,6 +1,6 @@
 // The system of record. Everything that happens is written here before anything acts on it.
 import type SqliteDatabase from 'better-sqlite3';
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type Transaction, sql } from 'kysely';
 import type { Entities, MonitorEntity } from '../config/schema.js';
 import type { Observation } from '../core/observation.js';
 import { isComponentStatus, type ComponentStatus } from '../core/status.js';
@@ -141,10 +141,15 @@ export class Store {
    * Moves a component to a status: appends the change (with the status it left) and updates the
    * component, in one transaction. Nothing happens if the status is the one it already has.
    */
-  recordComponentStatus(c: { componentId: string; status: ComponentStatus; at: number; reason: string; reasonText?: string | null }): Promise<void> {
+  recordComponentStatus(
+    c: { componentId: string; status: ComponentStatus; at: number; reason: string; reasonText?: string | null },
+    /** Runs first in the write's transaction and throws to refuse it (a cluster node that is no longer the leader). */
+    fence?: (trx: Transaction<Database>) => Promise<void>,
+  ): Promise<void> {
     return this.track(async () => {
       if (!isComponentStatus(c.status)) throw new TypeError(`not a component status: ${JSON.stringify(c.status)}`);
       await this.db.transaction().execute(async (trx) => {
+        await fence?.(trx);
         let q = trx.selectFrom('components').select(['status', 'updated_at']).where('id', '=', c.componentId);
         if (this.engine === 'postgres') q = q.forUpdate(); // SQLite transactions are already serialised
         const row = await q.executeTakeFirst();
