@@ -173,7 +173,7 @@ test('a misspelt key points at the key itself, one error per key, with a hint', 
     [1, 1, 'sitee', 'unknown key "sitee" (did you mean "site"?)'],
     [4, 3, 'site.titel', 'unknown key "titel" (did you mean "title"?)'],
     [5, 3, 'site.prot', 'unknown key "prot" (did you mean "port"?)'],
-    [6, 3, 'site.colour', 'unknown key "colour" (expected one of: title, host, port, base_url)'],
+    [6, 3, 'site.colour', 'unknown key "colour" (expected one of: title, host, port, base_url, workers)'],
   ]);
   const deep = parseConfigText(monitorFile('            url: https://shop.example.com/', '            intervall: 30s'), 'vigie.yaml', noEnv);
   assert.deepEqual(brief(errs(deep)), [[10, 13, 'services[0].components[0].monitors[0].intervall', 'unknown key "intervall" (did you mean "interval"?)']]);
