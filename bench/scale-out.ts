@@ -4,10 +4,11 @@
 // process, the takeover time and checks lost when an agent is SIGKILLed, and the delivery of what
 // agents buffered while the server was stopped (nothing lost, nothing twice).
 //
-// Several `vigie start` nodes on one PostgreSQL are not measured: the leases exist (src/cluster)
-// but `vigie start` does not share work between nodes yet.
+// With --nodes N (default 3): N `vigie start` nodes (config `cluster:`) on one PostgreSQL database the
+// bench creates and drops, and 3 agents; every monitor in `local` (the nodes' shards) and two agent
+// regions (bench/lib/cluster-flow.ts). --nodes 1: the single server and 4 agents below.
 //
-//   node dist/bench/scale-out.js [--quick] [--monitors N] [--interval-s S] [--minutes M] [--partition-s P] [--pg postgres://…]
+//   node dist/bench/scale-out.js [--quick] [--nodes N] [--monitors N] [--interval-s S] [--minutes M] [--partition-s P] [--pg postgres://…] [--pg-admin postgres://…/postgres]
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,6 +18,7 @@ import { stringify } from 'yaml';
 import { openStore } from '../src/store/index.js';
 import { arg, cpuSeconds, flag, rssBytes, runMain } from './lib/proc.js';
 import { freePort, startTarget } from './lib/target.js';
+import { clusterBench } from './lib/cluster-flow.js';
 
 const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
 const quick = flag('quick');
@@ -195,4 +197,18 @@ async function main() {
   }
 }
 
-runMain(() => main());
+const NODES = Number(arg('nodes') ?? 3);
+runMain(async () => {
+  if (NODES <= 1) return main();
+  const { json, summary } = await clusterBench({
+    quick,
+    nodes: NODES,
+    monitors: MONITORS,
+    intervalMs: INTERVAL_MS,
+    measureMs: MEASURE_MS,
+    partitionMs: PARTITION_MS,
+    pgAdmin: arg('pg-admin') ?? process.env.VIGIE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+  });
+  console.log(JSON.stringify(json));
+  console.log(summary);
+});

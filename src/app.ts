@@ -34,7 +34,7 @@ import { damagedOr } from './store/store.js';
 import { readOnlyOr } from './store/db.js';
 import { type InstanceLock, lockInstance } from './store/instance-lock.js';
 import { WebServer } from './web/server.js';
-import { CrowdReports, type LevelChange } from './signals/reports/intake.js';
+import { CrowdReports, type HeardReport, type LevelChange } from './signals/reports/intake.js';
 import { LatencyWatch } from './signals/reports/latency.js';
 import { reportRoutes } from './web/routes/reports.js';
 import { NotifyWorker } from './notify/worker.js';
@@ -56,6 +56,11 @@ import { AgentHub } from './agent/hub.js';
 import { mountAgents } from './agent/mount.js';
 import { agentRegions, splitByRunner } from './config/regions.js';
 import type { Gateway } from './gateway/gateway.js';
+import { ClusterNode, defaultNodeId } from './cluster/node.js';
+import { lastChecks, resumeAt } from './cluster/resume.js';
+import { registerClusterMetrics } from './cluster/metrics.js';
+import { liveAgentsInStore } from './cluster/agents.js';
+import type { FeedMessage } from './cluster/feed.js';
 import { gatewayAdminRoutes } from './web/routes/admin-gateway.js';
 import { type GatewayEventRecord, recentGatewayEvents, recordGatewayEvent } from './store/gateway.js';
 import { GATEWAY_PAGE_DAYS, GATEWAY_PAGE_MAX, resolveComponent, snapshotGatewayEvents } from './web/gateway-events.js';
@@ -81,6 +86,14 @@ export interface VigieOptions {
   onStatusChange?: (c: StatusChange) => void;
   /** Accepted as an admin API token besides the stored ones (VIGIE_ADMIN_TOKEN in the CLI). */
   adminToken?: string;
+  /** This node's name in a cluster (config `cluster:`; `vigie start --node`); default host and pid. */
+  node?: string;
+  /**
+   * In a cluster: reads the config again when another node reloaded its own (Vigie.reload there), so
+   * every node runs the same monitors. The CLI re-reads the config file; without it, a node follows
+   * other nodes' reloads only when it reloads itself.
+   */
+  reloadConfig?: () => Promise<VigieConfig>;
 }
 
 type ScheduledMonitor = MonitorEntity & { hostKey: string };
@@ -113,6 +126,19 @@ export class Vigie {
   readonly storageJob: StorageJob;
   /** Beats pushed by jobs to /api/push/<token>, read by heartbeat monitors. */
   private beats: BeatBook;
+  /** Set when the config has `cluster:`: one node of several on one PostgreSQL (src/cluster). */
+  readonly cluster: ClusterNode | undefined;
+  /** Every unit this process could run; a cluster node schedules those of its shards. */
+  private localUnits: ScheduledMonitor[] = [];
+  private leaderChain: Promise<void> = Promise.resolve();
+  private shardChain: Promise<void> = Promise.resolve();
+  /** Set while a reload another node announced is applied here (not announced again). */
+  private applyingFromPeer = false;
+  /** Units this cluster node schedules, and the last stored check of those it is taking over (read once, by firstAt). */
+  private owned = new Set<string>();
+  private resume = new Map<string, number>();
+  private announceTimer: NodeJS.Timeout | undefined;
+  private peersTimer: NodeJS.Timeout | undefined;
   /** Crowd reports: intake, signal and page (src/signals/reports). */
   readonly reports: CrowdReports;
   /** Learned usual latency per monitor: a check far slower than usual counts as degraded. */
@@ -156,7 +182,7 @@ export class Vigie {
     this.log = opts.logger ?? pino({ level: 'silent' });
     this.detector = new Detector({ failuresToDown: opts.config.defaults.failures_to_down, successesToUp: opts.config.defaults.successes_to_up });
     this.batcher = new ObservationBatcher({ write: (batch) => this.guard.observations.submit(batch) });
-    this.web = new WebServer({ logger: this.log, health: () => this.guard.health.view(), sse: { trustProxy: () => this.reports.trustProxy }, ...(opts.refreshSeconds ? { refreshSeconds: opts.refreshSeconds } : {}) });
+    this.web = new WebServer({ logger: this.log, health: () => this.guard.health.view(), sse: { trustProxy: () => this.reports.trustProxy }, ...(opts.refreshSeconds ? { refreshSeconds: opts.refreshSeconds } : {}), workers: webWorkers(opts.config) });
     this.admin.watch(this.web.app);
     this.scheduler = new Scheduler<ScheduledMonitor>({
       clock: this.clock,
@@ -164,10 +190,17 @@ export class Vigie {
       // Lag in real seconds: clock ms divided by the clock's speed (a manual clock's are taken as they are).
       onLag: (_m, lagMs) => this.metrics.observeLag(Number.isFinite(this.clock.speed) && this.clock.speed > 0 ? lagMs / this.clock.speed : lagMs),
       onError: (m, err) => this.log.error({ err, monitor: m.id }, 'check failed to complete'),
+      aligned: opts.config.cluster !== undefined,
+      firstAt: (m, now) => {
+        const last = this.resume.get(m.id);
+        return last === undefined ? undefined : resumeAt(last, m.intervalMs, now);
+      },
     });
+    this.cluster = opts.config.cluster ? this.joinCluster(opts.config.cluster) : undefined;
     this.metrics = new VigieMetrics({ inFlight: () => this.scheduler.running, monitors: () => this.scheduler.size });
-    this.guard = new StoreGuard<StatusChange>({ store, clock: this.clock, log: this.log, registry: this.metrics.registry, onChangeWritten: (c) => this.afterChangeWritten(c), onHealthChange: () => this.schedulePublish() });
+    this.guard = new StoreGuard<StatusChange>({ store, clock: this.clock, log: this.log, registry: this.metrics.registry, onChangeWritten: (c) => this.afterChangeWritten(c), onHealthChange: () => this.schedulePublish(), ...this.clusterWrites() });
     this.web.app.register(metricsRoute, { metrics: this.metrics });
+    if (this.cluster) registerClusterMetrics(this.metrics.registry, this.cluster);
     registerWebFaultMetrics(this.metrics.registry, this.web);
     this.web.app.register(pushRoutes, { beats: this.beats, knows: (token) => this.entities.monitors.some((m) => m.kind === 'heartbeat' && m.target.token === token) });
     const d = opts.config.detection;
@@ -178,8 +211,13 @@ export class Vigie {
       components: componentInfos(opts.config),
       settings: { graceMs: d.incident_grace, resolveHoldMs: d.resolve_hold, silentVendorAfterMs: d.silent_vendor_after, maintenanceVerifyMs: d.maintenance_verify },
       onMaintenanceChange: (ids, at) => this.recordChanges(this.detector.setMaintenance(ids, at)),
-      onChange: () => this.schedulePublish(),
+      onChange: () => {
+        this.schedulePublish();
+        // A person's action on a node that is not the leader: the leader's engine takes it from there.
+        if (this.cluster && !this.cluster.leader) this.cluster.announce('incidents');
+      },
       onError: (err) => this.guard.faults.report('incident engine', err),
+      automatic: () => this.cluster?.leader ?? true,
     });
     this.vendor = new VendorPoller({
       clock: this.clock,
@@ -201,7 +239,7 @@ export class Vigie {
       policy: r ? { rawMs: r.raw, minuteMs: r.per_minute, hourMs: r.per_hour, dayMs: r.per_day, reportsMs: r.reports, reportCountsMs: r.report_counts } : DEFAULT_RETENTION,
       onError: (err) => this.guard.faults.report('rollup or retention run', err),
     });
-    this.reports = new CrowdReports({ store, clock: this.clock, log: this.log, config: opts.config, onLevel: (c) => this.onCrowdReportLevel(c), faults: this.guard.faults });
+    this.reports = new CrowdReports({ store, clock: this.clock, log: this.log, config: opts.config, onLevel: (c) => this.onCrowdReportLevel(c), faults: this.guard.faults, ...(this.cluster ? { onAccepted: (r: HeardReport) => this.cluster!.announce('report', { report: r }) } : {}) });
     this.web.app.register(reportRoutes, { reports: this.reports, title: () => this.config.site.title });
     const site = () => ({ title: this.config.site.title, baseUrl: (this.config.site.base_url ?? this.url ?? '').replace(/\/+$/, '') });
     this.notify = new NotifyWorker({ store, config: opts.config.notify, clock: this.clock, log: this.log.child({ part: 'notify' }), site, faults: this.guard.faults });
@@ -213,7 +251,8 @@ export class Vigie {
       metrics: this.metrics.registry,
       admin: (...routes) => this.admin.add(...routes),
       prepare: (m, o) => this.prepare(m, o),
-      observed: (o) => this.afterObservation(o),
+      // A cluster node's detector reads every stored observation back (src/cluster/tail.ts), agents' included.
+      observed: (o) => this.cluster === undefined && this.afterObservation(o),
       onSilence: (silent, at) => {
         this.recordChanges(this.detector.setSilentRegions(silent, at));
         this.schedulePublish();
@@ -233,8 +272,8 @@ export class Vigie {
   static async create(opts: VigieOptions): Promise<Vigie> {
     const url = opts.databaseUrl ?? opts.config.store.url;
     const where = url ? { url } : { path: opts.config.store.path };
-    // Before anything is written: a second process must not sync its monitors over the first's.
-    const lock = await lockInstance(where, (err) => opts.logger?.error({ err }, 'lost the connection that holds the database lock; another Vigie could now start on this database')).catch((err) => {
+    // Before anything is written: a second process must not sync its monitors over the first's (cluster nodes share the store, shared lock).
+    const lock = await lockInstance(where, (err) => opts.logger?.error({ err }, 'lost the connection that holds the database lock; another Vigie could now start on this database'), opts.config.cluster !== undefined).catch((err) => {
       throw readOnlyOr(where, err);
     });
     let store: Store | undefined;
@@ -265,12 +304,29 @@ export class Vigie {
     }
     this.url = await this.web.listen(this.config.site.host, this.opts.port ?? this.config.site.port);
     await this.publish();
-    this.refreshTimer = setInterval(() => this.schedulePublish(), 60_000);
+    // Local (every node has its own minute): not announced to the other nodes of a cluster.
+    this.refreshTimer = setInterval(() => this.schedulePublish(false), 60_000);
     this.refreshTimer.unref();
     this.beats.restore(await loadBeats(this.store.db));
+    // A cluster node starts the once-only work when it holds the leader role (onLeader), and runs its shards' units.
+    await this.cluster?.start().catch(async (err) => {
+      // Refused (a node name in use) or the database gone: nothing of this node may keep running.
+      await this.stop().catch(() => {});
+      throw err;
+    });
     this.scheduler.start();
     this.agents.start();
-    this.storageJob.start();
+    if (this.cluster) {
+      // Agents talking to other nodes count as live here too (one split of each region, whichever node an agent asks).
+      const peers = () =>
+        liveAgentsInStore(this.store.db, this.clock.now() - this.agents.liveForMs)
+          .then((list) => this.agents.setPeers(list))
+          .catch((err) => this.guard.faults.report('cluster agents read', err));
+      this.peersTimer = setInterval(() => void peers(), this.agents.heartbeatMs);
+      this.peersTimer.unref();
+      await peers();
+    }
+    if (!this.cluster) this.storageJob.start();
     // Not awaited: the console's list shows each monitor's last stored check until it runs again.
     latestObservations(this.store.db, [...this.catalog.runningIds()])
       .then((last) => this.board.seed(last))
@@ -278,13 +334,13 @@ export class Vigie {
     this.reports.start();
     this.refreshCrowd(this.reports.accepted);
     this.incidents.start();
-    this.vendor.start();
+    if (!this.cluster) this.vendor.start();
     this.notify.start();
     this.log.info({ url: this.url, monitors: this.scheduler.size }, 'vigie started');
     return this.url;
   }
 
-  /** Applies a new config without a restart: the store, the detector and the schedule follow it. */
+  /** Applies a new config without a restart: the store, the detector and the schedule follow it (in a cluster, every node: see reloadConfig). */
   async reload(config: VigieConfig): Promise<void> {
     await this.catalog.reloadFile(config);
   }
@@ -302,6 +358,8 @@ export class Vigie {
     // An edit through the API answers once checks follow it; the page (seconds to render at 10,000 monitors) follows just after.
     if (waitForPage) await this.publish();
     else this.schedulePublish();
+    // The other nodes of a cluster follow (they read the catalog, and the file with reloadConfig, again).
+    if (!this.applyingFromPeer) this.cluster?.announce('reload');
   }
 
   /** One check now, outside the schedule and not stored ("Test now"), ended by `deadlineMs` whatever happens. */
@@ -315,6 +373,102 @@ export class Vigie {
     }
   }
 
+  /** A node of a cluster on one PostgreSQL (config `cluster:`; src/cluster/node.ts says what it shares and how). */
+  private joinCluster(c: NonNullable<VigieConfig['cluster']>): ClusterNode {
+    const url = this.opts.databaseUrl ?? this.opts.config.store.url!;
+    return new ClusterNode({
+      db: this.store.db,
+      url,
+      settings: { nodeId: this.opts.node ?? defaultNodeId(), shards: c.shards, ttlMs: c.lease_ttl },
+      log: this.log.child({ part: 'cluster' }),
+      onShards: () => {
+        this.shardChain = this.shardChain.then(() => this.followShards()).catch((err) => this.guard.faults.report('cluster shard change', err));
+      },
+      beforeRelease: async (owned) => {
+        const ids = this.localUnits.filter((m) => owned(m.id)).map((m) => m.id);
+        for (const id of ids) this.scheduler.remove(id);
+        // Checks under way finish and are written while the lease is still ours (bounded: a lease must not lapse waiting).
+        let t: NodeJS.Timeout | undefined;
+        await Promise.race([this.scheduler.settled(ids), new Promise((r) => (t = setTimeout(r, c.lease_ttl / 3)))]);
+        clearTimeout(t);
+        await this.batcher.flush();
+      },
+      onLeader: (leader) => {
+        this.leaderChain = this.leaderChain.then(() => this.onLeader(leader)).catch((err) => this.guard.faults.report('cluster leader change', err));
+      },
+      onRows: (list) => {
+        for (const o of list) this.afterObservation(o);
+      },
+      onMessage: (m) => this.onClusterMessage(m),
+      // Notifications sent while the feed was down are lost: the page is re-read (crowd reports heard meanwhile are not; docs/scaling.md).
+      onReconnect: () => this.schedulePublish(false),
+    });
+  }
+
+  /** Schedules the units of the shards held now; those new to this node pick up after their last stored check. */
+  private async followShards(): Promise<void> {
+    const units = this.localUnits.filter((m) => this.cluster!.owns(m.id));
+    const fresh = units.filter((m) => !this.owned.has(m.id)).map((m) => m.id);
+    this.resume = fresh.length > 0 ? await lastChecks(this.store.db, fresh) : new Map();
+    // Ownership read again after the wait: a shard may have gone meanwhile.
+    const now = units.filter((m) => this.cluster!.owns(m.id));
+    this.scheduler.setMonitors(now);
+    this.resume = new Map();
+    this.owned = new Set(now.map((m) => m.id));
+  }
+
+  /** A cluster node writes observations under its shard leases, status changes under the leader lease. */
+  private clusterWrites() {
+    const cluster = this.cluster;
+    if (!cluster) return {};
+    return {
+      writeObservations: (batch: Observation[]) => cluster.writeObservations(batch),
+      writeChange: (c: Parameters<Store['recordComponentStatus']>[0]) => this.store.recordComponentStatus(c, (trx) => cluster.assertLeader(trx)),
+    };
+  }
+
+  private onClusterMessage(m: FeedMessage): void {
+    // Every node counts every crowd report (its level, its sparkline and its dedup), wherever it was taken.
+    if (m.kind === 'report') return this.reports.heard(m.report as HeardReport);
+    this.schedulePublish(false);
+    if (m.kind === 'status') this.notify.kick();
+    // A person's action taken on another node (maintenance, an incident): the leader's engine acts on it now.
+    if (m.kind === 'incidents' && this.cluster?.leader) this.incidents.tick(this.clock.now()).catch((err) => this.guard.faults.report('incident engine', err));
+    if (m.kind === 'reload')
+      this.leaderChain = this.leaderChain
+        .then(async () => {
+          const file = this.opts.reloadConfig ? await this.opts.reloadConfig() : undefined;
+          this.applyingFromPeer = true;
+          try {
+            await this.catalog.refresh(await loadCatalog(this.store.db), file);
+          } finally {
+            this.applyingFromPeer = false;
+          }
+        })
+        .catch((err) => this.guard.faults.report('cluster config reload', err));
+  }
+
+  /**
+   * The leader role moved to or from this node. Taking it: the detector (warm from the tail) and the
+   * incident engine start from the stored statuses, the engine catches up on what is due, and what the
+   * detector sees now that differs from the store is written. Losing it: the once-only work stops.
+   */
+  private async onLeader(leader: boolean): Promise<void> {
+    if (!leader) {
+      await this.storageJob.stop();
+      await this.vendor.stop();
+      return;
+    }
+    const statuses = await this.store.componentStatuses();
+    this.detector.load(this.entities.components, this.entities.monitors, new Map([...statuses].map(([id, s]) => [id, s.status])));
+    this.incidents.seed(statuses, true);
+    await this.incidents.tick(this.clock.now());
+    this.recordChanges(this.detector.evaluate(this.clock.now()));
+    this.storageJob.start();
+    this.vendor.start();
+    this.schedulePublish();
+  }
+
   private async applyEntities(): Promise<void> {
     const report = await this.store.syncEntities(this.entities, this.clock.now());
     this.log.info(report, 'config synced');
@@ -326,7 +480,12 @@ export class Vigie {
     this.incidents.seed(statuses);
     const regions = agentRegions(this.config);
     const units = splitByRunner(this.entities.monitors.map((m) => ({ ...m, hostKey: hostKey(m) })), new Set(regions));
-    this.scheduler.setMonitors(units.local);
+    this.localUnits = units.local;
+    if (this.cluster) {
+      // The shard map follows reloads (new units of held shards start, removed ones stop).
+      this.shardChain = this.shardChain.then(() => this.followShards()).catch((err) => this.guard.faults.report('cluster shard change', err));
+      await this.shardChain;
+    } else this.scheduler.setMonitors(units.local);
     this.agents.setMonitors(units.remote, regions);
     this.metrics.setMonitors(this.entities.monitors);
   }
@@ -336,13 +495,18 @@ export class Vigie {
    * fails, held in memory to be written later: detection never waits for a store that is down.
    */
   private async check(m: ScheduledMonitor, at: number, signal: AbortSignal): Promise<void> {
+    // A node resumed after a pause runs nothing of a shard its lease no longer covers (before its next renewal says so).
+    if (this.cluster && !this.cluster.owns(m.id)) {
+      this.cluster.skipped++;
+      return;
+    }
     // Intervals follow the clock (accelerated in the demo); timeouts and thresholds are network time, always real.
     const result = await runCheck(m, { signal, timeoutMs: m.timeoutMs, degradedAfterMs: m.degradedAfterMs, clock: this.clock, beats: this.beats });
     if (signal.aborted) return; // stopped mid-check: the result says more about us than about the target
     const o: Observation = { ...result, monitorId: m.id, region: m.region, at };
     this.prepare(m, o);
     await this.batcher.add(o, 2_000);
-    this.afterObservation(o);
+    if (!this.cluster) this.afterObservation(o);
   }
 
   /** Before a check's observation is stored, local or from an agent: the latency rule, then metrics. */
@@ -375,6 +539,8 @@ export class Vigie {
    */
   private recordChanges(changes: StatusChange[]): void {
     if (changes.length === 0) return;
+    // Every cluster node's detector follows every observation; only the leader's changes are written.
+    if (this.cluster && !this.cluster.leader) return;
     // Submitted at once (not behind the previous write): the page shows a change still waiting for a store that does not answer.
     const written = this.guard.changes.submit(changes);
     this.schedulePublish();
@@ -386,6 +552,7 @@ export class Vigie {
 
   private afterChangeWritten(c: StatusChange): void {
     this.notify.kick();
+    this.cluster?.announce('status', { componentId: c.componentId });
     this.log.info({ component: c.componentId, from: c.from, to: c.to, reason: c.reason }, 'component status changed');
     this.opts.onStatusChange?.(c);
     // Not awaited: the engine may call back (maintenance → detector → here), which would wait on itself.
@@ -398,8 +565,12 @@ export class Vigie {
     if ((this.reports.service(c.serviceId)?.weight ?? 0) > 0) this.setCrowdLevel(c.serviceId, c.to, c.at);
   }
 
-  /** Coalesces bursts of changes into one re-render. */
-  private schedulePublish(): void {
+  /** Coalesces bursts of changes into one re-render (and, in a cluster, tells the other nodes to re-render theirs). */
+  private schedulePublish(announce = true): void {
+    if (announce && this.cluster) this.announceTimer ??= setTimeout(() => {
+      this.announceTimer = undefined;
+      this.cluster?.announce('changed');
+    }, 20);
     this.publishTimer ??= setTimeout(() => {
       this.publishTimer = undefined;
       this.publish().catch((err) => this.log.error({ err }, 'could not prepare the page'));
@@ -507,7 +678,8 @@ export class Vigie {
       // real second, so real time bounds how often the sparklines alone may cost that (deliberately not the Clock).
       const real = Date.now();
       if (now !== seen && real - lastRealMs >= CROWD_REFRESH_REAL_MS) {
-        this.schedulePublish();
+        // Every cluster node hears every report and refreshes its own sparklines: nothing to announce.
+        this.schedulePublish(false);
         this.refreshCrowd(now, real);
       } else this.refreshCrowd(seen, lastRealMs);
     });
@@ -562,12 +734,17 @@ export class Vigie {
   async stop(): Promise<void> {
     await this.gateway?.stop();
     await this.scheduler.stop();
+    clearInterval(this.peersTimer);
     this.agents.stop();
     await this.vendor.stop();
     await this.storageJob.stop();
     await this.batcher.flush();
     await this.changeChain;
     await this.guard.close();
+    // After the last writes (made under the leases), before the store closes: the others take over at once.
+    await this.leaderChain;
+    await this.cluster?.stop();
+    clearTimeout(this.announceTimer);
     await this.incidents.stop();
     clearTimeout(this.publishTimer);
     clearInterval(this.refreshTimer);
@@ -618,6 +795,16 @@ function snapshotIncident(v: IncidentView): SnapshotIncident {
       vendorAcknowledgementText: v.figures.vendorAcknowledgementText,
     },
   };
+}
+
+/** site.workers, else VIGIE_WEB_WORKERS (so a whole test run can serve through workers), else 0. */
+function webWorkers(config: VigieConfig): number {
+  if (config.site.workers !== undefined) return config.site.workers;
+  const env = process.env.VIGIE_WEB_WORKERS;
+  if (env === undefined || env === '') return 0;
+  const n = Number(env);
+  if (!Number.isInteger(n) || n < 0 || n > 64) throw new Error(`VIGIE_WEB_WORKERS must be a whole number from 0 to 64 (got "${env}")`);
+  return n;
 }
 
 function hostKey(m: MonitorEntity): string {

@@ -80,6 +80,21 @@ forEachEngine('auth: vigie user add|list|passwd|remove and token --role, through
     } finally {
       await vigie.stop();
     }
+    // A lost phone: the owner turns the second factor off from the machine.
+    const { UserStore } = await import('../src/store/users.js');
+    const { openStore } = await import('../src/store/index.js');
+    const s = await openStore(engine.options.url ? { url: engine.options.url } : { path: engine.options.path! });
+    try {
+      const users = new UserStore(s.db);
+      await users.update((await users.byName('ana@example.org'))!.id, Date.now(), { totp_secret: 'JBSWY3DPEHPK3PXP', totp_enabled: 1 });
+      r = await runCli(['user', 'reset-totp', 'ana@example.org', '-c', cfg]);
+      assert.equal(r.code, 0, r.stderr);
+      const after = await users.byName('ana@example.org');
+      assert.equal(after?.totpEnabled, false);
+      assert.equal(after?.totpSecret, null);
+    } finally {
+      await s.close();
+    }
     r = await runCli(['user', 'remove', 'sso-person', '-c', cfg]);
     assert.equal(r.code, 0, r.stderr);
   } finally {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { parseCookies, serializeCookie } from '../src/auth/cookies.js';
-import { hashPassword, needsRehash, passwordProblem, verifyPassword } from '../src/auth/password.js';
+import { HashingBusyError, hashPassword, needsRehash, passwordProblem, verifyPassword } from '../src/auth/password.js';
 import { roleFromClaim } from '../src/auth/oidc.js';
 import { Sessions, sameSecret } from '../src/auth/sessions.js';
 import { ManualClock } from '../src/core/time.js';
@@ -30,6 +30,16 @@ test('passwords: scrypt with its parameters stored, verified in constant time, m
   assert.match(passwordProblem('short') ?? '', /at least 10/);
   assert.equal(passwordProblem('ten chars!'), undefined);
   assert.match(passwordProblem('x'.repeat(2000)) ?? '', /at most/);
+});
+
+test('passwords: a burst of checks runs a few at a time and refuses past a bounded queue', async () => {
+  const h = await hashPassword('a long enough password', { N: 2 ** 10, r: 8, p: 1 });
+  const results = await Promise.allSettled(Array.from({ length: 100 }, (_, i) => verifyPassword(i % 2 ? 'a long enough password' : 'wrong', h)));
+  const busy = results.filter((r) => r.status === 'rejected');
+  assert.ok(busy.length > 0 && busy.every((r) => r.status === 'rejected' && r.reason instanceof HashingBusyError), 'the overflow is refused as busy');
+  const done = results.filter((r): r is PromiseFulfilledResult<boolean> => r.status === 'fulfilled');
+  assert.ok(done.length >= 64, `${done.length} checked`);
+  assert.equal(await verifyPassword('a long enough password', h), true, 'and it recovers');
 });
 
 test('cookies: any Cookie header parses without throwing, and only well-formed session values are taken', () => {
@@ -119,6 +129,48 @@ test('an https site sets Secure cookies and accepts its public origin', async ()
     assert.equal((await send(base, 'POST', '/session', { name: 'ana', password: PASSWORD }, { 'content-type': 'application/json', origin: 'https://status.example.org.evil.io' })).status, 403);
   } finally {
     await vigie.stop();
+    await engine.cleanup();
+  }
+});
+
+test('a route put under /api/admin by other means gets the method’s role and its changes are audited', async () => {
+  const { default: Fastify } = await import('fastify');
+  const { AdminRoutes, ADMIN_PREFIX } = await import('../src/web/routes/admin-api.js');
+  const { Auth } = await import('../src/auth/service.js');
+  const { authenticator, createApiToken } = await import('../src/web/auth.js');
+  const { pino } = await import('pino');
+  const engine = await sqliteEngine();
+  const store = await engine.open();
+  const app = Fastify();
+  try {
+    const routes = new AdminRoutes();
+    routes.watch(app);
+    let calls = 0;
+    app.register(
+      async (a) => {
+        a.post('/widgets/:id/spin', { schema: { operationId: 'spinWidget' } as object }, async () => ({ spun: ++calls }));
+      },
+      { prefix: ADMIN_PREFIX },
+    );
+    await app.ready();
+    routes.seal();
+    const auth = new Auth({ store, now: () => Date.now(), log: pino({ level: 'silent' }), tokens: authenticator(store), baseUrl: () => undefined, trustProxy: () => false });
+    routes.protect(auth.guard, auth);
+    const base = await app.listen({ host: '127.0.0.1', port: 0 });
+    const viewer = await createApiToken(store, 'v', Date.now(), 'viewer');
+    const editor = await createApiToken(store, 'e', Date.now(), 'editor');
+    const post = (token: string) => send(base, 'POST', '/widgets/w1/spin', undefined, { authorization: `Bearer ${token}` });
+    let r = await post(viewer);
+    assert.equal(r.status, 403);
+    assert.match(r.json.message, /spinWidget needs the editor role; you are a viewer/);
+    assert.equal(calls, 0);
+    r = await post(editor);
+    assert.equal(r.status, 200);
+    assert.equal(calls, 1);
+    const entries = await auth.audit.list({ action: 'spinWidget', limit: 10 });
+    assert.deepEqual(entries.map((e) => [e.actorName, e.outcome, e.target]).sort(), [['e', 'ok', 'w1'], ['v', 'forbidden', 'w1']]);
+  } finally {
+    await app.close();
     await engine.cleanup();
   }
 });

@@ -91,6 +91,15 @@ forEachEngine('catalog editing: app-made monitors run, config items are refused,
     assert.equal(r.json.config.headers.Authorization, '********');
     assert.equal(r.json.source, 'app');
 
+    // The audit log has the change, its secret masked.
+    r = await call('GET', '/audit?action=createMonitor');
+    assert.equal(r.status, 200, r.text);
+    const made = r.json.entries.find((e: any) => e.target === 'monitor:acme/api/app');
+    assert.ok(made, r.text);
+    assert.equal(made.before, null);
+    assert.equal(made.after.url, `${appTarget.origin}/app`);
+    assert.ok(!r.text.includes('s3cret'), 'no secret in the audit log');
+
     // Validation: the config loader's own messages, fields named from the request.
     const bad = { name: 'bad', url: 'ftp://example.com/', interval: '3 parsecs', expected_status: [700], intervall: 5 };
     r = await call('POST', '/monitors', { service: 'acme', component: 'api', monitor: bad });
@@ -143,6 +152,13 @@ forEachEngine('catalog editing: app-made monitors run, config items are refused,
     r = await call('PATCH', `/monitors/${enc('acme/api/app')}`, { monitor: { url: 'not a url' } });
     assert.equal(r.status, 400);
     assert.equal(r.json.issues[0].field, 'body.monitor.url');
+
+    r = await call('GET', '/audit?action=updateMonitor');
+    const edited = r.json.entries.find((e: any) => e.target === 'monitor:acme/api/app' && e.outcome === 'ok');
+    assert.ok(edited, r.text);
+    assert.equal(edited.before.timeout, undefined);
+    assert.equal(edited.after.timeout, '3s');
+    assert.ok(!r.text.includes('s3cret'));
 
     // Pause: not scheduled, shown as paused; resume: checked again.
     r = await call('POST', `/monitors/${enc('acme/api/app')}/pause`);

@@ -22,7 +22,7 @@ test('a client that stops reading is dropped; memory stays bounded', async () =>
     new Promise<{ socket: net.Socket; got: () => string }>((resolve) => {
       let text = '';
       const socket = net.connect(port, '127.0.0.1', () => {
-        socket.write(`GET ${MONITOR_EVENTS_PATH} HTTP/1.1\r\nHost: x\r\n\r\n`);
+        socket.write(`GET ${MONITOR_EVENTS_PATH} HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n`);
         if (!read) socket.pause();
         resolve({ socket, got: () => text });
       });

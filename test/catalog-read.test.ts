@@ -17,7 +17,7 @@ async function readEvents(url: string, want: (event: string, data: any) => boole
   const timer = setTimeout(() => ac.abort(), timeoutMs);
   const seen: { event: string; data: any }[] = [];
   try {
-    const r = await request(url, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, signal: ac.signal });
+    const r = await request(url, { headers: { authorization: `Bearer ${ADMIN_TOKEN}`, accept: 'text/event-stream' }, signal: ac.signal });
     assert.equal(r.statusCode, 200);
     assert.match(String(r.headers['content-type']), /^text\/event-stream/);
     let buf = '';
@@ -202,7 +202,11 @@ forEachEngine('catalog read routes: tree, list, one monitor, series, days, failu
 
     // Without a token, nothing.
     assert.equal((await call('GET', '/monitors', undefined, null)).status, 401);
-    assert.equal((await request(`${base}/api/admin/monitors/events`)).statusCode, 401);
+    assert.equal((await request(`${base}/api/admin/monitors/events`, { headers: { accept: 'text/event-stream' } })).statusCode, 401);
+    // A client that does not ask for a stream is answered, not left hanging.
+    const plain = await call('GET', '/monitors/events');
+    assert.equal(plain.status, 406);
+    assert.equal(plain.json.error, 'not_acceptable');
   } finally {
     await vigie.stop();
     await target.close();

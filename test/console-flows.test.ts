@@ -59,10 +59,11 @@ test('console flows in Chromium: keyboard sign-in, add a monitor, see it fail, i
     await row.locator('.badge.s-up').waitFor({ timeout: 30_000 });
     // Arrow keys walk the windowed list.
     await page.getByRole('link', { name: 'home', exact: true }).focus();
+    // (focus moves on the next frame, once the row is drawn)
     await page.keyboard.press('ArrowDown');
-    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'local-health', 'ArrowDown focuses the next monitor');
+    await page.waitForFunction(() => document.activeElement?.textContent === 'local-health');
     await page.keyboard.press('Home');
-    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'home');
+    await page.waitForFunction(() => document.activeElement?.textContent === 'home');
     await page.evaluate(() => ((window as any).__stay = 1));
     await site.target.stop();
     await row.locator('.badge.s-down').waitFor({ timeout: 45_000 });
@@ -111,6 +112,14 @@ test('console flows in Chromium: keyboard sign-in, add a monitor, see it fail, i
     await page.getByRole('button', { name: 'Revoke ci-bot' }).click();
     await page.getByRole('cell', { name: /^Revoked/ }).waitFor();
     assert.equal(await use(), 401, 'a revoked token is refused');
+    // The audit log has it, found by its action.
+    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Audit log' }).click();
+    await page.getByLabel('Action').fill('revokeToken');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForFunction(() => {
+      const rows = [...document.querySelectorAll('tbody tr')].map((r) => (r as HTMLElement).innerText);
+      return rows.length === 1 && /revokeToken/.test(rows[0]!) && /ci-bot/.test(rows[0]!) && /olivia/.test(rows[0]!);
+    });
 
     // People: add a user, change the role, remove them.
     await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Users' }).click();

@@ -152,7 +152,9 @@ async function call(method: string, path: string, opts: { body?: Buffer | string
     headers: { ...(opts.type ? { 'content-type': opts.type } : {}), ...opts.headers },
     ...(opts.body !== undefined ? { body: opts.body } : {}),
   });
-  await res.body.dump();
+  // An event stream never ends: its status is the answer.
+  if (String(res.headers['content-type'] ?? '').startsWith('text/event-stream')) res.body.destroy();
+  else await res.body.dump();
   return res.statusCode;
 }
 

@@ -82,6 +82,8 @@ export function App() {
   const [user, setUser] = useState<User | null | undefined>(undefined);
   const [methods, setMethods] = useState<AuthMethods>({ password: true, oidc: null });
   const [expired, setExpired] = useState(false);
+  // An OpenID Connect sign-in that failed comes back as /admin/?oidc_error=…: say why on the sign-in screen.
+  const [oidcError] = useState(() => new URLSearchParams(location.search).get('oidc_error'));
   const [said, setSaid] = useState('');
   const [menu, setMenu] = useState(false);
   const path = useLocation();
@@ -108,11 +110,11 @@ export function App() {
       (s) => {
         setCsrf(s.csrf_token);
         setUser(s.user);
-        if (current().startsWith('/sign-in')) navigate(query(current()).get('next') ?? '/', { replace: true });
+        if (current().startsWith('/sign-in') || oidcError) navigate(current().startsWith('/sign-in') ? (query(current()).get('next') ?? '/') : '/', { replace: true });
       },
       () => {
         setUser(null);
-        navigate(signInPath(current()), { replace: true });
+        navigate(signInPath(oidcError ? '/' : current()), { replace: true });
       },
     );
   }, []);
@@ -168,7 +170,7 @@ export function App() {
           {langSwitch}
         </header>
         <main id="main">
-          <SignIn t={t} methods={methods} expired={expired} onSignedIn={signedIn} />
+          <SignIn t={t} methods={methods} expired={expired} oidcError={oidcError} onSignedIn={signedIn} />
         </main>
       </>
     );

@@ -70,6 +70,8 @@ export class AgentHub {
   private silent = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private flagged = new Set<string>();
+  /** Agents live on other cluster nodes (seen there, read from the store): assigned and counted as live here too. */
+  private peers = new Map<string, { id: string; region: string }>();
   readonly liveForMs: number;
   readonly heartbeatMs: number;
 
@@ -147,6 +149,17 @@ export class AgentHub {
       checksPerS: body.checks_per_s,
     });
     return { serverTime: this.opts.clock.now(), clockOffsetMs: l.clockOffsetMs, flagged: this.flagged.has(info.id), assignment: this.assignmentVersion(info.id) };
+  }
+
+  /**
+   * The agents other cluster nodes hear from (src/cluster): every node then splits each region
+   * between the same agents, so an agent gets the same assignment whichever node it talks to.
+   */
+  setPeers(list: readonly { id: string; region: string }[]): void {
+    const next = new Map(list.filter((a) => !this.revoked.has(a.id)).map((a) => [a.id, a] as const));
+    if (next.size === this.peers.size && [...next.keys()].every((id) => this.peers.has(id))) return;
+    this.peers = next;
+    this.rebalance();
   }
 
   /** Stops serving a revoked agent at once: its monitors move to the region's other agents. */
@@ -280,7 +293,9 @@ export class AgentHub {
     const next = new Map<string, { ids: string[]; version: string }>();
     const silent = new Set<string>();
     for (const [region, list] of this.byRegion) {
-      const agents = [...this.live.values()].filter((l) => l.info.region === region).map((l) => l.info.id).sort();
+      const ids = new Set([...this.live.values()].filter((l) => l.info.region === region).map((l) => l.info.id));
+      for (const p of this.peers.values()) if (p.region === region) ids.add(p.id);
+      const agents = [...ids].sort();
       if (agents.length === 0) silent.add(region);
       for (const [agentId, ids] of rendezvous(list.map((m) => m.id), agents)) {
         ids.sort();

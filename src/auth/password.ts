@@ -2,8 +2,36 @@
 // ("scrypt$N$r$p$salt$hash"), so raising them later leaves existing hashes verifiable.
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 
+/** Thrown when too many hashes are already waiting: the caller answers "busy, retry". */
+export class HashingBusyError extends Error {
+  override name = 'HashingBusyError';
+}
+
+/**
+ * Each hash takes 32 MiB for a moment: a burst of sign-ins from many addresses must not take the
+ * server's memory, so a few run at once and a bounded queue waits; past that, HashingBusyError.
+ */
+const MAX_RUNNING = 4;
+const MAX_WAITING = 64;
+let running = 0;
+const waiting: (() => void)[] = [];
+
+async function slot<T>(fn: () => Promise<T>): Promise<T> {
+  if (running >= MAX_RUNNING) {
+    if (waiting.length >= MAX_WAITING) throw new HashingBusyError('too many password checks at once');
+    await new Promise<void>((resolve) => waiting.push(resolve));
+  } else running++;
+  try {
+    return await fn();
+  } finally {
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
+  }
+}
+
 const scrypt = (password: string, salt: Buffer, keylen: number, opts: ScryptOptions) =>
-  new Promise<Buffer>((resolve, reject) => scryptCb(password.normalize('NFC'), salt, keylen, opts, (err, key) => (err ? reject(err) : resolve(key))));
+  slot(() => new Promise<Buffer>((resolve, reject) => scryptCb(password.normalize('NFC'), salt, keylen, opts, (err, key) => (err ? reject(err) : resolve(key)))));
 
 export interface ScryptParams {
   N: number;

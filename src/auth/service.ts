@@ -11,7 +11,7 @@ import { type User, UserStore } from '../store/users.js';
 import type { Authenticator } from '../web/auth.js';
 import { pathOf, targetOf } from './audit.js';
 import { normalizeName } from './names.js';
-import { decoyHash, hashPassword, needsRehash, verifyPassword } from './password.js';
+import { HashingBusyError, decoyHash, hashPassword, needsRehash, verifyPassword } from './password.js';
 import { type Actor, type Role, atLeast, defaultRole } from './roles.js';
 import { type Session, Sessions, sameSecret } from './sessions.js';
 import { Throttle } from './throttle.js';
@@ -154,7 +154,8 @@ export class Auth {
   guard = async (req: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
     const access = (req.routeOptions.config ?? {}) as RouteAccess;
     const open = access.vigieAuth === 'none';
-    const action = access.vigieOperation ?? `${req.method} ${req.routeOptions.url ?? pathOf(req)}`;
+    const documented = (req.routeOptions.schema as { operationId?: unknown } | undefined)?.operationId;
+    const action = access.vigieOperation ?? (typeof documented === 'string' ? documented : `${req.method} ${req.routeOptions.url ?? pathOf(req)}`);
     const unsafe = !SAFE.has(req.method);
     const who = await this.identify(req);
     if ('refused' in who) {
@@ -226,8 +227,15 @@ export class Auth {
       return { ok: false, status: 429, error: 'throttled', message: `too many failed sign-ins: try again in ${retryAfter} s`, retryAfter };
     }
     const user = await this.users.byName(name);
-    const hash = user?.passwordHash ?? (await decoyHash());
-    const good = (await verifyPassword(input.password, hash)) && user !== undefined && user.passwordHash !== null;
+    let good: boolean;
+    try {
+      const hash = user?.passwordHash ?? (await decoyHash());
+      good = (await verifyPassword(input.password, hash)) && user !== undefined && user.passwordHash !== null;
+    } catch (err) {
+      if (!(err instanceof HashingBusyError)) throw err;
+      this.o.log.warn({ user: name, address }, 'sign-in refused: too many password checks at once');
+      return { ok: false, status: 429, error: 'throttled', message: 'too many sign-ins at once: try again in a moment', retryAfter: 2 };
+    }
     if (!good || !user) {
       this.throttle.fail(keys, at);
       await fail('failed', 'sign-in failed: wrong name or password');

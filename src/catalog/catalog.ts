@@ -100,6 +100,17 @@ export class Catalog {
     });
   }
 
+  /**
+   * Another cluster node changed the catalog or reloaded its file: the stored entries read again (and
+   * the file, when given), merged and applied here too.
+   */
+  refresh(stored: StoredEntry[], file?: VigieConfig): Promise<void> {
+    return this.change(async () => {
+      this.stored = stored;
+      await this.o.apply(this.merge(file ?? this.file), false);
+    });
+  }
+
   /** Sets the config file's part (start, reload) and returns the merged config to run. */
   merge(file: VigieConfig): VigieConfig {
     this.file = file;
@@ -313,7 +324,7 @@ export class Catalog {
   /** Splits a service entry (or a component entry) into stored rows, children included. */
   private rows(level: 'service' | 'component', id: string, parent: string, entry: Entry, at: number): StoredEntry[] {
     const out: StoredEntry[] = [];
-    let pos = { service: this.nextPosition('service'), component: this.nextPosition('component'), monitor: this.nextPosition('monitor') };
+    const pos = { service: this.nextPosition('service'), component: this.nextPosition('component'), monitor: this.nextPosition('monitor') };
     const row = (l: CatalogLevel, rid: string, par: string, e: Entry): StoredEntry => ({ level: l, id: rid, parent: par, entry: e, paused: false, position: pos[l]++, createdAt: at, updatedAt: at });
     const component = (sid: string, c: Entry) => {
       const { monitors, ...head } = c;
@@ -326,7 +337,6 @@ export class Catalog {
       out.push(row('service', id, '', head));
       for (const c of (components as Entry[] | undefined) ?? []) component(id, c);
     } else component(parent, entry);
-    pos = { ...pos };
     return out;
   }
 

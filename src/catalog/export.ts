@@ -17,6 +17,8 @@ export interface ExportResult {
   monitors: number;
   /** Stored monitors whose entries hold a secret (a header, a key, a password, a push token). */
   secrets: string[];
+  /** Stored entries left out: their parent is neither stored nor in vigie.yaml any more. */
+  orphans: string[];
 }
 
 export function exportCatalog(file: VigieConfig, stored: readonly StoredEntry[], at: number): ExportResult {
@@ -49,8 +51,9 @@ export function exportCatalog(file: VigieConfig, stored: readonly StoredEntry[],
     s.components.push(c);
     return c;
   };
-  let counts = { services: 0, components: 0, monitors: 0 };
+  const counts = { services: 0, components: 0, monitors: 0 };
   const secrets: string[] = [];
+  const orphans: string[] = [];
   for (const e of stored) {
     if (e.level === 'service') {
       const s = { ...e.entry, components: [] as Json[] };
@@ -59,14 +62,20 @@ export function exportCatalog(file: VigieConfig, stored: readonly StoredEntry[],
       counts.services++;
     } else if (e.level === 'component') {
       const s = serviceOf.get(e.parent) ?? service(e.parent);
-      if (!s) continue;
+      if (!s) {
+        orphans.push(e.id);
+        continue;
+      }
       const c = { ...e.entry };
       s.components.push(c);
       componentOf.set(e.id, c);
       counts.components++;
     } else {
       const c = componentOf.get(e.parent) ?? component(e.parent);
-      if (!c) continue;
+      if (!c) {
+        orphans.push(e.id);
+        continue;
+      }
       const m = { ...e.entry };
       (c.monitors ??= []).push(m);
       if (e.paused) paused.add(m);
@@ -94,6 +103,5 @@ export function exportCatalog(file: VigieConfig, stored: readonly StoredEntry[],
         });
       });
     });
-  counts = { ...counts };
-  return { yaml: doc.toString({ lineWidth: 0 }), ...counts, secrets };
+  return { yaml: doc.toString({ lineWidth: 0 }), ...counts, secrets, orphans };
 }

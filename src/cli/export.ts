@@ -24,6 +24,7 @@ export async function exportCommand(o: { config: string; out?: string }): Promis
   if (o.out) await writeFile(o.out, r.yaml, { mode: 0o600 });
   else process.stdout.write(r.yaml);
   process.stderr.write(`Exported ${r.services} service(s), ${r.components} component(s) and ${r.monitors} monitor(s) made in the app${o.out ? ` to ${o.out}` : ''}.\n`);
+  if (r.orphans.length > 0) process.stderr.write(`Left out, their service or component is no longer anywhere: ${r.orphans.join(', ')}.\n`);
   if (r.secrets.length > 0) process.stderr.write(`These monitors hold secrets, written as they are: ${r.secrets.join(', ')}. Replace them with \${VARIABLES} before committing the file.\n`);
   return 0;
 }

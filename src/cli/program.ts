@@ -21,9 +21,10 @@ program
   .description('run Vigie against the services in a config file')
   .option('-c, --config <file>', 'config file', 'vigie.yaml')
   .option('-p, --port <port>', 'listen on this port instead of the config’s site.port', parsePort)
+  .option('--node <name>', 'this node’s name in a cluster (config "cluster:"); default host and process id')
   .addOption(logLevel())
   .addOption(logFormat())
-  .action(async (o: { config: string; port?: number; logLevel: string; logFormat: string }) => {
+  .action(async (o: { config: string; port?: number; node?: string; logLevel: string; logFormat: string }) => {
     const log = makeLogger(o.logLevel, o.logFormat);
     const hint = await missingConfigHint(o.config);
     if (hint) return configFailed([`vigie: ${hint}`], false);
@@ -36,6 +37,12 @@ program
       ...(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : {}),
       ...(process.env.VIGIE_ADMIN_TOKEN ? { adminToken: process.env.VIGIE_ADMIN_TOKEN } : {}),
       ...(o.port !== undefined ? { port: o.port } : {}),
+      ...(o.node !== undefined ? { node: o.node } : {}),
+      reloadConfig: async () => {
+        const again = await loadConfigFile(o.config);
+        if (!again.ok) throw new Error(`${o.config}: ${again.errors.map(formatConfigError).join('; ')}`);
+        return again.config;
+      },
     });
     onShutdown(() => vigie.stop());
     const url = await vigie.start();
@@ -210,6 +217,15 @@ user
   .action(async (name: string, o: { passwordStdin?: boolean; config: string }) => {
     const { userPasswd } = await import('./user.js');
     process.exitCode = await userPasswd({ name, ...o });
+  });
+user
+  .command('reset-totp')
+  .description('turn off a user’s TOTP second factor (a lost phone) and end their sessions')
+  .argument('<name>', 'the user')
+  .option('-c, --config <file>', 'config file', 'vigie.yaml')
+  .action(async (name: string, o: { config: string }) => {
+    const { userResetTotp } = await import('./user.js');
+    process.exitCode = await userResetTotp({ name, ...o });
   });
 user
   .command('remove')

@@ -122,3 +122,18 @@ export async function userRemove(o: { name: string; config: string }): Promise<n
   process.stderr.write(result === 'removed' ? `User "${name}" removed.\n` : `No user named "${name}".\n`);
   return result === 'removed' ? 0 : 1;
 }
+
+/** For someone who lost their authenticator: the second factor is turned off and their sessions end. */
+export async function userResetTotp(o: { name: string; config: string }): Promise<number> {
+  const name = checkName(o.name);
+  const ok = await withStore(o.config, async (s) => {
+    const users = new UserStore(s.db);
+    const u = await users.byName(name);
+    if (!u) return false;
+    await users.update(u.id, Date.now(), { totp_secret: null, totp_enabled: 0 });
+    await new SessionStore(s.db).removeUser(u.id);
+    return true;
+  });
+  process.stderr.write(ok ? `Second factor of "${name}" turned off; their sessions have ended.\n` : `No user named "${name}".\n`);
+  return ok ? 0 : 1;
+}

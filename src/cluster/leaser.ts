@@ -10,7 +10,7 @@
 // the write's own transaction) is what guarantees it even when the local view is wrong.
 import { createHash } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
-import { type Held, LeaseLost, acquireLease, assertLease, nodeHeartbeat, nodeLeft, releaseLease, renewLease } from '../store/leases.js';
+import { type Held, LeaseLost, acquireLease, assertLease, heldByOthers, limitIdle, nodeHeartbeat, nodeLeft, releaseLease, renewLeases } from '../store/leases.js';
 import type { Database } from '../store/schema.js';
 
 export interface LeaserOptions {
@@ -23,6 +23,8 @@ export interface LeaserOptions {
   /** Called after each tick that changed what this node holds. */
   onChange?: (held: ReadonlyMap<string, Held>) => void;
   onError?: (err: unknown) => void;
+  /** Before names over the fair share are given back: the node stops their work and writes what it has (a graceful handover). */
+  beforeRelease?: (names: string[]) => Promise<void>;
 }
 
 function preference(node: string, name: string): bigint {
@@ -47,8 +49,14 @@ export class Leaser {
   start(): void {
     this.stopped = false;
     const every = Math.max(100, Math.floor(this.opts.ttlMs / 3));
+    let busy = false;
     const run = () => {
-      this.ticking = this.tick().catch((err) => this.opts.onError?.(err));
+      // A tick slower than the interval (a loaded database, a handover waiting for checks) is not run twice at once.
+      if (busy) return;
+      busy = true;
+      this.ticking = this.tick()
+        .catch((err) => this.opts.onError?.(err))
+        .finally(() => (busy = false));
     };
     run();
     this.timer = setInterval(run, every);
@@ -72,9 +80,15 @@ export class Leaser {
     return new Map([...this.held].filter(([name]) => (this.localUntil.get(name) ?? 0) > now));
   }
 
+  /** The lease as last renewed, whatever the local view says (the database decides, in fenced writes). */
+  holding(name: string): Held | undefined {
+    return this.held.get(name);
+  }
+
   /** Runs `write` in a transaction that first checks the lease is still this node's at its epoch. */
   fenced<T>(held: Held, write: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
     return this.opts.db.transaction().execute(async (trx) => {
+      await limitIdle(trx, this.opts.ttlMs / 2);
       await assertLease(trx, held, this.opts.nodeId);
       return write(trx);
     });
@@ -89,27 +103,31 @@ export class Leaser {
     const live = await nodeHeartbeat(db, nodeId, this.startedAt, ttlMs);
     const target = this.opts.fair ? Math.ceil(this.opts.names.length / Math.max(1, live.length)) : this.opts.names.length;
 
-    for (const h of [...this.held.values()]) {
-      const r = await renewLease(db, h, nodeId, ttlMs);
+    const renewed = await renewLeases(db, [...this.held.values()], nodeId, ttlMs);
+    for (const name of [...this.held.keys()]) {
+      const r = renewed.get(name);
       if (r) {
-        this.held.set(h.name, r);
-        this.localUntil.set(h.name, sentAt + localFor);
+        this.held.set(name, r);
+        this.localUntil.set(name, sentAt + localFor);
       } else {
-        this.held.delete(h.name);
-        this.localUntil.delete(h.name);
+        this.held.delete(name);
+        this.localUntil.delete(name);
       }
     }
     // Over the fair share (a node joined): give back the names this node likes least.
     const mine = this.order.filter((n) => this.held.has(n));
-    for (const name of mine.slice(target).reverse()) {
+    const over = mine.slice(target).reverse();
+    if (over.length > 0) await this.opts.beforeRelease?.(over).catch((err) => this.opts.onError?.(err));
+    for (const name of over) {
       const h = this.held.get(name)!;
       this.held.delete(name);
       this.localUntil.delete(name);
       await releaseLease(db, h, nodeId);
     }
+    const others = this.held.size < target ? await heldByOthers(db, this.order.filter((n) => !this.held.has(n)), nodeId) : new Set<string>();
     for (const name of this.order) {
       if (this.held.size >= target || this.stopped) break;
-      if (this.held.has(name)) continue;
+      if (this.held.has(name) || others.has(name)) continue;
       const got = await acquireLease(db, name, nodeId, ttlMs);
       if (got) {
         this.held.set(name, got);

@@ -241,6 +241,8 @@ export const configSchema = z
         port: z.number().int().min(0).max(65535).default(8080),
         /** Public address, for links in feeds and messages. */
         base_url: webUrl.optional(),
+        /** Extra processes sharing site.port that answer the public page and API from the prepared bytes (src/web/workers.ts); unset: VIGIE_WEB_WORKERS, else 0 (this process answers everything). */
+        workers: z.number().int().min(0).max(64).optional(),
       })
       .prefault({}),
     store: z
@@ -283,6 +285,15 @@ export const configSchema = z
       .prefault({}),
     /** `vigie gateway`: the OpenAI-compatible failover proxy (src/gateway/config.ts). */
     gateway: gatewaySchema({ duration, rateLimit }).optional(),
+    /** Several `vigie start` on one PostgreSQL sharing the work (src/cluster, docs/scaling.md); present = on. */
+    cluster: z
+      .strictObject({
+        /** Leases the monitors are split into: a few per node at least, so shares stay even. */
+        shards: z.number().int().min(1).max(4096).default(64),
+        /** A node silent this long loses its shards and roles; takeover within about 1.3× this. */
+        lease_ttl: duration.default(6_000).refine((ms) => ms >= 1_000 && ms <= 60_000, 'must be between 1s and 60s'),
+      })
+      .optional(),
     /** Sign-in to the console (src/auth): OpenID Connect, when set. */
     auth: z.strictObject({ oidc: oidcSchema(webUrl).optional() }).prefault({}),
   })

@@ -96,6 +96,8 @@ export interface IncidentEngineOptions {
   /** Something was written (re-publish the page). */
   onChange?: () => void;
   onError?: (err: unknown) => void;
+  /** False on a cluster node that is not the leader: people's actions are written, the automatic work waits for the leader. */
+  automatic?: () => boolean;
 }
 
 /** An incident with its figures, as the API, the page and the replays read it. */
@@ -222,7 +224,9 @@ export class IncidentEngine {
    * outage counts from its status time, so its incident opens once the grace period has passed.
    * Components the engine already follows are left as they are.
    */
-  seed(statuses: Map<string, { status: ComponentStatus; since: number }>): void {
+  seed(statuses: Map<string, { status: ComponentStatus; since: number }>, replace = false): void {
+    // replace: a cluster node taking the leader role starts from the store, not from what it knew before.
+    if (replace) this.state.clear();
     for (const [id, { status, since }] of statuses) {
       if (this.state.has(id)) continue;
       const ok = status === 'operational' || status === 'under_maintenance';
@@ -567,6 +571,7 @@ export class IncidentEngine {
   }
 
   private async handleTick(now: number): Promise<void> {
+    if (this.opts.automatic?.() === false) return;
     this.lastTickAt = Math.max(this.lastTickAt, now);
     await this.openDue(now);
     await this.resolveDue(now);
@@ -765,6 +770,13 @@ export class IncidentEngine {
   /** Sets a clock timer for the earliest deadline in memory or in open incidents/maintenances. */
   private async rearm(): Promise<void> {
     if (!this.running) return;
+    if (this.opts.automatic?.() === false) {
+      // Not the leader: nothing to time (tick() re-arms once it is).
+      this.timer?.cancel();
+      this.timer = undefined;
+      this.timerAt = undefined;
+      return;
+    }
     const at = await this.nextDeadline();
     if (!this.running || at === this.timerAt) return;
     this.timer?.cancel();

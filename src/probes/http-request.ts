@@ -13,7 +13,7 @@ import type net from 'node:net';
 import type { Readable } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import type tls from 'node:tls';
-import { Client, type buildConnector } from 'undici';
+import { Client, type buildConnector, errors } from 'undici';
 import { recordCert } from './cert.js';
 import { CONNECT_REASONS, bareHost, connectTo, hostPort, reason } from './connect.js';
 import { type Run, ProbeFailure, errorCode, errorText, fail, round } from './run.js';
@@ -58,6 +58,13 @@ class ReconnectRefused extends Error {
 
 const noop = () => {};
 
+/**
+ * The reason every finished check's Client is destroyed with: made once. Without one, undici builds a
+ * ClientDestroyedError, stack trace and all, for each check (~3 % of a check's CPU). Nothing is
+ * waiting on the Client by then, so no caller ever sees it.
+ */
+const CHECK_OVER = new errors.ClientDestroyedError();
+
 export async function httpOnce(run: Run, req: HttpRequest): Promise<HttpResponse> {
   const { url } = req;
   if (url.protocol !== 'http:' && url.protocol !== 'https:') fail('protocol', `unsupported scheme "${url.protocol}", expected http: or https:`);
@@ -98,7 +105,7 @@ export async function httpOnce(run: Run, req: HttpRequest): Promise<HttpResponse
     bodyTimeout: 0,
     pipelining: 0, // no keep-alive: the connection dies with the request
   });
-  run.defer(() => client.destroy().catch(noop));
+  run.defer(() => client.destroy(CHECK_OVER).catch(noop));
 
   const headers: Record<string, string> = { ...req.headers };
   if (!Object.keys(headers).some((k) => k.toLowerCase() === 'user-agent')) headers['user-agent'] = USER_AGENT;

@@ -23,6 +23,17 @@ export interface SchedulerOptions<M extends Schedulable> {
   /** Called with how late each check started, in clock ms. */
   onLag?: (monitor: M, lagMs: number) => void;
   onError?: (monitor: M, err: unknown) => void;
+  /**
+   * First runs on a grid shared by every process (the phase counted from the epoch, not from now):
+   * a monitor handed from one cluster node to another keeps its slots, neither run twice nor skipped.
+   */
+  aligned?: boolean;
+  /**
+   * The first planned time of a monitor new to this scheduler, when the caller knows better (a cluster
+   * node taking a shard over: the slot after the last stored check, which may be past: it runs at once,
+   * on its grid). Undefined: the usual first slot.
+   */
+  firstAt?: (monitor: M, now: number) => number | undefined;
 }
 
 interface Entry<M> {
@@ -95,7 +106,9 @@ export class Scheduler<M extends Schedulable> {
       this.heap.push({ ...entry, monitor: m });
     } else if (!this.inFlight.has(m.id)) {
       const now = this.opts.clock.now();
-      this.heap.push({ key: m.id, at: now + phaseOffset(m.id, m.intervalMs), monitor: m });
+      const phase = phaseOffset(m.id, m.intervalMs);
+      const first = this.opts.firstAt?.(m, now) ?? (this.opts.aligned ? now + ((((phase - now) % m.intervalMs) + m.intervalMs) % m.intervalMs) : now + phase);
+      this.heap.push({ key: m.id, at: first, monitor: m });
     }
     this.arm();
   }
@@ -105,6 +118,11 @@ export class Scheduler<M extends Schedulable> {
     this.heap.remove(id);
     // A waiting entry of a removed monitor is dropped when its turn comes (see drain).
     this.arm();
+  }
+
+  /** Resolves once these monitors' checks in flight have settled (a cluster node handing them over). */
+  async settled(ids: Iterable<string>): Promise<void> {
+    await Promise.allSettled([...ids].flatMap((id) => this.inFlight.get(id) ?? []));
   }
 
   start(): void {

@@ -22,6 +22,8 @@ const INT8_OID = 20;
 export interface OpenedDatabase {
   engine: Engine;
   db: Kysely<Database>;
+  /** SQLite's own handle, behind Kysely's one connection: for statements prepared once (observation-writer.ts). */
+  sqlite?: SqliteDatabase.Database;
 }
 
 export function openDatabase(opts: StoreOptions): OpenedDatabase {
@@ -29,7 +31,20 @@ export function openDatabase(opts: StoreOptions): OpenedDatabase {
     if (!PG_URL.test(opts.url)) throw new Error(`store url must start with postgres:// or postgresql:// (got "${redact(opts.url)}")`);
     return { engine: 'postgres', db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: postgresPool(opts.url) }) }) };
   }
-  return { engine: 'sqlite', db: new Kysely<Database>({ dialect: new RollbackSafeSqliteDialect(sqliteDatabase(opts.path ?? DEFAULT_SQLITE_PATH)) }) };
+  const sqlite = sqliteDatabase(opts.path ?? DEFAULT_SQLITE_PATH);
+  const db = new Kysely<Database>({ dialect: new RollbackSafeSqliteDialect(sqlite) });
+  handles.set(db, sqlite);
+  return { engine: 'sqlite', db, sqlite };
+}
+
+const handles = new WeakMap<Kysely<Database>, SqliteDatabase.Database>();
+
+/**
+ * SQLite's own handle behind a Kysely opened here, for statements prepared once on the hot paths. Run
+ * them only while Kysely lends its one connection (inside db.connection() or a transaction's callback).
+ */
+export function sqliteHandle(db: Kysely<Database>): SqliteDatabase.Database | undefined {
+  return handles.get(db);
 }
 
 /**

@@ -36,6 +36,9 @@ export interface StoreGuardOptions<C extends ChangeToWrite> {
   onHealthChange?: (v: HealthView) => void;
   /** Observations kept in memory at most while the store fails. */
   maxHeldObservations?: number;
+  /** Instead of the store's own writes (a cluster node writes under its shard and leader leases, src/cluster). */
+  writeObservations?: (batch: Observation[]) => Promise<void>;
+  writeChange?: (c: { componentId: string; status: ComponentStatus; at: number; reason: string; reasonText: string | null }) => Promise<void>;
 }
 
 export class StoreGuard<C extends ChangeToWrite = ChangeToWrite> {
@@ -51,7 +54,7 @@ export class StoreGuard<C extends ChangeToWrite = ChangeToWrite> {
     this.observations = new WriteBehind<Observation>({
       kind: 'observations',
       health: this.health,
-      write: (batch) => opts.store.recordObservations(batch),
+      write: (batch) => (opts.writeObservations ?? ((b) => opts.store.recordObservations(b)))(batch),
       ...(opts.maxHeldObservations !== undefined ? { maxHeld: opts.maxHeldObservations } : {}),
     });
     // One change per write, in order: a change about a component that no longer exists is given up alone.
@@ -61,7 +64,8 @@ export class StoreGuard<C extends ChangeToWrite = ChangeToWrite> {
       maxBatch: 1,
       maxHeld: 100_000,
       write: async (batch) => {
-        for (const c of batch) await opts.store.recordComponentStatus({ componentId: c.componentId, status: c.to, at: c.at, reason: c.reason, reasonText: c.reasonText ? JSON.stringify(c.reasonText) : null });
+        const write = opts.writeChange ?? ((x) => opts.store.recordComponentStatus(x));
+        for (const c of batch) await write({ componentId: c.componentId, status: c.to, at: c.at, reason: c.reason, reasonText: c.reasonText ? JSON.stringify(c.reasonText) : null });
       },
       onWritten: (batch) => {
         for (const c of batch) opts.onChangeWritten(c);

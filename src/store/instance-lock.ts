@@ -28,8 +28,14 @@ export class StoreLockedError extends Error {
 /** Advisory lock key: the bytes "vigie" and three zeros as one bigint, the same for every Vigie. */
 const PG_LOCK_KEY = '8532464671393841152';
 
-export function lockInstance(opts: StoreOptions, onLost?: (err: Error) => void): Promise<InstanceLock> {
-  if (opts.url) return lockPostgres(opts.url, onLost);
+/**
+ * `shared`: a cluster node (config `cluster:`). Nodes hold the PostgreSQL lock in shared mode, so any
+ * number of them run together while a Vigie without `cluster:` (exclusive) is refused beside them,
+ * and they beside it.
+ */
+export function lockInstance(opts: StoreOptions, onLost?: (err: Error) => void, shared = false): Promise<InstanceLock> {
+  if (opts.url) return lockPostgres(opts.url, onLost, shared);
+  if (shared) return Promise.reject(new StoreLockedError('config "cluster:" needs PostgreSQL (store.url or DATABASE_URL): nodes share one PostgreSQL; SQLite is for one process'));
   const path = opts.path ?? DEFAULT_SQLITE_PATH;
   if (path === ':memory:' || path === '') return Promise.resolve({ release: async () => {} });
   return lockFile(`${path}.lock`, {
@@ -44,7 +50,7 @@ export interface LockWords {
   starting(file: string): string;
 }
 
-async function lockPostgres(url: string, onLost?: (err: Error) => void): Promise<InstanceLock> {
+async function lockPostgres(url: string, onLost?: (err: Error) => void, shared = false): Promise<InstanceLock> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
   let released = false;
   client.on('error', (err) => {
@@ -52,8 +58,17 @@ async function lockPostgres(url: string, onLost?: (err: Error) => void): Promise
   });
   await client.connect();
   try {
-    const { rows } = await client.query<{ ok: boolean }>('select pg_try_advisory_lock($1::bigint) as ok', [PG_LOCK_KEY]);
+    const { rows } = await client.query<{ ok: boolean }>(`select ${shared ? 'pg_try_advisory_lock_shared' : 'pg_try_advisory_lock'}($1::bigint) as ok`, [PG_LOCK_KEY]);
+    if (!rows[0]?.ok && shared)
+      throw new StoreLockedError(`a Vigie without "cluster:" is already running on ${redact(url)}; stop it first, or give it the same "cluster:" section so it joins the nodes`);
     if (!rows[0]?.ok) {
+      const nodes = await client.query<{ n: number }>(
+        `select count(*)::int as n from pg_locks l where l.locktype = 'advisory' and l.granted and l.mode = 'ShareLock'
+           and l.database = (select oid from pg_database where datname = current_database()) and ((l.classid::bigint << 32) | l.objid::bigint) = $1::bigint`,
+        [PG_LOCK_KEY],
+      );
+      if ((nodes.rows[0]?.n ?? 0) > 0)
+        throw new StoreLockedError(`${nodes.rows[0]!.n} Vigie cluster node(s) are running on ${redact(url)}; add the same "cluster:" section to this config to join them, or stop them first`);
       const holder = await client.query<{ pid: number; addr: string | null; since: Date | null }>(
         `select a.pid, a.client_addr::text as addr, a.backend_start as since from pg_locks l join pg_stat_activity a using (pid)
          where l.locktype = 'advisory' and l.granted and l.database = (select oid from pg_database where datname = current_database())
@@ -62,7 +77,7 @@ async function lockPostgres(url: string, onLost?: (err: Error) => void): Promise
       );
       const h = holder.rows[0];
       const who = h ? ` (server backend ${h.pid}${h.addr ? `, client ${h.addr}` : ''}${h.since ? `, connected ${h.since.toISOString()}` : ''})` : '';
-      throw new StoreLockedError(`another Vigie is already running on ${redact(url)}${who}; stop it first: one process per database until scale-out agents exist`);
+      throw new StoreLockedError(`another Vigie is already running on ${redact(url)}${who}; stop it first: one process per database (or several nodes, each with the config's "cluster:" section)`);
     }
   } catch (err) {
     released = true;

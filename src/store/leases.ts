@@ -36,6 +36,16 @@ export class LeaseLost extends Error {
  * one to the epoch; a renewal keeps it. Undefined when another node holds it.
  */
 export async function acquireLease(db: Db, name: string, holder: string, ttlMs: number): Promise<Held | undefined> {
+  // A paused holder's write may still lock the row until its session is ended (limitIdle): wait a
+  // bounded time, and try again next tick rather than stall the whole tick (and this node's renewals).
+  if (!('isTransaction' in db && db.isTransaction))
+    return (db as Kysely<Database>).transaction().execute(async (trx) => {
+      await sql.raw(`set local lock_timeout = ${Math.max(100, Math.round(ttlMs / 3))}`).execute(trx);
+      return acquireLease(trx, name, holder, ttlMs).catch((err: unknown) => {
+        if ((err as { code?: string }).code === '55P03') return undefined; // lock_not_available
+        throw err;
+      });
+    });
   const r = await sql<{ epoch: number; expires_at: number }>`
     insert into cluster_leases as l (name, holder, epoch, expires_at)
     values (${name}, ${holder}, 1, ${DB_NOW} + ${ttlMs})
@@ -59,9 +69,48 @@ export async function renewLease(db: Db, held: Held, holder: string, ttlMs: numb
   return row ? { ...held, expiresAt: Number(row.expires_at) } : undefined;
 }
 
+/** Extends every lease held, in one statement (a tick costs one round trip whatever the shards); returns those still held. */
+export async function renewLeases(db: Db, held: readonly Held[], holder: string, ttlMs: number): Promise<Map<string, Held>> {
+  const out = new Map<string, Held>();
+  if (held.length === 0) return out;
+  // Rows are locked in name order, the order fenced writes take them FOR SHARE in (node.ts): a renewal
+  // and a write of the same node never wait on each other in a cycle (a deadlock costs a second and the renewal).
+  const r = await sql<{ name: string; expires_at: number }>`
+    with mine as (
+      select l.name from cluster_leases as l
+      join unnest(${held.map((h) => h.name)}::text[], ${held.map((h) => h.epoch)}::bigint[]) as h(name, epoch) on l.name = h.name and l.epoch = h.epoch
+      where l.holder = ${holder}
+      order by l.name
+      for update of l
+    )
+    update cluster_leases as l set expires_at = ${DB_NOW} + ${ttlMs}
+    from mine where l.name = mine.name and l.expires_at >= ${DB_NOW}
+    returning l.name, l.expires_at`.execute(db);
+  const byName = new Map(held.map((h) => [h.name, h]));
+  for (const row of r.rows) out.set(row.name, { ...byName.get(row.name)!, expiresAt: Number(row.expires_at) });
+  return out;
+}
+
+/** The names among these that another holder has now (so a tick tries only the others: one round trip, not one per name). */
+export async function heldByOthers(db: Db, names: readonly string[], holder: string): Promise<Set<string>> {
+  if (names.length === 0) return new Set();
+  const r = await sql<{ name: string }>`
+    select name from cluster_leases where name = any(${names}::text[]) and holder <> ${holder} and expires_at >= ${DB_NOW}`.execute(db);
+  return new Set(r.rows.map((x) => x.name));
+}
+
 /** Gives a lease up at once (a node leaving, or over its share): it expires now. */
 export async function releaseLease(db: Db, held: Held, holder: string): Promise<void> {
   await sql`update cluster_leases set expires_at = ${DB_NOW} - 1 where name = ${held.name} and holder = ${holder} and epoch = ${held.epoch}`.execute(db);
+}
+
+/**
+ * First in a fenced write's transaction: the server ends the session if the transaction waits on its
+ * client longer than this. A node paused (SIGSTOP, a partition) in the middle of a write would
+ * otherwise keep its lease rows locked and nobody could take its shards over until it resumed.
+ */
+export async function limitIdle(trx: Transaction<Database>, ms: number): Promise<void> {
+  await sql.raw(`set local idle_in_transaction_session_timeout = ${Math.max(500, Math.round(ms))}`).execute(trx);
 }
 
 /** In a write's transaction: throws LeaseLost unless the lease is still ours at this epoch and unexpired (and keeps it so until commit). */
@@ -90,4 +139,39 @@ export async function nodeHeartbeat(db: Db, id: string, startedAt: number, liveM
 
 export async function nodeLeft(db: Db, id: string): Promise<void> {
   await sql`delete from cluster_nodes where id = ${id}`.execute(db);
+}
+
+/**
+ * In a write's transaction: checks several leases at once (one round trip, rows locked FOR SHARE in
+ * name order until commit). Throws LeaseLost naming the first one no longer this holder's at its epoch.
+ */
+export async function assertLeases(trx: Transaction<Database>, held: readonly Held[], holder: string): Promise<void> {
+  if (held.length === 0) return;
+  const sorted = [...held].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const r = await sql<{ name: string }>`
+    select l.name from cluster_leases as l
+    join unnest(${sorted.map((h) => h.name)}::text[], ${sorted.map((h) => h.epoch)}::bigint[]) as h(name, epoch) on l.name = h.name and l.epoch = h.epoch
+    where l.holder = ${holder} and l.expires_at >= ${DB_NOW}
+    order by l.name
+    for share of l`.execute(trx);
+  const ok = new Set(r.rows.map((x) => x.name));
+  const lost = sorted.find((h) => !ok.has(h.name));
+  if (lost) throw new LeaseLost(lost.name, lost.epoch);
+}
+
+/** In a fenced write's transaction: counts rows per shard and epoch, in one statement. */
+export async function countWrites(trx: Transaction<Database>, counts: readonly { shard: string; epoch: number; rows: number }[], node: string): Promise<void> {
+  if (counts.length === 0) return;
+  await sql`
+    insert into cluster_writes as w (shard, epoch, node, rows, last_at)
+    select c.shard, c.epoch, ${node}, c.rows, ${DB_NOW}
+    from unnest(${counts.map((c) => c.shard)}::text[], ${counts.map((c) => c.epoch)}::bigint[], ${counts.map((c) => c.rows)}::bigint[]) as c(shard, epoch, rows)
+    on conflict (shard, epoch) do update set rows = w.rows + excluded.rows, last_at = excluded.last_at`.execute(trx);
+}
+
+/** In a fenced write's transaction: counts its rows against the shard's epoch (cluster_writes, the audit a test or an operator reads). */
+export async function countWrite(trx: Transaction<Database>, shard: string, epoch: number, node: string, rows: number): Promise<void> {
+  await sql`
+    insert into cluster_writes as w (shard, epoch, node, rows, last_at) values (${shard}, ${epoch}, ${node}, ${rows}, ${DB_NOW})
+    on conflict (shard, epoch) do update set rows = w.rows + excluded.rows, last_at = excluded.last_at`.execute(trx);
 }

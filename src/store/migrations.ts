@@ -514,6 +514,24 @@ function migrations(engine: Engine): Record<string, Migration> {
         for (const t of ['cluster_leases', 'cluster_nodes']) await db.schema.dropTable(t).ifExists().execute();
       },
     },
+    // What each shard's holders wrote, per epoch (src/cluster/node.ts): one row per shard and epoch, counted in the write's transaction.
+    '0022_nodes': {
+      async up(db) {
+        await db.schema
+          .createTable('cluster_writes')
+          .ifNotExists()
+          .addColumn('shard', 'text', (c) => c.notNull())
+          .addColumn('epoch', 'bigint', (c) => c.notNull())
+          .addColumn('node', 'text', (c) => c.notNull())
+          .addColumn('rows', 'bigint', (c) => c.notNull())
+          .addColumn('last_at', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('cluster_writes_pk', ['shard', 'epoch'])
+          .execute();
+      },
+      async down(db) {
+        await db.schema.dropTable('cluster_writes').ifExists().execute();
+      },
+    },
     // The gateway (src/store/gateway.ts): failover and failback events for the page, client tokens
     // (hashed), and the counters that replicas share (monthly tokens, rate-limit windows; atomic upserts).
     '0016_gateway': {

@@ -30,21 +30,16 @@ export async function lastFailures(db: Kysely<Database>, monitorId: string, limi
   return out.slice(0, limit);
 }
 
-/** Each monitor's latest raw observation still in rows (compacted hours are not read: this is for a quick start). */
+/**
+ * Each monitor's latest raw observation still in rows (compacted hours are not read: this is for a
+ * quick start). One indexed lookup per monitor, awaited in turn: a GROUP BY over the whole table would
+ * hold SQLite's (synchronous) connection, and so every check, for as long as the table is big.
+ */
 export async function latestObservations(db: Kysely<Database>, monitorIds: readonly string[]): Promise<Observation[]> {
   const out: Observation[] = [];
-  // Bounded IN lists, well below both engines' parameter limits.
-  for (let i = 0; i < monitorIds.length; i += 5000) {
-    const chunk = monitorIds.slice(i, i + 5000);
-    const rows = await db
-      .selectFrom('observations as o')
-      .innerJoin(
-        (eb) => eb.selectFrom('observations').select((x) => ['monitor_id', x.fn.max('id').as('last')]).where('monitor_id', 'in', chunk).groupBy('monitor_id').as('l'),
-        (j) => j.onRef('l.last', '=', 'o.id'),
-      )
-      .selectAll('o')
-      .execute();
-    out.push(...rows.map(toObservation));
+  for (const id of monitorIds) {
+    const r = await db.selectFrom('observations').selectAll().where('monitor_id', '=', id).orderBy('at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
+    if (r) out.push(toObservation(r));
   }
   return out;
 }

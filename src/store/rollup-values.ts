@@ -34,9 +34,17 @@ export interface Checked {
 
 /** Checks summed per monitor and minute. Latency counts successful checks only. */
 export function minuteRollups(checks: Iterable<Checked>): Rollup[] {
+  return bucketRollups(checks, RESOLUTION_MS.minute);
+}
+
+/**
+ * Checks summed per monitor and bucket of `ms` (a whole number of minutes): the same sums as minute
+ * rollups merged into that bucket, without making the minutes first (the rollup job's day pass).
+ */
+export function bucketRollups(checks: Iterable<Checked>, ms: number): Rollup[] {
   const out = new Map<string, Rollup>();
   for (const c of checks) {
-    const bucket = c.at - (((c.at % 60_000) + 60_000) % 60_000);
+    const bucket = c.at - (((c.at % ms) + ms) % ms);
     const key = `${c.monitorId}\u0000${bucket}`;
     let r = out.get(key);
     if (!r) out.set(key, (r = { monitorId: c.monitorId, bucket, count: 0, okCount: 0, degradedCount: 0, latencySumMs: 0, latencyMinMs: null, latencyMaxMs: null, histogram: new Array<number>(LATENCY_BOUNDS_MS.length + 1).fill(0) }));
@@ -47,10 +55,14 @@ export function minuteRollups(checks: Iterable<Checked>): Rollup[] {
     r.latencySumMs += c.totalMs;
     r.latencyMinMs = Math.min(r.latencyMinMs ?? Infinity, c.totalMs);
     r.latencyMaxMs = Math.max(r.latencyMaxMs ?? -Infinity, c.totalMs);
-    const i = LATENCY_BOUNDS_MS.findIndex((b) => c.totalMs <= b);
-    r.histogram[i < 0 ? LATENCY_BOUNDS_MS.length : i]! += 1;
+    r.histogram[latencyBucket(c.totalMs)]! += 1;
   }
   return [...out.values()];
+}
+
+function latencyBucket(ms: number): number {
+  for (let i = 0; i < LATENCY_BOUNDS_MS.length; i++) if (ms <= LATENCY_BOUNDS_MS[i]!) return i;
+  return LATENCY_BOUNDS_MS.length;
 }
 
 /** Folds rollups into coarser buckets of `ms`. */

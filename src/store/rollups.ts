@@ -18,9 +18,10 @@
 // previous run (a minute earlier): any transaction holding a lower id has long committed. SQLite
 // serialises writers, so there it may go up to the current highest id.
 import { PostgresAdapter, sql, type Kysely, type Transaction } from 'kysely';
-import type { Engine } from './db.js';
+import type SqliteDatabase from 'better-sqlite3';
+import { type Engine, sqliteHandle } from './db.js';
 import { addToBlocks, blockSeries } from './rollup-blocks.js';
-import { type Checked, DAY_MS, LATENCY_BOUNDS_MS, mergeInto, mergeRollup, minuteRollups, RESOLUTION_MS, RESOLUTIONS, type Resolution, type Rollup } from './rollup-values.js';
+import { type Checked, DAY_MS, LATENCY_BOUNDS_MS, bucketRollups, mergeInto, mergeRollup, minuteRollups, RESOLUTION_MS, RESOLUTIONS, type Resolution, type Rollup } from './rollup-values.js';
 import type { Database, RollupTable } from './schema.js';
 
 export { DAY_MS, LATENCY_BOUNDS_MS, RESOLUTION_MS, RESOLUTIONS, latencyQuantile, mergeInto, mergeRollup, type Resolution, type Rollup } from './rollup-values.js';
@@ -77,6 +78,7 @@ export async function rollupProgress(db: Kysely<Database>): Promise<{ doneId: nu
 /** Rolls up the observations written since the last run, in bounded transactions. */
 export async function runRollups(db: Kysely<Database>, engine: Engine, opts: RollupOptions = {}): Promise<RollupRun> {
   const now = opts.now ?? Date.now();
+  const raw = sqliteHandle(db);
   const run: RollupRun = { observations: 0, batches: 0, doneId: 0 };
   const currentMax = await maxObservationId(db);
   for (;;) {
@@ -86,7 +88,7 @@ export async function runRollups(db: Kysely<Database>, engine: Engine, opts: Rol
       const limit = engine === 'sqlite' || opts.upTo === 'all' ? currentMax : Math.min(p.seen_max_id, currentMax);
       const to = Math.min(limit, p.done_id + (opts.batchIds ?? ROLLUP_BATCH_IDS));
       let n = 0;
-      if (to > p.done_id) n = await rollupRange(trx, p.done_id, to);
+      if (to > p.done_id) n = raw ? rollupRangeSqlite(raw, p.done_id, to) : await rollupRange(trx, p.done_id, to);
       const last = to >= limit;
       await trx
         .updateTable('rollup_progress')
@@ -108,6 +110,43 @@ async function rollupRange(trx: Transaction<Database>, from: number, to: number)
   const rows = await trx.selectFrom('observations').select(['monitor_id', 'at', 'ok', 'degraded', 'total_ms']).where('id', '>', from).where('id', '<=', to).execute();
   await addRollups(trx, minuteRollups(rows.map(checked)), ['day']);
   return rows.length;
+}
+
+/**
+ * rollupRange on SQLite's own handle, inside the job's transaction (Kysely holds the connection, so
+ * these synchronous statements are part of it): rows read as arrays, summed straight into days, and
+ * one upsert prepared once and run per monitor-day. Through Kysely, each 500-row upsert of 10,000
+ * parameters was built and prepared again: at 10,000 monitors, over a second of CPU every minute.
+ */
+function rollupRangeSqlite(raw: SqliteDatabase.Database, from: number, to: number): number {
+  const st = sqliteStatements(raw);
+  const rows = st.select.all(from, to) as [string, number, number, number, number][];
+  const checks: Checked[] = rows.map((r) => ({ monitorId: r[0], at: r[1], ok: r[2] === 1, degraded: r[3] === 1, totalMs: r[4] }));
+  for (const r of bucketRollups(checks, DAY_MS)) st.upsertDay.run(r.monitorId, r.bucket, r.count, r.okCount, r.degradedCount, r.latencySumMs, r.latencyMinMs, r.latencyMaxMs, ...r.histogram);
+  return rows.length;
+}
+
+const statements = new WeakMap<SqliteDatabase.Database, { select: SqliteDatabase.Statement; upsertDay: SqliteDatabase.Statement }>();
+
+function sqliteStatements(raw: SqliteDatabase.Database) {
+  let st = statements.get(raw);
+  if (!st) {
+    const add = (c: string) => `${c} = rollups_day.${c} + excluded.${c}`;
+    const upsertDay = raw.prepare(
+      `insert into rollups_day (monitor_id, bucket, count, ok_count, degraded_count, latency_sum_ms, latency_min_ms, latency_max_ms, ${H.join(', ')}) ` +
+        `values (${Array.from({ length: 8 + H.length }, () => '?').join(', ')}) on conflict (monitor_id, bucket) do update set ` +
+        [
+          ...['count', 'ok_count', 'degraded_count', 'latency_sum_ms'].map(add),
+          // min(NULL, x) is NULL in SQLite: coalesce reads a missing side as "the other one", as upsertAdd does.
+          'latency_min_ms = coalesce(min(rollups_day.latency_min_ms, excluded.latency_min_ms), rollups_day.latency_min_ms, excluded.latency_min_ms)',
+          'latency_max_ms = coalesce(max(rollups_day.latency_max_ms, excluded.latency_max_ms), rollups_day.latency_max_ms, excluded.latency_max_ms)',
+          ...H.map(add),
+        ].join(', '),
+    );
+    const select = raw.prepare('select monitor_id, at, ok, degraded, total_ms from observations where id > ? and id <= ?').raw(true);
+    statements.set(raw, (st = { select, upsertDay }));
+  }
+  return st;
 }
 
 /** An observation row as the rollups read it. */

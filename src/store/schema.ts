@@ -472,6 +472,16 @@ export interface ClusterNodeTable {
   started_at: number;
 }
 
+/** Observations written under each shard lease epoch, and by which node (0022_nodes): the audit of fencing. */
+export interface ClusterWriteTable {
+  shard: string;
+  epoch: number;
+  node: string;
+  rows: number;
+  /** Database clock of the last write. */
+  last_at: number;
+}
+
 /** A route's traffic moved between upstreams (src/store/gateway.ts). */
 export interface GatewayEventTable {
   id: string;
@@ -555,6 +565,7 @@ export interface Database {
   catalog_services: CatalogServiceTable;
   catalog_components: CatalogComponentTable;
   catalog_monitors: CatalogMonitorTable;
+  cluster_writes: ClusterWriteTable;
   cluster_leases: ClusterLeaseTable;
   cluster_nodes: ClusterNodeTable;
   agents: AgentTable;

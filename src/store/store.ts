@@ -1,5 +1,6 @@
 // The system of record. Everything that happens is written here before anything acts on it.
-import { type Kysely, sql } from 'kysely';
+import type SqliteDatabase from 'better-sqlite3';
+import { type Kysely, type Transaction, sql } from 'kysely';
 import type { Entities, MonitorEntity } from '../config/schema.js';
 import type { Observation } from '../core/observation.js';
 import { isComponentStatus, type ComponentStatus } from '../core/status.js';
@@ -7,6 +8,7 @@ import { chunkHoursNewestFirst, CHUNK_MS } from './chunks.js';
 import { DamagedDatabaseError, DEFAULT_SQLITE_PATH, isDamagedDatabaseError, openDatabase, ReadOnlyDatabaseError, redact, type Engine, type StoreOptions } from './db.js';
 import { migrateToLatest } from './migrations.js';
 import { enqueueComponentStatus } from './outbox.js';
+import { type ObservationWriter, postgresObservationWriter, sqliteObservationWriter } from './observation-writer.js';
 import { observationRow, toMonitor, toObservation, toStatus, toStringList } from './rows.js';
 import type { Database } from './schema.js';
 import { syncEntities, type SyncReport } from './sync.js';
@@ -71,11 +73,16 @@ export class StoreClosedError extends Error {
 export class Store {
   private readonly inflight = new Set<Promise<unknown>>();
   private closing: Promise<void> | undefined;
+  private readonly writeObservations: ObservationWriter;
 
   constructor(
     readonly engine: Engine,
     readonly db: Kysely<Database>,
-  ) {}
+    /** SQLite's own handle (openDatabase gives it): observation rows go through a statement prepared once. */
+    sqlite?: SqliteDatabase.Database,
+  ) {
+    this.writeObservations = engine === 'postgres' ? postgresObservationWriter(db) : sqlite ? sqliteObservationWriter(db, sqlite) : kyselyObservationWriter(db);
+  }
 
   /** Upserts services, components and monitors from the config, archives what left it, restores what came back. */
   syncEntities(e: Entities, at: number): Promise<SyncReport> {
@@ -103,10 +110,7 @@ export class Store {
   recordObservations(obs: Observation[]): Promise<void> {
     return this.track(async () => {
       if (obs.length === 0) return;
-      const rows = obs.map(observationRow);
-      await this.db.transaction().execute(async (trx) => {
-        for (let i = 0; i < rows.length; i += INSERT_CHUNK) await trx.insertInto('observations').values(rows.slice(i, i + INSERT_CHUNK)).execute();
-      });
+      await this.writeObservations(obs);
     });
   }
 
@@ -137,10 +141,15 @@ export class Store {
    * Moves a component to a status: appends the change (with the status it left) and updates the
    * component, in one transaction. Nothing happens if the status is the one it already has.
    */
-  recordComponentStatus(c: { componentId: string; status: ComponentStatus; at: number; reason: string; reasonText?: string | null }): Promise<void> {
+  recordComponentStatus(
+    c: { componentId: string; status: ComponentStatus; at: number; reason: string; reasonText?: string | null },
+    /** Runs first in the write's transaction and throws to refuse it (a cluster node that is no longer the leader). */
+    fence?: (trx: Transaction<Database>) => Promise<void>,
+  ): Promise<void> {
     return this.track(async () => {
       if (!isComponentStatus(c.status)) throw new TypeError(`not a component status: ${JSON.stringify(c.status)}`);
       await this.db.transaction().execute(async (trx) => {
+        await fence?.(trx);
         let q = trx.selectFrom('components').select(['status', 'updated_at']).where('id', '=', c.componentId);
         if (this.engine === 'postgres') q = q.forUpdate(); // SQLite transactions are already serialised
         const row = await q.executeTakeFirst();
@@ -263,6 +272,16 @@ export class Store {
   }
 }
 
+/** Without SQLite's handle (a Store built on a Kysely alone): the rows through Kysely, as they always were. */
+function kyselyObservationWriter(db: Kysely<Database>): ObservationWriter {
+  return async (obs) => {
+    const rows = obs.map(observationRow);
+    await db.transaction().execute(async (trx) => {
+      for (let i = 0; i < rows.length; i += INSERT_CHUNK) await trx.insertInto('observations').values(rows.slice(i, i + INSERT_CHUNK)).execute();
+    });
+  };
+}
+
 function positiveInt(n: number, name: string): number {
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`${name} must be a positive integer (got ${n})`);
   return n;
@@ -270,7 +289,7 @@ function positiveInt(n: number, name: string): number {
 
 /** Opens the database named by the options and migrates it to the latest schema. */
 export async function openStore(opts: StoreOptions): Promise<Store> {
-  const { engine, db } = openDatabase(opts);
+  const { engine, db, sqlite } = openDatabase(opts);
   try {
     await migrateToLatest(db, engine);
     // A read-only PostgreSQL (a hot standby, default_transaction_read_only) would take the schema and fail every write.
@@ -282,7 +301,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     await db.destroy().catch(() => {});
     throw damagedOr(opts, err);
   }
-  return new Store(engine, db);
+  return new Store(engine, db, sqlite);
 }
 
 /** A damaged SQLite file's error, named with its file and the ways out; any other error as it is. */

@@ -5,11 +5,13 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { Logger } from 'pino';
-import { DEFAULT_LANG, type Lang, LANGS, fromAcceptLanguage, fromCookie, isLang } from '../i18n/index.js';
-import { type Prepared, PreparedSet, etagFor, matchesEtag, prepare } from './prepared.js';
-import { LANG_PATHS, NOT_FOUND, RenderCache, type Resource, buildResources, langKey, stateKey } from './routes/pages.js';
+import { LANGS } from '../i18n/index.js';
+import { type Entry, LANG_PATHS, pickEncoding, servePrepared } from './fast-path.js';
+import { type Prepared, PreparedSet, prepare } from './prepared.js';
+import { RenderCache, type Resource, buildResources, stateKeys } from './routes/pages.js';
 import { SseHub, type SseOptions } from './routes/sse.js';
 import { Pressure } from './pressure.js';
+import { FORWARD_KEY_HEADER, FORWARD_PEER_HEADER, PublicWorkers } from './workers.js';
 import type { Snapshot } from './snapshot.js';
 
 export interface WebOptions {
@@ -26,6 +28,8 @@ export interface WebOptions {
   timeouts?: Partial<typeof SERVER_TIMEOUTS>;
   /** Descriptor and heap pressure (tests pass their own). */
   pressure?: Pressure;
+  /** Processes that share the port and answer the prepared public responses (site.workers, workers.ts); 0: this process answers everything. */
+  workers?: number;
 }
 
 /**
@@ -46,14 +50,6 @@ export const SERVER_TIMEOUTS = {
   maxRequestsPerSocket: 1_000,
 };
 
-/** A prepared response and the headers it always goes out with. */
-interface Entry {
-  p: Prepared;
-  headers: Record<string, string>;
-  status: number;
-}
-
-const LANG_COOKIE_MAX_AGE = 365 * 86_400;
 
 export class WebServer {
   readonly app: FastifyInstance;
@@ -66,6 +62,11 @@ export class WebServer {
   private pending: Snapshot | undefined;
   private cacheControl: string;
   private state = '';
+  /** What the last publish showed besides the bars (pages.ts stateKeys) and its UTC day. */
+  private restKey = '';
+  private readonly timeouts: typeof SERVER_TIMEOUTS;
+  /** The public-page workers, when site.workers > 0. */
+  private readonly workers: PublicWorkers | undefined;
   /** Connections answered 503 at once because descriptors were nearly gone, since start. */
   refusedConnections = 0;
   /** Connections the kernel could not hand us (out of descriptors) since start. */
@@ -77,11 +78,14 @@ export class WebServer {
     this.pressure = opts.pressure ?? new Pressure();
     this.sse = new SseHub({ ...opts.sse, pressure: this.pressure });
     const t = { ...SERVER_TIMEOUTS, ...opts.timeouts };
+    this.timeouts = t;
+    if ((opts.workers ?? 0) > 0) this.workers = new PublicWorkers(opts.workers!, opts.logger.child({ part: 'web-workers' }));
     const serverFactory = (handler: (req: IncomingMessage, res: ServerResponse) => void) => {
       const server = createServer(
         { keepAliveTimeout: t.keepAliveMs, headersTimeout: t.headersMs, requestTimeout: t.requestMs, connectionsCheckingInterval: t.checkEveryMs },
         (req, res) => {
-          if (this.fastPath(req, res)) return;
+          if (this.workers && req.headers[FORWARD_KEY_HEADER] !== undefined) fromWorker(req, this.workers.key);
+          if (servePrepared(this.entries, req, res)) return;
           // Near the descriptor or heap limit, only the prepared page and API are answered: the rest waits.
           if (this.pressure.tightness() === 'critical') {
             res.writeHead(503, { 'retry-after': '30', 'cache-control': 'no-store', connection: 'close', 'content-type': 'application/json' });
@@ -160,12 +164,16 @@ export class WebServer {
   }
 
   private async doPublish(s: Snapshot): Promise<void> {
-    const state = stateKey(s);
-    const resources = buildResources(s, { state, cache: this.renderCache, ...(this.opts.refreshSeconds ? { refreshSeconds: this.opts.refreshSeconds } : {}) });
+    const { state, rest } = stateKeys(s);
+    // Only the bars moved (the minute's refresh, most publishes): what does not show them is kept as it is.
+    // The UTC day is part of it: the page's and history's windows follow the date.
+    const restKey = `${rest}:${Math.floor(s.now / 86_400_000)}`;
+    const barsOnly = restKey === this.restKey && this.entries.size > 0;
+    const resources = buildResources(s, { state, cache: this.renderCache, barsOnly, ...(this.opts.refreshSeconds ? { refreshSeconds: this.opts.refreshSeconds } : {}) });
     // Same bytes as last time → same Prepared, no compression.
     const previous = new Map<string, Prepared>();
     for (const e of this.entries.values()) previous.set(e.p.etag, e.p);
-    const next = new Map<string, Entry>();
+    const next = barsOnly ? new Map(this.entries) : new Map<string, Entry>();
     const list = [...resources];
     // Bounded so a big publish does not queue hundreds of jobs ahead of everything else on the thread pool.
     for (let i = 0; i < list.length; i += 16) {
@@ -180,6 +188,8 @@ export class WebServer {
     this.entries = next;
     this.prepared.replace(new Map([...next].map(([k, e]) => [k, e.p])));
     this.state = state;
+    this.restKey = restKey;
+    await this.workers?.publish(next);
     this.sse.publish(state);
   }
 
@@ -188,71 +198,9 @@ export class WebServer {
     return { p, headers, status: r.status ?? 200 };
   }
 
-  /** Answers a GET/HEAD for a prepared resource; false when it is not one (Fastify takes it). */
-  private fastPath(req: IncomingMessage, res: ServerResponse): boolean {
-    if (req.method !== 'GET' && req.method !== 'HEAD') return false;
-    const url = req.url ?? '/';
-    const qi = url.indexOf('?');
-    const path = qi < 0 ? url : url.slice(0, qi);
-    const langDependent = (LANG_PATHS as readonly string[]).includes(path) || path.startsWith('/incidents/');
-    if (!langDependent) {
-      const e = this.entries.get(path);
-      if (!e) return false;
-      this.write(e, req, res, 'accept-encoding', undefined);
-      return true;
-    }
-    // ?lang= wins (and is remembered in a cookie), then the cookie, then Accept-Language.
-    const q = qi < 0 ? null : new URLSearchParams(url.slice(qi + 1)).get('lang');
-    const cookie = fromCookie(req.headers.cookie);
-    let lang: Lang;
-    let vary = 'accept-encoding';
-    let setCookie: string | undefined;
-    if (isLang(q)) {
-      lang = q;
-      if (cookie !== q && !path.endsWith('.atom') && !path.endsWith('.rss') && path !== '/widget') setCookie = `lang=${q}; Path=/; Max-Age=${LANG_COOKIE_MAX_AGE}; SameSite=Lax`;
-    } else {
-      lang = cookie ?? fromAcceptLanguage(req.headers['accept-language']) ?? DEFAULT_LANG;
-      vary = 'accept-encoding, accept-language, cookie';
-    }
-    let key = langKey(lang, path);
-    if (path.startsWith('/incidents/')) {
-      let id = path.slice('/incidents/'.length);
-      try {
-        id = decodeURIComponent(id);
-      } catch {
-        /* keep as is: not found below */
-      }
-      key = langKey(lang, `/incidents/${id}`);
-      if (!this.entries.has(key)) key = langKey(lang, NOT_FOUND);
-    }
-    const e = this.entries.get(key);
-    if (!e) return false;
-    this.write(e, req, res, vary, setCookie);
-    return true;
-  }
-
-  private write(e: Entry, req: IncomingMessage, res: ServerResponse, vary: string, setCookie: string | undefined): void {
-    const { p } = e;
-    const enc = p.br && p.gzip ? pickEncoding(req.headers['accept-encoding'] as string | undefined) : 'identity';
-    const headers: Record<string, string | number> = { ...e.headers, etag: etagFor(p, enc), vary };
-    // The cookie-setting answer is this visitor's own: no shared cache may keep it.
-    if (setCookie) Object.assign(headers, { 'set-cookie': setCookie, 'cache-control': 'private, no-cache' });
-    if (e.status === 200 && matchesEtag(req.headers['if-none-match'], p)) {
-      delete headers['content-type'];
-      res.writeHead(304, headers);
-      res.end();
-      return;
-    }
-    const body = (enc === 'br' ? p.br : enc === 'gzip' ? p.gzip : undefined) ?? p.body;
-    if (enc !== 'identity') headers['content-encoding'] = enc;
-    headers['content-length'] = body.length;
-    res.writeHead(e.status, headers);
-    res.end(req.method === 'HEAD' ? undefined : body);
-  }
-
-  /** Listens and returns the base URL. */
+  /** Listens and returns the base URL. With workers, they take host:port and this process a loopback port of its own. */
   async listen(host: string, port: number): Promise<string> {
-    await this.app.listen({ host, port });
+    await this.app.listen(this.workers ? { host: '127.0.0.1', port: 0 } : { host, port });
     // Out of descriptors, accept() fails and the server emits 'error': without a listener that ends
     // the process. The connection is dropped by the kernel; the page goes on for the others.
     this.app.server.on('error', (err: NodeJS.ErrnoException) => {
@@ -261,18 +209,36 @@ export class WebServer {
     });
     const addr = this.app.server.address();
     if (addr === null || typeof addr === 'string') throw new Error('server has no TCP address');
+    if (this.workers) {
+      const shared = await this.workers.start(host, port, { host: '127.0.0.1', port: addr.port }, this.timeouts);
+      if (this.entries.size > 0) await this.workers.publish(this.entries);
+      return `http://${host.includes(':') ? `[${host}]` : host}:${shared}`;
+    }
     const h = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
     return `http://${h}:${addr.port}`;
   }
 
   async close(): Promise<void> {
     this.sse.close();
+    await this.workers?.stop();
     await this.app.close();
   }
 }
 
 const EXHAUSTED_ANSWER =
   'HTTP/1.1 503 Service Unavailable\r\nretry-after: 30\r\ncache-control: no-store\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: 53\r\nconnection: close\r\n\r\nVigie is out of connections; try again in 30 seconds\n';
+
+/**
+ * A request a public-page worker forwarded: with the right key, it stands for the visitor's own (the
+ * worker opened this connection for it alone), so per-network limits and logs see the visitor's address.
+ */
+function fromWorker(req: IncomingMessage, key: string): void {
+  const ok = req.headers[FORWARD_KEY_HEADER] === key;
+  const peer = req.headers[FORWARD_PEER_HEADER];
+  delete req.headers[FORWARD_KEY_HEADER];
+  delete req.headers[FORWARD_PEER_HEADER];
+  if (ok && typeof peer === 'string' && peer !== '') Object.defineProperty(req.socket, 'remoteAddress', { value: peer, configurable: true });
+}
 
 /** Deeper than any body a route takes. */
 export const MAX_BODY_DEPTH = 64;
@@ -294,20 +260,5 @@ const pathOf = (url: string) => {
   return q < 0 ? url : url.slice(0, q);
 };
 
-/** br when accepted, else gzip, else identity (q=0 honoured). */
-export function pickEncoding(header: string | undefined): 'br' | 'gzip' | 'identity' {
-  if (!header) return 'identity';
-  let br = false;
-  let gz = false;
-  for (const part of header.split(',')) {
-    const [name = '', ...params] = part.trim().toLowerCase().split(';');
-    const off = params.some((p) => /^\s*q=0(\.0*)?\s*$/.test(p));
-    if (off) continue;
-    if (name === 'br') br = true;
-    else if (name === 'gzip' || name === 'x-gzip') gz = true;
-    else if (name === '*') br = gz = true;
-  }
-  return br ? 'br' : gz ? 'gzip' : 'identity';
-}
-
 export { LANGS };
+export { pickEncoding };

@@ -56,7 +56,7 @@ export interface ConsoleSite {
   close(): Promise<void>;
 }
 
-export async function startConsoleSite(o: { monitors?: number } = {}): Promise<ConsoleSite> {
+export async function startConsoleSite(o: { monitors?: number; extra?: Record<string, unknown> } = {}): Promise<ConsoleSite> {
   const dir = await mkdtemp(join(tmpdir(), 'vigie-console-'));
   const target = new Target();
   await target.start();
@@ -78,6 +78,7 @@ export async function startConsoleSite(o: { monitors?: number } = {}): Promise<C
         ],
       },
     ],
+    ...o.extra,
   });
   let vigie: Vigie | undefined;
   let browser: Browser | undefined;
@@ -127,10 +128,14 @@ export interface Watched {
 export async function openPage(site: ConsoleSite, o: { width?: number; height?: number; locale?: string } = {}): Promise<Watched> {
   const context = await site.browser.newContext({ viewport: { width: o.width ?? 1280, height: o.height ?? 900 }, locale: o.locale ?? 'en-US' });
   context.setDefaultTimeout(20_000);
+  // Traffic stays on this machine (a provider's page may ask for web fonts): anything else is refused.
+  await context.route(/^(?!https?:\/\/(127\.0\.0\.1|\[::1\]|localhost)[:/])/, (r) => r.abort());
   const page = await context.newPage();
   const errors: string[] = [];
   const foreign: string[] = [];
   page.on('console', (m) => {
+    // Only our pages' messages (an identity provider's page on the way is not ours to judge).
+    if (!page.url().startsWith(site.base)) return;
     // The browser logs every 4xx answer as an error; those are the API's answers the console shows
     // (401 while signed out, 400 with a field's problem), not faults of the page.
     if (m.type() === 'error' && !/Failed to load resource: the server responded with a status of 4\d\d/.test(m.text())) errors.push(m.text());

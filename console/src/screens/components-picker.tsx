@@ -53,3 +53,11 @@ export function ComponentsPicker(props: { value: Record<string, string>; onChang
     </fieldset>
   );
 }
+
+/** "service/component" → "Service · Component" for display (the id itself until the list arrives). */
+export function useComponentNames(): (id: string) => string {
+  const services = useLoad(() => get<{ services: Service[] }>('/services'), []);
+  const names = new Map<string, string>();
+  for (const s of services.data?.services ?? []) for (const c of s.components) names.set(c.id, `${s.name} · ${c.name}`);
+  return (id) => names.get(id) ?? id;
+}

@@ -10,7 +10,7 @@ import { useAction, useLoad } from '../lib/hooks.js';
 import { navigate } from '../lib/router.js';
 import type { Incident } from '../lib/types.js';
 import { Area, Empty, ErrorBox, Field, Link, Loading, Page, Select } from '../lib/ui.js';
-import { ComponentsPicker } from './components-picker.js';
+import { ComponentsPicker, useComponentNames } from './components-picker.js';
 
 export function IncidentList() {
   const { t, can, lang } = useApp();
@@ -119,6 +119,7 @@ export function IncidentPage(props: { params: Record<string, string> }) {
   const id = props.params.id!;
   const { t, can, lang, say } = useApp();
   const inc = useLoad(() => get<Incident>(`/incidents/${seg(id)}`), [id]);
+  const componentName = useComponentNames();
   const [status, setStatus] = useState('');
   const [body, setBody] = useState('');
   const [resolveBody, setResolveBody] = useState('');
@@ -165,7 +166,7 @@ export function IncidentPage(props: { params: Record<string, string> }) {
           </>
         ) : null}
         <dt>{t('incidents.components')}</dt>
-        <dd>{i.components.length ? i.components.map((c) => `${c.id} (${t(`cstatus.${c.status}` as Key)})`).join(', ') : '—'}</dd>
+        <dd>{i.components.length ? i.components.map((c) => `${componentName(c.id)} (${t(`cstatus.${c.status}` as Key)})`).join(', ') : '—'}</dd>
       </dl>
       {can('editor') && !resolved ? (
         <form class="form" noValidate onSubmit={(e) => (e.preventDefault(), void update.run())} aria-labelledby="post-update">

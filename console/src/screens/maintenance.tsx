@@ -8,13 +8,14 @@ import { dateTime, fromLocalInput } from '../lib/format.js';
 import { useAction, useLoad } from '../lib/hooks.js';
 import type { Incident } from '../lib/types.js';
 import { Area, Check, Empty, ErrorBox, Field, Loading, Page, Select } from '../lib/ui.js';
-import { ComponentsPicker } from './components-picker.js';
+import { ComponentsPicker, useComponentNames } from './components-picker.js';
 
 const FIELDS = ['name', 'body', 'components', 'scheduled_for', 'scheduled_until', 'auto_transitions'];
 
 export function Maintenance() {
   const { t, can, lang } = useApp();
   const list = useLoad(() => get<{ maintenances: Incident[] }>('/maintenances?limit=100'), []);
+  const componentName = useComponentNames();
   return (
     <Page title={t('maintenance.title')}>
       {can('editor') ? <Schedule onDone={list.reload} /> : null}
@@ -40,7 +41,7 @@ export function Maintenance() {
                 <tr key={m.id}>
                   <td>
                     {m.name}
-                    <div class="muted">{m.components.map((c) => c.id).join(', ')}</div>
+                    <div class="muted">{m.components.map((c) => componentName(c.id)).join(', ')}</div>
                   </td>
                   <td>
                     {dateTime(m.scheduled_for, lang)} → {dateTime(m.scheduled_until, lang)}

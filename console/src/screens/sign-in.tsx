@@ -5,7 +5,9 @@ import type { T } from '../i18n/index.js';
 import { ApiError, post } from '../lib/api.js';
 import type { AuthMethods, SessionAnswer } from '../lib/types.js';
 
-export function SignIn(props: { t: T; methods: AuthMethods; expired: boolean; onSignedIn: (s: SessionAnswer) => void }) {
+const OIDC_ERRORS = ['expired', 'denied', 'exchange', 'domain', 'no_email', 'conflict', 'provider_unreachable'] as const;
+
+export function SignIn(props: { t: T; methods: AuthMethods; expired: boolean; oidcError: string | null; onSignedIn: (s: SessionAnswer) => void }) {
   const { t } = props;
   const [name, setName] = useState('');
   const [password, setPassword] = useState('');
@@ -44,6 +46,12 @@ export function SignIn(props: { t: T; methods: AuthMethods; expired: boolean; on
   return (
     <section class="sign-in" aria-labelledby="sign-in-title">
       <h1 id="sign-in-title">{t('signIn.title')}</h1>
+      {props.oidcError ? (
+        <p class="alert" role="alert">
+          {t('signIn.oidcFailed', { provider: props.methods.oidc?.name ?? 'OpenID Connect' })}{' '}
+          {(OIDC_ERRORS as readonly string[]).includes(props.oidcError) ? t(`oidc.${props.oidcError as (typeof OIDC_ERRORS)[number]}`) : props.oidcError}
+        </p>
+      ) : null}
       {props.expired ? (
         <p class="notice" role="status">
           {t('signIn.expired')}

@@ -131,6 +131,18 @@ export interface CrowdReportsOptions {
   onLevel?: (c: LevelChange) => void;
   /** Where repeated store failures are counted and logged once (src/store/health.ts); else each is logged. */
   faults?: { report(where: string, err: unknown): void };
+  /** Each report accepted and stored here (a cluster node tells the other nodes, which take it with heard()). */
+  onAccepted?: (r: HeardReport) => void;
+}
+
+/** An accepted report as other cluster nodes learn it: enough for their signal and their dedup. */
+export interface HeardReport {
+  serviceId: string;
+  category: string;
+  at: number;
+  counted: boolean;
+  reporterKey: number;
+  prefixKey: number;
 }
 
 export class CrowdReports {
@@ -361,7 +373,17 @@ export class CrowdReports {
     }
     this.acceptedSinceStart++;
     if (g.counted) this.signals.get(svc.id)?.add(category, now);
+    this.opts.onAccepted?.({ serviceId: svc.id, category, at: now, counted: g.counted, reporterKey: id.reporterKey, prefixKey: id.prefixKey });
     return { ok: true, counted: g.counted, at: now, category, commentHeld: comment !== null };
+  }
+
+  /** A report another cluster node accepted and stored: counted here as if taken here (signal, dedup, prefix caps). */
+  heard(r: HeardReport): void {
+    const svc = this.services.get(r.serviceId);
+    if (!svc || !svc.cfg.categories.includes(r.category) || !Number.isFinite(r.at) || !Number.isFinite(r.reporterKey) || !Number.isFinite(r.prefixKey)) return;
+    this.gate.restore(svc.id, r.reporterKey, r.prefixKey, r.at, r.counted);
+    this.acceptedSinceStart++;
+    if (r.counted) this.signals.get(svc.id)?.add(r.category, r.at);
   }
 
   /** Counts and describes a rejection (the routes use it for bodies Fastify itself refused). */

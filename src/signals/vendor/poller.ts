@@ -189,5 +189,8 @@ export class VendorPoller {
     this.timers.clear();
     this.abort.abort();
     await Promise.allSettled([...this.running]);
+    // Startable again (a cluster node that regains the leader role polls again).
+    this.started = false;
+    this.abort = new AbortController();
   }
 }

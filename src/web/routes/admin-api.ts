@@ -111,6 +111,7 @@ export const adminApi: FastifyPluginAsync<AdminApiOptions> = async (app: Fastify
     secured.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
       if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500)
         return sendInvalid(reply, [{ field: 'body', message: err.message }], err.statusCode);
+      if (err.name === 'HashingBusyError') return reply.code(503).header('retry-after', '2').send({ error: 'busy', message: 'too many password operations at once: try again in a moment' });
       secured.log.error({ err }, 'admin API request failed');
       // A row the store cannot read is the operator's to repair: name it.
       if (err.name === 'CorruptRowError') return reply.code(500).send({ error: 'corrupt_row', message: err.message });

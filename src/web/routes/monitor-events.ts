@@ -57,6 +57,10 @@ export class MonitorEvents {
   }
 
   handler = (req: FastifyRequest, reply: FastifyReply) => {
+    // A stream never ends: a client that did not ask for one (a generic HTTP client, a crawler of the
+    // OpenAPI document) gets an answer instead of a request that hangs. EventSource always asks.
+    if (!/\btext\/event-stream\b/i.test(String(req.headers.accept ?? '')))
+      return reply.code(406).send({ error: 'not_acceptable', message: 'this is a Server-Sent Events stream: ask with "Accept: text/event-stream" (EventSource does)' });
     if (this.clients.size >= (this.o.maxClients ?? 1000)) return reply.code(503).header('retry-after', '30').send({ error: 'busy', message: 'too many live streams; the list still answers' });
     reply.hijack();
     const res = reply.raw;

@@ -1,10 +1,10 @@
 // Everything public, built from one snapshot: the HTML pages per language, the Statuspage v2 JSON,
 // feeds, badges and the widget. The server prepares (compresses, tags) these bytes at publish time
 // and serves them by key; nothing here runs per request.
-import { createHash } from 'node:crypto';
+import { type Hash, createHash } from 'node:crypto';
 import { render } from 'preact-render-to-string';
 import { type Lang, LANGS } from '../../i18n/index.js';
-import type { Snapshot } from '../snapshot.js';
+import type { Snapshot, SnapshotBars } from '../snapshot.js';
 import { v2Components, v2Incidents, v2Maintenances, v2Page, v2Status, v2Summary } from '../statuspage-v2.js';
 import { HistoryPage, IncidentPage, NotFoundPage } from '../views/incident.js';
 import { StatusPage } from '../views/page.js';
@@ -30,18 +30,52 @@ export interface Resource {
   status?: number;
 }
 
-/** Key of a language-dependent resource. */
-export const langKey = (lang: Lang, path: string) => `${lang}:${path}`;
-/** Paths served in the visitor's language (?lang=, cookie, Accept-Language). */
-export const LANG_PATHS = ['/', '/history', '/widget', '/history.atom', '/history.rss'] as const;
-export const NOT_FOUND = '/404';
+import { LANG_PATHS, NOT_FOUND, langKey } from '../fast-path.js';
+export { LANG_PATHS, NOT_FOUND, langKey };
 
 /** What the page shows, without the clock: a change of this key is what live pages are told about. */
 export function stateKey(s: Snapshot): string {
-  return createHash('sha1')
-    .update(JSON.stringify({ ...s, now: 0 }, (_k, v) => (ArrayBuffer.isView(v) ? Array.from(v as Uint32Array) : v)))
-    .digest('base64url')
-    .slice(0, 16);
+  return stateKeys(s).state;
+}
+
+/**
+ * The state key, and the key of everything but the 90-day bars and the crowd sparklines (`rest`): those
+ * move every minute (today's checks, the last hour of reports), the rest only when something happens,
+ * so a publish whose `rest` did not change re-renders only what shows them (buildResources' `barsOnly`). The bars are hashed as bytes, not
+ * turned into JSON arrays: at 1,000 components that was most of the key's cost.
+ */
+export function stateKeys(s: Snapshot): { state: string; rest: string } {
+  const bars = createHash('sha1');
+  const json = JSON.stringify({ ...s, now: 0 }, (k, v: unknown) => {
+    if (k === 'bars' && v !== null && typeof v === 'object' && 'firstDay' in v) {
+      hashBars(bars, v as SnapshotBars);
+      return 0;
+    }
+    // The crowd sparkline shifts every minute too, and only the status page shows it.
+    if (k === 'crowd' && v !== null && typeof v === 'object' && 'counts' in v) {
+      bars.update(JSON.stringify(v));
+      bars.update(';');
+      return 0;
+    }
+    return ArrayBuffer.isView(v) ? Array.from(v as Uint32Array) : v;
+  });
+  const rest = createHash('sha1').update(json).digest('base64url');
+  const state = createHash('sha1').update(rest).update('\0').update(bars.digest()).digest('base64url').slice(0, 16);
+  return { state, rest };
+}
+
+function hashBars(h: Hash, b: SnapshotBars): void {
+  h.update(`${b.firstDay};`);
+  for (const col of [b.count, b.ok, b.degraded]) {
+    if (ArrayBuffer.isView(col)) h.update(new Uint8Array(col.buffer, col.byteOffset, col.byteLength));
+    else h.update(JSON.stringify(Array.from(col)));
+    h.update(';');
+  }
+}
+
+/** Paths whose bytes follow the bars (the rest of a bars-only publish is the previous one's). */
+export function showsBars(key: string): boolean {
+  return key.endsWith('uptime.svg') || LANGS.some((l) => key === langKey(l, '/') || key === langKey(l, '/history') || key === langKey(l, NOT_FOUND));
 }
 
 const CORS = { 'access-control-allow-origin': '*' };
@@ -63,10 +97,26 @@ export class RenderCache {
   }
 }
 
-export function buildResources(s: Snapshot, opts: { state: string; refreshSeconds?: number; cache?: RenderCache }): Map<string, Resource> {
+/** The pages that carry the state key (and the status page, the bars), in one language. */
+function statePages(out: Map<string, Resource>, s: Snapshot, lang: Lang, state: string, refreshSeconds: number | undefined): void {
+  out.set(langKey(lang, '/'), html(render(StatusPage({ s, lang, state, ...(refreshSeconds ? { refreshSeconds } : {}) }))));
+  out.set(langKey(lang, '/history'), html(render(HistoryPage({ s, lang, state }))));
+  out.set(langKey(lang, NOT_FOUND), { ...html(render(NotFoundPage({ s, lang, state }))), status: 404 });
+}
+
+/**
+ * Every public resource; with `barsOnly`, only those that show the 90-day bars or the state key (the
+ * status page, the history and not-found pages, uptime badges), for a publish where nothing else changed.
+ */
+export function buildResources(s: Snapshot, opts: { state: string; refreshSeconds?: number; cache?: RenderCache; barsOnly?: boolean }): Map<string, Resource> {
   const out = new Map<string, Resource>();
   const { state } = opts;
   const cache = opts.cache ?? new RenderCache();
+  if (opts.barsOnly) {
+    for (const [path, svg] of buildBadges(s)) if (showsBars(path)) out.set(path, { body: svg, type: SVG_TYPE, headers: { ...CORS, 'content-security-policy': SVG_CSP } });
+    for (const lang of LANGS) statePages(out, localize(s, lang), lang, state, opts.refreshSeconds);
+    return out;
+  }
   const json = (v: unknown): Resource => ({ body: JSON.stringify(v), type: JSON_TYPE, headers: CORS });
 
   // Statuspage v2.
@@ -98,9 +148,7 @@ export function buildResources(s: Snapshot, opts: { state: string; refreshSecond
   for (const lang of LANGS) {
     // What Vigie wrote by itself, in this language (src/web/localize.ts); the loop below reads only this.
     const s = localize(english, lang);
-    out.set(langKey(lang, '/'), html(render(StatusPage({ s, lang, state, ...(opts.refreshSeconds ? { refreshSeconds: opts.refreshSeconds } : {}) }))));
-    out.set(langKey(lang, '/history'), html(render(HistoryPage({ s, lang, state }))));
-    out.set(langKey(lang, NOT_FOUND), { ...html(render(NotFoundPage({ s, lang, state }))), status: 404 });
+    statePages(out, s, lang, state, opts.refreshSeconds);
     out.set(langKey(lang, '/widget'), { body: widgetHtml(s, lang), type: HTML_TYPE, headers: { 'content-security-policy': WIDGET_CSP } });
     out.set(langKey(lang, '/history.atom'), { body: atomFeed(s, lang), type: 'application/atom+xml; charset=utf-8', headers: CORS });
     out.set(langKey(lang, '/history.rss'), { body: rssFeed(s, lang), type: 'application/rss+xml; charset=utf-8', headers: CORS });
