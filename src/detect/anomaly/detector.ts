@@ -4,7 +4,9 @@
 // What it models (all learned from the series itself, no look-ahead):
 // - Counts (every early value a whole number >= 0) are read through Anscombe's transform
 //   2·sqrt(x + 3/8), under which Poisson noise has unit spread whatever the rate: one model then
-//   serves a service with 400 reports a minute and one with a report an hour.
+//   serves a service with 400 reports a minute and one with a report an hour. Below ~10 per value
+//   the transformed spread collapses (mostly zeros), so there the point is scored against a negative
+//   binomial tail at the rate learned in counts, its over-dispersion estimated online (tails.ts).
 // - A robust level (a Huber-clipped exponentially weighted mean) and, when the series shows one, a
 //   daily profile; the profile is used only while it predicts better than the plain level.
 // - Two point predictors, the level alone and the level plus a fast correction (a random walk is
