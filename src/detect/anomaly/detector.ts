@@ -4,7 +4,9 @@
 // What it models (all learned from the series itself, no look-ahead):
 // - Counts (every early value a whole number >= 0) are read through Anscombe's transform
 //   2·sqrt(x + 3/8), under which Poisson noise has unit spread whatever the rate: one model then
-//   serves a service with 400 reports a minute and one with a report an hour.
+//   serves a service with 400 reports a minute and one with a report an hour. Below ~10 per value
+//   the transformed spread collapses (mostly zeros), so there the point is scored against a negative
+//   binomial tail at the rate learned in counts, its over-dispersion estimated online (tails.ts).
 // - A robust level (a Huber-clipped exponentially weighted mean) and, when the series shows one, a
 //   daily profile; the profile is used only while it predicts better than the plain level.
 // - Two point predictors, the level alone and the level plus a fast correction (a random walk is
@@ -20,7 +22,7 @@
 // to the recent one instead of crawling toward it for days.
 import { Calibrators } from './likelihood.js';
 import { DailyProfile } from './season.js';
-import { type Direction, sidedSurprise } from './tails.js';
+import { countZ, type Direction, sidedSurprise } from './tails.js';
 import { toScore } from './score.js';
 import { type Rates, Track } from './track.js';
 
@@ -79,6 +81,9 @@ const HUBER = 3;
 /** Separate visits after which an edge of the series' range counts as one it is pinned at. */
 const EDGE_VISITS = 3;
 
+/** Above this rate per value a count is read on the Anscombe scale, whose spread is then learned well. */
+const BUSY = 10;
+
 const EMPTY = new Float64Array(0);
 const clamp = (v: number, lo: number, hi: number) => (v < lo ? lo : v > hi ? hi : v);
 
@@ -131,6 +136,15 @@ export class AnomalyDetector {
   /** Consecutive values the caller kept out of the usual: past `relearn`, the recent level is taken anyway. */
   private frozen = 0;
   private n = 0;
+  // Counts, in their own units: the rate per value with the daily rhythm divided out, its hour mean
+  // (where a lasting change went), and moments of the residuals from which the over-dispersion of
+  // a negative binomial is read (variance = mu + invK·mu²).
+  private muR = 0;
+  private muH = 0;
+  private dSq = 0;
+  private dMu = 0;
+  private dMu2 = 0;
+  private invK = 0;
   private readonly cal = new Calibrators(FEATURES.length);
   private readonly calOut = new Float64Array(FEATURES.length);
   private readonly raw = new Float64Array(FEATURES.length);
@@ -243,6 +257,13 @@ export class AnomalyDetector {
     this.rates = { level: this.aLevel, scale: this.aScale, short: this.aS, long: this.aL, rShort: Math.sqrt(this.aS), rLong: Math.sqrt(this.aL), y: 0.5, fl: 0.5, aLevel: 0.5 };
     this.vs = mad;
     this.typ = Math.abs(med);
+    if (this.count) {
+      let sum = 0;
+      for (let i = 0; i < n; i++) sum += this.bufX[i]!;
+      this.muR = this.muH = sum / n;
+      this.dSq = this.dMu = this.muR;
+      this.dMu2 = this.muR * this.muR;
+    }
     this.ready = true;
     for (let i = 0; i < n; i++) this.score(this.bufT[i]!, this.bufX[i]!, false, true);
     this.nb = 0;
@@ -260,9 +281,31 @@ export class AnomalyDetector {
     return v > 0 ? v : 0;
   }
 
+  /** The mean a count of the Anscombe-scale value y has (its unbiased inverse, kept above 0). */
+  private static mean(y: number): number {
+    const h = y / 2;
+    const v = h * h - 0.125;
+    return v > 1e-3 ? v : 1e-3;
+  }
+
   private floor(): number {
     const f = this.res === Infinity ? 1e-3 * this.typ : this.res / 2;
     return f > 1e-9 ? f : 1e-9;
+  }
+
+  private learnCount(x: number, mu: number, ratio: number, aLv: number): void {
+    const v = mu + this.invK * mu * mu;
+    const cap = mu + 5 * Math.sqrt(v) + 2;
+    const xc = x < cap ? x : cap;
+    this.muR += aLv * (xc / ratio - this.muR);
+    this.muH += this.aL * (x / ratio - this.muH);
+    const e = xc - mu;
+    const aD = Math.max(1 / 2000, 1 / (this.n + 50));
+    this.dSq += aD * (e * e - this.dSq);
+    this.dMu += aD * (mu - this.dMu);
+    this.dMu2 += aD * (mu * mu - this.dMu2);
+    const ik = (this.dSq - this.dMu) / Math.max(this.dMu2, 1e-9);
+    this.invK = ik > 0 ? (ik < 10 ? ik : 10) : 0;
   }
 
   private score(t: number, x: number, emit: boolean, learn: boolean): number {
@@ -292,7 +335,15 @@ export class AnomalyDetector {
     const run = same ? this.run + 1 : 0;
 
     const zs = this.zs;
-    zs[0] = rP / sP;
+    // Counts: the point against a negative binomial at the expected rate (the daily rhythm, read as
+    // a ratio on the Anscombe scale, applied to the rate learned in counts).
+    let ratio = 1;
+    let mu = 0;
+    if (this.count) {
+      if (this.seasonal) ratio = clamp(AnomalyDetector.mean(tr.p0) / AnomalyDetector.mean(tr.loc), 0.05, 20);
+      mu = this.muR * ratio;
+    }
+    zs[0] = this.count && this.muR < BUSY ? countZ(x, mu, this.invK) : rP / sP;
     zs[1] = tr.zS;
     zs[2] = tr.zL;
     zs[3] = (lr - this.lrMean) / sV;
@@ -356,7 +407,9 @@ export class AnomalyDetector {
         this.hiVisits = 1;
       } else if (x === this.hi && !same) this.hiVisits++;
       this.typ += (1 / 1000) * (Math.abs(y) - this.typ);
+      if (this.count) this.learnCount(x, mu, ratio, aLv);
     } else {
+      if (this.count) this.muH += this.aL * (x / ratio - this.muH);
       this.plain.follow(rates);
       if (this.useSeason) this.daily.follow(rates);
       this.vs = vs;
@@ -385,6 +438,10 @@ export class AnomalyDetector {
       const w = this.frozen >= this.relearn ? 1 - Math.pow(1 - this.aL, this.frozen) : 1;
       this.plain.relearn(w);
       this.daily.relearn(w);
+      if (this.count) {
+        const m = w < 1 && w > 0.05 ? (this.muH - (1 - w) * this.muR) / w : this.muH;
+        this.muR = this.muH = m > 0 ? m : 0;
+      }
       this.vs = Math.max(tr.err(), fl);
       this.snapRun = 0;
       this.snapSign = 0;

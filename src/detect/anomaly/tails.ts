@@ -44,3 +44,24 @@ export function zForSurprise(s: number): number {
   }
   return (lo + hi) / 2;
 }
+
+/**
+ * Signed z of a count x under a negative binomial of mean mu and over-dispersion invK (variance
+ * mu + invK·mu²; 0 is Poisson): the signed root of the deviance, with a half-unit continuity
+ * correction, whose normal tail approximates the exact discrete tail well even for a rate of one
+ * report an hour (where a transform to a normal, such as Anscombe's, has no spread to speak of).
+ */
+export function countZ(x: number, mu: number, invK: number): number {
+  if (!(mu > 0)) return x > 0 ? 40 : 0;
+  const up = x > mu;
+  const v = up ? x - 0.5 : x + 0.5;
+  if (up ? v <= mu : v >= mu) return 0;
+  let d: number;
+  const a = v > 0 ? v * Math.log(v / mu) : 0;
+  if (invK > 1e-9) {
+    const k = 1 / invK;
+    d = 2 * (a - (v + k) * Math.log1p((v - mu) / (mu + k)));
+  } else d = 2 * (a - (v - mu));
+  const z = d > 0 ? Math.sqrt(d) : 0;
+  return up ? z : -z;
+}
