@@ -30,6 +30,12 @@ test('the correlated evening replays: Meta fails and recovers, then ChatGPT and 
   });
   try {
     assert.match(lines.join('\n'), /Status page: http:\/\/127\.0\.0\.1:\d+/);
+    // The printed console account signs in, as an owner.
+    const account = /Operator console: (http:\/\/127\.0\.0\.1:\d+)\/admin {4}user demo, password (\S+) /.exec(lines.join('\n'));
+    assert.ok(account, 'the demo prints a console account');
+    const signIn = await fetch(`${account[1]}/api/admin/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'demo', password: account[2] }) });
+    assert.equal(signIn.status, 200);
+    assert.equal(((await signIn.json()) as { user: { role: string } }).user.role, 'owner');
     await demo.ended;
     const changes = (await demo.vigie.store.statusChanges({ limit: 1000 })).reverse();
     const of = (id: string) => changes.filter((c) => c.componentId === id);

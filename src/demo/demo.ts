@@ -1,6 +1,8 @@
 // `vigie demo`: a real outage replayed on loopback. Simulated services run in a child process,
 // the player moves their scenario time forward, and Vigie watches them through its normal wiring.
 import { randomBytes } from 'node:crypto';
+import { hashPassword } from '../auth/password.js';
+import { UserStore } from '../store/users.js';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -106,6 +108,10 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
     throw err;
   });
 
+  // A console owner for this run (the demo's store is new each run, so is the password).
+  const consolePassword = randomBytes(12).toString('base64url');
+  await new UserStore(vigie.store.db).create({ id: randomBytes(8).toString('hex'), name: 'demo', role: 'owner', passwordHash: await hashPassword(consolePassword), at: clock.now() });
+
   // Opening the store, loading history and syncing take real time; at 1000× a second of it would be a
   // quarter of an hour of the scenario gone unwatched, so scenario time starts when Vigie is ready.
   clock.rebase();
@@ -133,6 +139,7 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
   const realLength = (scenario.end - scenario.start) / o.speed;
   out(`Replaying "${scenario.title}" (sources: seeds ${scenario.sources.join(', ')}), ${scenario.regions.length} regions, at ${o.speed}× speed: ${formatDuration(realLength)} of real time.`);
   out(`Status page: ${url}/    Statuspage API: ${url}/api/v2/summary.json`);
+  out(`Operator console: ${url}/admin    user demo, password ${consolePassword} (this run only)`);
   if (agents) out(`Regions ${scenario.regions.join(', ')}: one vigie agent process each (pids ${agents.pids.join(', ')}).`);
 
   const crowd = new CrowdPlayer(scenario, (id, input, who) => vigie.reports.submit(id, input, 'demo', who), (id) => vigie.reports.service(id)?.categories ?? [], o.speed);
