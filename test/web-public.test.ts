@@ -83,19 +83,38 @@ test('public page, feeds, badges, widget, caching and live updates', { timeout: 
     const br = await get('/', { 'accept-encoding': 'gzip, br' });
     assert.equal(gz.headers['content-encoding'], 'gzip');
     assert.equal(br.headers['content-encoding'], 'br');
-    const plain = await get('/api/v2/summary.json');
-    const brJson = await get('/api/v2/summary.json', { 'accept-encoding': 'br' });
-    assert.deepEqual(brotliDecompressSync(brJson.body), plain.body);
-    assert.deepEqual(gunzipSync((await get('/api/v2/summary.json', { 'accept-encoding': 'gzip' })).body), plain.body);
-    assert.notEqual(brJson.headers.etag, plain.headers.etag);
-    for (const etag of [plain.headers.etag, brJson.headers.etag, `W/${plain.headers.etag}`]) {
-      const nm = await get('/api/v2/summary.json', { 'if-none-match': String(etag), 'accept-encoding': 'br' });
-      assert.equal(nm.status, 304);
-      assert.equal(nm.body.length, 0);
-      assert.equal(nm.headers.etag, brJson.headers.etag);
+    // A publish may land between two requests (the minute's bars, a check): then the validator moved
+    // and the round is asked again, a few times at most; with a validator that did not move, every
+    // answer below must hold.
+    for (let round = 1; ; round++) {
+      const plain = await get('/api/v2/summary.json');
+      const brJson = await get('/api/v2/summary.json', { 'accept-encoding': 'br' });
+      const gzJson = await get('/api/v2/summary.json', { 'accept-encoding': 'gzip' });
+      const conditional = [];
+      for (const etag of [plain.headers.etag, brJson.headers.etag, `W/${plain.headers.etag}`]) {
+        conditional.push(await get('/api/v2/summary.json', { 'if-none-match': String(etag), 'accept-encoding': 'br' }));
+      }
+      const moved = (await get('/api/v2/summary.json')).headers.etag !== plain.headers.etag;
+      if (moved && round < 5) continue;
+      assert.deepEqual(brotliDecompressSync(brJson.body), plain.body);
+      assert.deepEqual(gunzipSync(gzJson.body), plain.body);
+      assert.notEqual(brJson.headers.etag, plain.headers.etag);
+      for (const nm of conditional) {
+        assert.equal(nm.status, 304);
+        assert.equal(nm.body.length, 0);
+        assert.equal(nm.headers.etag, brJson.headers.etag);
+      }
+      break;
     }
     assert.equal((await get('/api/v2/summary.json', { 'if-none-match': '"nope"' })).status, 200);
-    assert.equal((await get('/', { 'if-none-match': String(br.headers.etag), 'accept-encoding': 'br' })).status, 304);
+    for (let round = 1; ; round++) {
+      const page = await get('/', { 'accept-encoding': 'gzip, br' });
+      const again = await get('/', { 'if-none-match': String(page.headers.etag), 'accept-encoding': 'br' });
+      const moved = (await get('/', { 'accept-encoding': 'gzip, br' })).headers.etag !== page.headers.etag;
+      if (moved && round < 5) continue;
+      assert.equal(again.status, 304);
+      break;
+    }
 
     // An incident: its own page in both languages, in the history, the feeds and the badges.
     const inc = await site.admin('POST', '/incidents', { name: 'Login <failures>', body: 'People cannot log in. <img src=x onerror=alert(1)>', impact: 'major', cause: 'software_bug', components: { 'acme/web': 'partial_outage' } });
