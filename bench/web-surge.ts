@@ -10,6 +10,7 @@
 //   npm run build && node dist/bench/web-surge.js [--quick] [--seconds S] [--connections N]
 //        [--monitors N (default 10,000; 1,000 with --quick)] [--interval S (default 30)] [--workers N (site.workers, default 2)]
 //        [--nginx-workers N (worker_processes, default: as many as site.workers)]
+//        [--slices N (each server's seconds cut in N slices, nginx and Vigie alternating; default 3, 1 with --quick)]
 //
 // Vigie runs in its own process (this file with --serve), nginx in another, the load generator in a
 // third. Prints one JSON line, then a human summary. Targets: ≥ half of nginx's rate with p99 < 20 ms,
@@ -65,8 +66,8 @@ async function serve(p: ServeParams): Promise<void> {
   }));
   const config = configSchema.parse({ site: { title: 'Surge status', port: 0, host: '127.0.0.1', workers: p.workers }, store: { path: join(dir, 'vigie.db') }, defaults: { interval: `${p.intervalS}s`, timeout: '5s' }, services });
   const vigie = await createVigie({ config, adminToken: 'bench' });
-  // Start lags of checks while the parent says a surge is on.
-  const lags: number[] = [];
+  // Start lags of checks in the windows the parent names: before the surge (the machine as it is) and during it.
+  let lags: number[] = [];
   let recording = false;
   const observeLag = vigie.metrics.observeLag.bind(vigie.metrics);
   vigie.metrics.observeLag = (ms: number) => {
@@ -79,12 +80,15 @@ async function serve(p: ServeParams): Promise<void> {
     if (recording) checks++;
     observeCheck(m, o);
   };
-  process.on('message', (m: { type: string }) => {
-    if (m.type === 'surge-start') recording = true;
-    else if (m.type === 'surge-end') {
+  process.on('message', (m: { type: string; name?: string }) => {
+    if (m.type === 'window-start') {
+      lags = [];
+      checks = 0;
+      recording = true;
+    } else if (m.type === 'window-end') {
       recording = false;
       const sorted = [...lags].sort((a, b) => a - b);
-      process.send!({ type: 'lags', count: sorted.length, checks, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), max: sorted.at(-1) ?? null });
+      process.send!({ type: 'lags', name: m.name, count: sorted.length, checks, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), max: sorted.at(-1) ?? null });
     }
   });
   // 90 days of day rollups: mostly clean, some bad days.
@@ -154,6 +158,8 @@ interface LoadResult {
   cpu_us_per_req?: number;
   /** The same, of the server's child processes alone (Vigie's public-page workers; nginx's workers). */
   cpu_us_per_req_children?: number;
+  /** Rate of each slice, when the run was cut in several (--slices). */
+  slices_rps?: number[];
 }
 
 /** The process and its descendants (nginx's workers, Vigie's public-page workers). */
@@ -241,6 +247,28 @@ function runWrk(url: string, connections: number, seconds: number): Promise<Load
   });
 }
 
+/** Slices of equal length as one run: mean rate, worst p99, CPU per request weighted by requests. */
+function combine(list: LoadResult[]): LoadResult {
+  const n = list.length;
+  const sum = (f: (r: LoadResult) => number) => list.reduce((a, r) => a + f(r), 0);
+  const reqs = sum((r) => r.rps);
+  const weighted = (f: (r: LoadResult) => number | undefined) => (list.every((r) => f(r) !== undefined) && reqs > 0 ? Math.round((sum((r) => f(r)! * r.rps) / reqs) * 10) / 10 : undefined);
+  const out: LoadResult = {
+    rps: Math.round(reqs / n),
+    p50_ms: Math.round((sum((r) => r.p50_ms) / n) * 100) / 100,
+    p99_ms: Math.max(...list.map((r) => r.p99_ms)),
+    errors: sum((r) => r.errors),
+    non2xx: sum((r) => r.non2xx),
+    bytes_per_response: Math.round(sum((r) => r.bytes_per_response) / n),
+  };
+  const cpu = weighted((r) => r.cpu_us_per_req);
+  const kids = weighted((r) => r.cpu_us_per_req_children);
+  if (cpu !== undefined) out.cpu_us_per_req = cpu;
+  if (kids !== undefined) out.cpu_us_per_req_children = kids;
+  if (n > 1) out.slices_rps = list.map((r) => r.rps);
+  return out;
+}
+
 async function stopChild(c: ChildProcess): Promise<void> {
   if (c.exitCode !== null || c.signalCode !== null) return;
   const gone = new Promise((r) => c.once('exit', r));
@@ -284,6 +312,7 @@ async function main(): Promise<void> {
   const monitors = Number(arg('monitors') ?? (quick ? 1000 : 10_000));
   const intervalS = Number(arg('interval') ?? 30);
   const workers = Number(arg('workers') ?? 2);
+  const slices = Number(arg('slices') ?? (quick ? 1 : 3));
   // As many nginx workers as Vigie has processes answering the page (at least one).
   const nginxWorkers = Number(arg('nginx-workers') ?? Math.max(1, workers));
   const dir = await mkdtemp(join(tmpdir(), 'vigie-web-surge-'));
@@ -335,16 +364,28 @@ async function main(): Promise<void> {
     // The monitors' first round (spread over one interval) is start-up, not the steady state a surge meets.
     if (monitors > 0) await new Promise((r) => setTimeout(r, (quick ? Math.min(intervalS, 10) : intervalS) * 1000));
     const results: Record<string, LoadResult> = {};
-    const lagsP = new Promise<{ count: number; checks: number; p50: number; p99: number; max: number | null }>((resolve) => vigie.on('message', (m: { type: string }) => m.type === 'lags' && resolve(m as never)));
-    vigie.send({ type: 'surge-start' });
+    type Lags = { count: number; checks: number; p50: number; p99: number; max: number | null };
+    const windowLags = (name: string) => new Promise<Lags>((resolve) => vigie.on('message', (m: { type: string; name?: string }) => m.type === 'lags' && m.name === name && resolve(m as never)));
+    // The same checks before the surge, as long as one server's run: what the machine's own load does to their schedule.
+    const calmS = quick ? 5 : seconds;
+    const calmP = windowLags('calm');
+    vigie.send({ type: 'window-start', name: 'calm' });
+    await new Promise((r) => setTimeout(r, calmS * 1000));
+    vigie.send({ type: 'window-end', name: 'calm' });
+    const calm = await calmP;
+    const lagsP = windowLags('surge');
+    vigie.send({ type: 'window-start', name: 'surge' });
+    // Each server's time is cut in slices, nginx and Vigie taking turns: a machine whose load drifts
+    // during the run (other work on it) weighs on both alike.
+    const sliceS = Math.max(1, Math.round(seconds / slices));
     for (const [name, path] of [['summary', '/api/v2/summary.json'], ['page', '/']] as const) {
-      for (const [who, base] of [['nginx', nginxUrl], ['vigie', info.url]] as const) {
-        if (!base) continue;
-        await run(base + path, connections, 1); // warm-up
-        results[`${who}_${name}`] = await measured(base + path, connections, seconds, who === 'nginx' ? nginxPid : info.pid);
-      }
+      const servers = ([['nginx', nginxUrl, nginxPid], ['vigie', info.url, info.pid]] as const).filter(([, base]) => base !== undefined);
+      for (const [, base] of servers) await run(base + path, connections, 1); // warm-up
+      const parts: Record<string, LoadResult[]> = {};
+      for (let i = 0; i < slices; i++) for (const [who, base, pid] of servers) (parts[who] ??= []).push(await measured(base + path, connections, sliceS, pid));
+      for (const [who, list] of Object.entries(parts)) results[`${who}_${name}`] = combine(list);
     }
-    vigie.send({ type: 'surge-end' });
+    vigie.send({ type: 'window-end', name: 'surge' });
     const lags = await lagsP;
     const fcps = await fcp(`${info.url}/`, quick ? 3 : 9);
     const sorted = [...fcps].sort((a, b) => a - b);
@@ -354,6 +395,7 @@ async function main(): Promise<void> {
       quick,
       load_generator: WRK ? 'wrk -t2' : 'autocannon',
       seconds,
+      slices,
       connections,
       components: 50,
       monitors,
@@ -363,6 +405,9 @@ async function main(): Promise<void> {
       load_average: loadavg().map((x) => Math.round(x * 100) / 100),
       checks_during_surge: lags.checks,
       start_lag_during_surge_ms: { p50: lags.p50, p99: lags.p99, max: lags.max, count: lags.count },
+      checks_before_surge: calm.checks,
+      calm_window_s: calmS,
+      start_lag_before_surge_ms: { p50: calm.p50, p99: calm.p99, max: calm.max, count: calm.count },
       results,
       ratio_vs_nginx: { summary: ratio('summary'), page: ratio('page') },
       page_weight_bytes: { br: info.sizes.br, gzip: info.sizes.gzip, identity: info.sizes.identity },
@@ -376,7 +421,7 @@ async function main(): Promise<void> {
       },
     };
     console.log(JSON.stringify(out));
-    console.log(`web-surge (${quick ? 'quick, ' : ''}${out.load_generator}, ${seconds}s per run, ${connections} connections, 50 components; ${monitors} HTTP monitors every ${intervalS} s in the same Vigie, site.workers ${workers}; nginx worker_processes ${nginxWorkers}, same bytes and headers; load average ${out.load_average.join(' ')})`);
+    console.log(`web-surge (${quick ? 'quick, ' : ''}${out.load_generator}, ${seconds}s per server and resource in ${slices} alternating slice(s), ${connections} connections, 50 components; ${monitors} HTTP monitors every ${intervalS} s in the same Vigie, site.workers ${workers}; nginx worker_processes ${nginxWorkers}, same bytes and headers; load average ${out.load_average.join(' ')})`);
     for (const n of ['summary', 'page']) {
       const v = results[`vigie_${n}`]!;
       const g = results[`nginx_${n}`];
@@ -386,6 +431,7 @@ async function main(): Promise<void> {
     console.log(`  page weight: ${(info.sizes.br! / 1024).toFixed(1)} KB brotli, ${(info.sizes.gzip! / 1024).toFixed(1)} KB gzip, ${(info.sizes.identity! / 1024).toFixed(1)} KB raw (HTML with inline CSS)`);
     console.log(`  first contentful paint: median ${out.fcp_ms.median} ms over ${sorted.length} loads`);
     console.log(`  checks during the surge: ${lags.checks}, start lag p50 ${lags.p50} ms, p99 ${lags.p99} ms, max ${lags.max} ms   [target p99 < 1000 ms]`);
+    console.log(`  checks in the ${calmS} s before it: ${calm.checks}, start lag p50 ${calm.p50} ms, p99 ${calm.p99} ms, max ${calm.max} ms (the machine's own load)`);
     console.log(`  targets: ${JSON.stringify(out.targets)}`);
   } finally {
     for (const c of children.reverse()) await stopChild(c);
