@@ -87,8 +87,8 @@ describe('public reads on the wire', () => {
     } finally {
       delete process.env.VIGIE_WEB_WIRE;
     }
-    // Counts what reaches node:http's request handler (Fastify's routes sit behind it).
-    wire.app.addHook('onRequest', async () => void handled++);
+    // Counts what node:http hands to its request handler (servePrepared, then Fastify).
+    wire.app.server.prependListener('request', () => void handled++);
     wireBase = await wire.listen('127.0.0.1', 0);
     plainBase = await plain.listen('127.0.0.1', 0);
     await wire.publish(snap);
@@ -119,6 +119,9 @@ describe('public reads on the wire', () => {
           assert.match(text, /\r\nConnection: keep-alive\r\nKeep-Alive: timeout=72, max=4\r\n\r\n/);
         }
     assert.equal(handled, before, 'none of them reached node:http\'s handler');
+    // The rest does: the same server answers through node:http there.
+    await same('GET /api/v2/summary.json HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n', 'close');
+    assert.equal(handled, before + 1);
   });
 
   it('answers 304 for a matching If-None-Match, 200 for an old one', async () => {
