@@ -55,9 +55,9 @@ function stopper(child: ChildProcess, dir: string) {
 
 /** Starts a target answering 200 "ok" on `count` ports of 127.0.0.1. */
 /** Starts an unprivileged nginx in `dir` (pid, logs and temp paths there) with `http` inside its http block. */
-export async function spawnNginx(dir: string, http: string): Promise<ChildProcess> {
+export async function spawnNginx(dir: string, http: string, workers = 1): Promise<ChildProcess> {
   if (!NGINX) throw new Error('nginx is not installed');
-  const conf = `worker_processes 1;
+  const conf = `worker_processes ${workers};
 daemon off;
 pid ${dir}/nginx.pid;
 error_log ${dir}/error.log warn;

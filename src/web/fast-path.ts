@@ -21,31 +21,47 @@ export interface Entry {
 
 const LANG_COOKIE_MAX_AGE = 365 * 86_400;
 
+/** Vary of resources that are the same in every language, and of those in the visitor's language. */
+export const VARY_ENCODING = 'accept-encoding';
+export const VARY_LANG = 'accept-encoding, accept-language, cookie';
+
+/** What answers a GET/HEAD of `url`: the entry, its Vary, and the cookie to set (?lang=). */
+export interface Resolved {
+  e: Entry;
+  vary: string;
+  setCookie: string | undefined;
+}
+
 /** Answers a GET/HEAD for a prepared resource; false when it is not one (the caller takes it). */
 export function servePrepared(entries: ReadonlyMap<string, Entry>, req: IncomingMessage, res: ServerResponse): boolean {
   if (req.method !== 'GET' && req.method !== 'HEAD') return false;
-  const url = req.url ?? '/';
+  const r = resolvePrepared(entries, req.url ?? '/', req.headers.cookie, req.headers['accept-language']);
+  if (!r) return false;
+  write(r, req, res);
+  return true;
+}
+
+/** The prepared entry a GET/HEAD of `url` gets (with these Cookie and Accept-Language headers), if any. */
+export function resolvePrepared(entries: ReadonlyMap<string, Entry>, url: string, cookieHeader: string | undefined, acceptLanguage: string | undefined): Resolved | undefined {
   const qi = url.indexOf('?');
   const path = qi < 0 ? url : url.slice(0, qi);
   const langDependent = (LANG_PATHS as readonly string[]).includes(path) || path.startsWith('/incidents/');
   if (!langDependent) {
     const e = entries.get(path);
-    if (!e) return false;
-    write(e, req, res, 'accept-encoding', undefined);
-    return true;
+    return e ? { e, vary: VARY_ENCODING, setCookie: undefined } : undefined;
   }
   // ?lang= wins (and is remembered in a cookie), then the cookie, then Accept-Language.
   const q = qi < 0 ? null : new URLSearchParams(url.slice(qi + 1)).get('lang');
-  const cookie = fromCookie(req.headers.cookie);
+  const cookie = fromCookie(cookieHeader);
   let lang: Lang;
-  let vary = 'accept-encoding';
+  let vary = VARY_ENCODING;
   let setCookie: string | undefined;
   if (isLang(q)) {
     lang = q;
     if (cookie !== q && !path.endsWith('.atom') && !path.endsWith('.rss') && path !== '/widget') setCookie = `lang=${q}; Path=/; Max-Age=${LANG_COOKIE_MAX_AGE}; SameSite=Lax`;
   } else {
-    lang = cookie ?? fromAcceptLanguage(req.headers['accept-language']) ?? DEFAULT_LANG;
-    vary = 'accept-encoding, accept-language, cookie';
+    lang = cookie ?? fromAcceptLanguage(acceptLanguage) ?? DEFAULT_LANG;
+    vary = VARY_LANG;
   }
   let key = langKey(lang, path);
   if (path.startsWith('/incidents/')) {
@@ -59,28 +75,36 @@ export function servePrepared(entries: ReadonlyMap<string, Entry>, req: Incoming
     if (!entries.has(key)) key = langKey(lang, NOT_FOUND);
   }
   const e = entries.get(key);
-  if (!e) return false;
-  write(e, req, res, vary, setCookie);
-  return true;
+  return e ? { e, vary, setCookie } : undefined;
 }
 
-function write(e: Entry, req: IncomingMessage, res: ServerResponse, vary: string, setCookie: string | undefined): void {
+/**
+ * Status, headers (in the order they go out) and body of the answer: 304 when If-None-Match names
+ * it. The one place that decides them, for ServerResponse (write) and for the wire (fast-wire.ts).
+ */
+export function responseFor(e: Entry, vary: string, setCookie: string | undefined, enc: 'br' | 'gzip' | 'identity', notModified: boolean): { status: number; headers: Record<string, string | number>; body: Buffer | undefined } {
   const { p } = e;
-  const enc = p.br && p.gzip ? pickEncoding(req.headers['accept-encoding'] as string | undefined) : 'identity';
   const headers: Record<string, string | number> = { ...e.headers, etag: etagFor(p, enc), vary };
   // The cookie-setting answer is this visitor's own: no shared cache may keep it.
   if (setCookie) Object.assign(headers, { 'set-cookie': setCookie, 'cache-control': 'private, no-cache' });
-  if (e.status === 200 && matchesEtag(req.headers['if-none-match'], p)) {
+  if (notModified) {
     delete headers['content-type'];
-    res.writeHead(304, headers);
-    res.end();
-    return;
+    return { status: 304, headers, body: undefined };
   }
   const body = (enc === 'br' ? p.br : enc === 'gzip' ? p.gzip : undefined) ?? p.body;
   if (enc !== 'identity') headers['content-encoding'] = enc;
   headers['content-length'] = body.length;
-  res.writeHead(e.status, headers);
-  res.end(req.method === 'HEAD' ? undefined : body);
+  return { status: e.status, headers, body };
+}
+
+/** The encoding an entry is sent in for this Accept-Encoding. */
+export const encodingFor = (e: Entry, acceptEncoding: string | undefined) => (e.p.br && e.p.gzip ? pickEncoding(acceptEncoding) : 'identity');
+
+function write({ e, vary, setCookie }: Resolved, req: IncomingMessage, res: ServerResponse): void {
+  const enc = encodingFor(e, req.headers['accept-encoding']);
+  const r = responseFor(e, vary, setCookie, enc, e.status === 200 && matchesEtag(req.headers['if-none-match'], e.p));
+  res.writeHead(r.status, r.headers);
+  res.end(req.method === 'HEAD' ? undefined : r.body);
 }
 
 /** br when accepted, else gzip, else identity (q=0 honoured). */

@@ -6,6 +6,7 @@
 import cluster from 'node:cluster';
 import { type IncomingMessage, type ServerResponse, createServer, request } from 'node:http';
 import { type Entry, servePrepared } from './fast-path.js';
+import { installWire } from './fast-wire.js';
 import { FORWARD_KEY_HEADER, FORWARD_PEER_HEADER, type ToWorker } from './workers.js';
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'upgrade']);
@@ -49,6 +50,8 @@ const server = createServer((req, res) => {
   forward(req, res);
 });
 server.on('error', (err) => process.send?.({ type: 'error', message: err.message }));
+// Plain reads of prepared entries are answered from the parser's callback (fast-wire.ts); the handler above takes the rest.
+installWire(server, () => entries);
 
 process.on('message', (m: ToWorker) => {
   if (m.type === 'init') {

@@ -7,6 +7,7 @@ import { type IncomingMessage, type ServerResponse, createServer } from 'node:ht
 import type { Logger } from 'pino';
 import { LANGS } from '../i18n/index.js';
 import { type Entry, LANG_PATHS, pickEncoding, servePrepared } from './fast-path.js';
+import { installWire } from './fast-wire.js';
 import { type Prepared, PreparedSet, prepare } from './prepared.js';
 import { RenderCache, type Resource, buildResources, stateKeys } from './routes/pages.js';
 import { SseHub, type SseOptions } from './routes/sse.js';
@@ -102,6 +103,8 @@ export class WebServer {
         this.refusedConnections++;
         socket.end(EXHAUSTED_ANSWER);
       });
+      // Plain reads of prepared entries are answered from the parser's callback (fast-wire.ts), before any of the above.
+      installWire(server, () => this.entries);
       return server;
     };
     // Request logs would cost more than the prepared responses themselves during a surge.
