@@ -14,7 +14,8 @@
 // and monthly budget are counted there (leased and flushed: counters.ts), so the figures include that cost.
 // --quick keeps the issue's 200 concurrent streams and shortens each phase.
 //
-//   node dist/bench/gateway.js [--quick] [--seconds S] [--concurrency C]
+//   node dist/bench/gateway.js [--quick] [--seconds S] [--concurrency C] [--workers N (gateway processes; default 1)]
+//                              [--no-outage] [--cpu-prof DIR | --heap-prof DIR (the gateway's)]
 import { fork, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
@@ -24,7 +25,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
 import { Agent, request } from 'undici';
-import { arg, cpuSeconds, flag, percentile, runMain } from './lib/proc.js';
+import { arg, cpuSeconds, flag, percentile, runMain, treeCpuSeconds } from './lib/proc.js';
 
 const CHUNKS = 20;
 const CHUNK_MS = 5;
@@ -151,7 +152,8 @@ gateway:
   // --cpu-prof DIR: the gateway process writes a V8 CPU profile there when it stops (see bench/lib/cpuprofile.ts).
   const prof = arg('cpu-prof');
   const heap = arg('heap-prof');
-  const gw = spawn(process.execPath, [...(prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : []), ...(heap ? ['--heap-prof', '--heap-prof-dir', heap] : []), CLI, 'gateway', '-c', cfg, '--log-level', 'error'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const workers = Number(arg('workers') ?? 1);
+  const gw = spawn(process.execPath, [...(prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : []), ...(heap ? ['--heap-prof', '--heap-prof-dir', heap] : []), CLI, 'gateway', '-c', cfg, '--log-level', 'error', '--workers', String(workers)], { stdio: ['ignore', 'pipe', 'inherit'] });
   const gwUrl = await new Promise<string>((resolve, reject) => {
     let out = '';
     gw.stdout.on('data', (d) => {
@@ -174,13 +176,14 @@ gateway:
     const up0 = cpuSeconds(up.pid!);
     const d = stats(await load(direct, concurrency, seconds));
     const upCpu = cpuSeconds(up.pid!) - up0;
-    const cpu0 = cpuSeconds(gw.pid!);
+    // Every gateway process counts: the primary and its workers (--workers).
+    const cpu0 = treeCpuSeconds(gw.pid!);
     const g = stats(await load(via, concurrency, seconds));
-    const cpu = cpuSeconds(gw.pid!) - cpu0;
+    const cpu = treeCpuSeconds(gw.pid!) - cpu0;
 
     // --no-outage: steady state only (for profiling the relay).
     if (flag('no-outage')) {
-      process.stdout.write(JSON.stringify({ bench: 'gateway', concurrency, seconds, direct: d, gateway: g, added_ttft_p50_ms: r2(g.ttft_p50_ms - d.ttft_p50_ms), added_ttft_p99_ms: r2(g.ttft_p99_ms - d.ttft_p99_ms), gateway_requests_per_cpu_second: r2(g.requests / cpu), upstream_requests_per_cpu_second: r2(d.requests / upCpu) }) + '\n');
+      process.stdout.write(JSON.stringify({ bench: 'gateway', concurrency, seconds, direct: d, gateway: g, added_ttft_p50_ms: r2(g.ttft_p50_ms - d.ttft_p50_ms), added_ttft_p99_ms: r2(g.ttft_p99_ms - d.ttft_p99_ms), gateway_requests_per_cpu_second: r2(g.requests / cpu), upstream_requests_per_cpu_second: r2(d.requests / upCpu), gateway_workers: workers }) + '\n');
       return;
     }
     const control = (mode: Mode) => request(`http://127.0.0.1:${ports.controlPort}/?mode=${mode}`).then((r) => r.body.text());
@@ -201,6 +204,7 @@ gateway:
       quick,
       concurrency,
       seconds,
+      gateway_workers: workers,
       stream_chunks: CHUNKS,
       chunk_interval_ms: CHUNK_MS,
       direct: d,
@@ -218,7 +222,7 @@ gateway:
     const row = (label: string, a: number, b: number) => `  ${label.padEnd(28)}${String(r2(a)).padStart(10)}${String(r2(b)).padStart(10)}${String(r2(b - a)).padStart(10)}`;
     process.stdout.write(
       [
-        `Gateway bench (${quick ? 'quick' : 'full'}): ${concurrency} concurrent streams of ${CHUNKS} chunks for ${seconds} s, direct then through the gateway.`,
+        `Gateway bench (${quick ? 'quick' : 'full'}): ${concurrency} concurrent streams of ${CHUNKS} chunks for ${seconds} s, direct then through the gateway (${workers} worker process${workers === 1 ? '' : 'es'}).`,
         `  ${''.padEnd(28)}${'direct'.padStart(10)}${'gateway'.padStart(10)}${'added'.padStart(10)}`,
         row('time to first token p50 ms', d.ttft_p50_ms, g.ttft_p50_ms),
         row('time to first token p99 ms', d.ttft_p99_ms, g.ttft_p99_ms),

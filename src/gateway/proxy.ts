@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
-import type { HealthBoard } from './board.js';
+import type { BoardView } from './cluster.js';
 import type { Client, Clients } from './clients.js';
 import type { GatewayConfig } from './config.js';
 import { type ApiErrorBody, type FailureKind, apiError } from './errors.js';
@@ -19,7 +19,7 @@ import { estimateTokens, usageFromJson, usageFromSseTail } from './usage.js';
 export interface ProxyDeps {
   config: GatewayConfig;
   routes: readonly Route[];
-  board: HealthBoard;
+  board: BoardView;
   clients: Clients;
   metrics: GatewayMetrics;
   log: Logger;
