@@ -62,6 +62,13 @@ export async function gatewayCommand(o: { config: string; vigie?: string; port?:
       registry: gw.metrics.registry,
       log: gw.log,
       workers,
+      onFatal: (message) => {
+        process.stderr.write(`vigie gateway: ${message}; stopping\n`);
+        void primary
+          .stop()
+          .then(() => gw.stop())
+          .finally(() => process.exit(1));
+      },
       onListening: (_w, address) => {
         if (++listening === workers) process.stdout.write(banner(address));
       },
@@ -111,7 +118,16 @@ export async function gatewayCommand(o: { config: string; vigie?: string; port?:
       if ((m as { type?: unknown } | null)?.type === 'vigie-gw:stop') void stop().then(() => process.exit(0));
     });
   }
-  const url = await gw.start();
+  let url: string;
+  try {
+    url = await gw.start();
+  } catch (err) {
+    if (!worker) throw err;
+    // A worker that cannot listen ends (its IPC channel would keep it alive); the primary then stops the gateway.
+    process.stderr.write(`vigie gateway worker: ${err instanceof Error ? err.message : String(err)}\n`);
+    await stop().catch(() => {});
+    process.exit(1);
+  }
   if (worker) process.send?.({ type: 'vigie-gw:listening', address: url });
   else process.stdout.write(banner(url));
   return 0;

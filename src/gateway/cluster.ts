@@ -186,6 +186,8 @@ export interface PrimaryOptions {
   registry: { getMetricsAsJSON(): Promise<unknown[]> };
   log: { warn(o: object, msg: string): void; info(o: object, msg: string): void };
   workers: number;
+  /** A worker exited before it listened: the gateway cannot serve (the others are stopped by the caller). */
+  onFatal?: (message: string) => void;
   /** Tells the caller a worker is listening (its address), at each worker start (replacements included). */
   onListening?: (worker: Worker, address: string) => void;
 }
@@ -195,6 +197,7 @@ export class GatewayPrimary {
   private readonly timer: NodeJS.Timeout;
   private stopping = false;
   private seq = 0;
+  private readonly listened = new Set<number>();
 
   constructor(private readonly o: PrimaryOptions) {
     o.board.listen({ transition: () => this.broadcast(), move: () => this.broadcast() });
@@ -207,6 +210,12 @@ export class GatewayPrimary {
     cluster.on('message', (w, m) => this.onMessage(w, m));
     cluster.on('exit', (w, code, signal) => {
       if (this.stopping) return;
+      // A worker that never listened (port taken, bad store) would fail again: no restart loop, the gateway stops.
+      if (!this.listened.has(w.id)) {
+        this.stopping = true;
+        o.onFatal?.(`gateway worker ${w.id} exited before listening (${signal ?? code})`);
+        return;
+      }
       o.log.warn({ event: 'gateway.worker_exit', worker: w.id, code, signal }, `gateway worker ${w.id} exited (${signal ?? code}); starting another`);
       this.fork();
     });
@@ -255,6 +264,7 @@ export class GatewayPrimary {
       return;
     }
     if (isMsg(m, 'vigie-gw:listening')) {
+      this.listened.add(w.id);
       this.o.onListening?.(w, String((m as { address?: unknown }).address));
       return;
     }
