@@ -14,7 +14,8 @@
 // and monthly budget are counted there (leased and flushed: counters.ts), so the figures include that cost.
 // --quick keeps the issue's 200 concurrent streams and shortens each phase.
 //
-//   node dist/bench/gateway.js [--quick] [--seconds S] [--concurrency C]
+//   node dist/bench/gateway.js [--quick] [--seconds S] [--concurrency C] [--workers N (gateway processes; default 1)]
+//                              [--no-outage] [--cpu-prof DIR | --heap-prof DIR (the gateway's)]
 import { fork, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
@@ -24,7 +25,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
 import { Agent, request } from 'undici';
-import { arg, cpuSeconds, flag, percentile, runMain } from './lib/proc.js';
+import { arg, cpuSeconds, flag, percentile, runMain, treeCpuSeconds } from './lib/proc.js';
 
 const CHUNKS = 20;
 const CHUNK_MS = 5;
@@ -148,7 +149,11 @@ gateway:
   retry: { first_token_timeout: 500ms, idle_timeout: 5s }
 `,
   );
-  const gw = spawn(process.execPath, [CLI, 'gateway', '-c', cfg, '--log-level', 'error'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // --cpu-prof DIR: the gateway process writes a V8 CPU profile there when it stops (see bench/lib/cpuprofile.ts).
+  const prof = arg('cpu-prof');
+  const heap = arg('heap-prof');
+  const workers = Number(arg('workers') ?? 1);
+  const gw = spawn(process.execPath, [...(prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : []), ...(heap ? ['--heap-prof', '--heap-prof-dir', heap] : []), CLI, 'gateway', '-c', cfg, '--log-level', 'error', '--workers', String(workers)], { stdio: ['ignore', 'pipe', 'inherit'] });
   const gwUrl = await new Promise<string>((resolve, reject) => {
     let out = '';
     gw.stdout.on('data', (d) => {
@@ -166,11 +171,21 @@ gateway:
     await load(direct, concurrency, 0.5);
     await load(via, concurrency, 0.5);
 
+    // The fake upstream's CPU while it serves the direct phase: a floor for comparison (it writes every
+    // chunk once, as the gateway must; the gateway also reads each one).
+    const up0 = cpuSeconds(up.pid!);
     const d = stats(await load(direct, concurrency, seconds));
-    const cpu0 = cpuSeconds(gw.pid!);
+    const upCpu = cpuSeconds(up.pid!) - up0;
+    // Every gateway process counts: the primary and its workers (--workers).
+    const cpu0 = treeCpuSeconds(gw.pid!);
     const g = stats(await load(via, concurrency, seconds));
-    const cpu = cpuSeconds(gw.pid!) - cpu0;
+    const cpu = treeCpuSeconds(gw.pid!) - cpu0;
 
+    // --no-outage: steady state only (for profiling the relay).
+    if (flag('no-outage')) {
+      process.stdout.write(JSON.stringify({ bench: 'gateway', concurrency, seconds, direct: d, gateway: g, added_ttft_p50_ms: r2(g.ttft_p50_ms - d.ttft_p50_ms), added_ttft_p99_ms: r2(g.ttft_p99_ms - d.ttft_p99_ms), gateway_requests_per_cpu_second: r2(g.requests / cpu), upstream_requests_per_cpu_second: r2(d.requests / upCpu), gateway_workers: workers }) + '\n');
+      return;
+    }
     const control = (mode: Mode) => request(`http://127.0.0.1:${ports.controlPort}/?mode=${mode}`).then((r) => r.body.text());
     const phase = Math.max(1, seconds / 3);
     const outageLoad = load(via, Math.max(4, Math.round(concurrency / 4)), phase * 5);
@@ -189,6 +204,7 @@ gateway:
       quick,
       concurrency,
       seconds,
+      gateway_workers: workers,
       stream_chunks: CHUNKS,
       chunk_interval_ms: CHUNK_MS,
       direct: d,
@@ -199,19 +215,20 @@ gateway:
       added_total_p99_ms: r2(g.total_p99_ms - d.total_p99_ms),
       gateway_cpu_s: r2(cpu),
       gateway_requests_per_cpu_second: r2(g.requests / cpu),
+      upstream_requests_per_cpu_second: r2(d.requests / upCpu),
       outage: { requests: o.requests, client_errors: o.errors, script: '500s, stall before first token, connection refused, recovery', phase_s: phase },
     };
     process.stdout.write(JSON.stringify(result) + '\n');
     const row = (label: string, a: number, b: number) => `  ${label.padEnd(28)}${String(r2(a)).padStart(10)}${String(r2(b)).padStart(10)}${String(r2(b - a)).padStart(10)}`;
     process.stdout.write(
       [
-        `Gateway bench (${quick ? 'quick' : 'full'}): ${concurrency} concurrent streams of ${CHUNKS} chunks for ${seconds} s, direct then through the gateway.`,
+        `Gateway bench (${quick ? 'quick' : 'full'}): ${concurrency} concurrent streams of ${CHUNKS} chunks for ${seconds} s, direct then through the gateway (${workers} worker process${workers === 1 ? '' : 'es'}).`,
         `  ${''.padEnd(28)}${'direct'.padStart(10)}${'gateway'.padStart(10)}${'added'.padStart(10)}`,
         row('time to first token p50 ms', d.ttft_p50_ms, g.ttft_p50_ms),
         row('time to first token p99 ms', d.ttft_p99_ms, g.ttft_p99_ms),
         row('whole stream p50 ms', d.total_p50_ms, g.total_p50_ms),
         row('whole stream p99 ms', d.total_p99_ms, g.total_p99_ms),
-        `  ${'streams per gateway CPU-s'.padEnd(28)}${''.padStart(10)}${String(result.gateway_requests_per_cpu_second).padStart(10)}`,
+        `  ${'streams per CPU-s'.padEnd(28)}${String(result.upstream_requests_per_cpu_second).padStart(10)}${String(result.gateway_requests_per_cpu_second).padStart(10)}   (direct: the fake upstream's; gateway: the gateway's)`,
         `  ${'client errors, outage'.padEnd(28)}${''.padStart(10)}${String(o.errors).padStart(10)}   of ${o.requests} (goal 0)`,
         `  gateway: ${g.requests} streams on ${r2(cpu)} CPU-s; errors direct ${d.errors}, gateway ${g.errors}; outage script: 500s, stall before the first token, refused connections, recovery (${phase} s each)`,
         quick ? '  (quick run: measure on a quiet machine without --quick for the figures to quote)' : '',

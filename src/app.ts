@@ -63,6 +63,7 @@ import { liveAgentsInStore } from './cluster/agents.js';
 import type { FeedMessage } from './cluster/feed.js';
 import { gatewayAdminRoutes } from './web/routes/admin-gateway.js';
 import { type GatewayEventRecord, recentGatewayEvents, recordGatewayEvent } from './store/gateway.js';
+import { WriteBehind } from './store/write-behind.js';
 import { GATEWAY_PAGE_DAYS, GATEWAY_PAGE_MAX, resolveComponent, snapshotGatewayEvents } from './web/gateway-events.js';
 import { Catalog } from './catalog/catalog.js';
 import { MonitorBoard } from './catalog/board.js';
@@ -122,6 +123,8 @@ export class Vigie {
   readonly metrics: VigieMetrics;
   /** The OpenAI-compatible failover proxy, when the config has a gateway: section; fed each published component status. */
   gateway: Gateway | undefined;
+  /** The in-process gateway's failovers and failbacks on their way to the store (held in memory while it fails, as other writes). */
+  gatewayEvents: WriteBehind<GatewayEventRecord> | undefined;
   /** Rollups and retention on the clock. */
   readonly storageJob: StorageJob;
   /** Beats pushed by jobs to /api/push/<token>, read by heartbeat monitors. */
@@ -299,7 +302,8 @@ export class Vigie {
   async start(): Promise<string> {
     if (this.config.gateway) {
       const { Gateway } = await import('./gateway/gateway.js');
-      this.gateway = new Gateway({ config: this.config.gateway, logger: this.log, clock: this.clock, processMetrics: false, vigieUrl: null, store: this.store, events: (e) => void this.recordGatewayEvent(e).catch((err) => this.guard.faults.report('gateway event', err)) });
+      const events = (this.gatewayEvents = new WriteBehind<GatewayEventRecord>({ kind: 'gateway events', health: this.guard.health, maxHeld: 1000, write: async (batch) => { for (const e of batch) await this.recordGatewayEvent(e); } }));
+      this.gateway = new Gateway({ config: this.config.gateway, logger: this.log, clock: this.clock, processMetrics: false, vigieUrl: null, store: this.store, events: (e) => void events.submit([e]) });
       this.log.info({ url: await this.gateway.start() }, 'gateway started');
     }
     this.url = await this.web.listen(this.config.site.host, this.opts.port ?? this.config.site.port);
@@ -733,6 +737,7 @@ export class Vigie {
   /** Graceful stop: no new checks, running ones aborted, every pending write finished, then close. */
   async stop(): Promise<void> {
     await this.gateway?.stop();
+    await this.gatewayEvents?.close();
     await this.scheduler.stop();
     clearInterval(this.peersTimer);
     this.agents.stop();

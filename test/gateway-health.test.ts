@@ -13,6 +13,7 @@ import { findComponent, parseComponents, signalFor } from '../src/gateway/vigie-
 import { publicId } from '../src/core/ids.js';
 import { ManualClock } from '../src/core/time.js';
 import { type Admission, Clients, sha256Hex } from '../src/gateway/clients.js';
+import { HealthBoard, type TrafficMove } from '../src/gateway/board.js';
 
 const CFG: HealthConfig = { recoverAfterMs: 30_000, windowMs: 30_000, minRequests: 5, errorRate: 0.5, slowFirstTokenMs: 10_000, cooldownMs: 30_000, successStreak: 5 };
 
@@ -260,5 +261,48 @@ describe('gateway clients: rate limit and budget on the clock', () => {
     clock.advance(3600_000);
     assert.ok(admit(c).ok);
     assert.equal(c.usedThisMonth('team'), 0);
+  });
+});
+
+describe('gateway board: what the moves count', () => {
+  const route = { name: 'chat', models: ['*'], upstreams: ['a', 'b', 'c'].map((id) => ({ id, modelMap: {} })) };
+
+  it('with three upstreams, the failback counts the whole failover (every move since the traffic left it), and the failover in progress shows its counts', () => {
+    const clock = new ManualClock(1_000_000);
+    const board = new HealthBoard(['a', 'b', 'c'], [route], CFG, clock);
+    const moves: TrafficMove[] = [];
+    board.listen({ move: (m) => moves.push(m) });
+    assert.equal(board.ongoing('chat'), null);
+    board.clientServed('chat', 7);
+    board.vigie('a', 'bad'); // a -> b
+    assert.equal(board.activeOf('chat'), 'b');
+    board.clientServed('chat', 10);
+    board.clientFailed('chat', 1);
+    assert.deepEqual(board.ongoing('chat'), { route: 'chat', from: 'a', to: 'b', since: 1_000_000, served: 10, failed: 1 });
+    clock.advance(1000);
+    board.vigie('b', 'bad'); // b -> c
+    assert.equal(board.activeOf('chat'), 'c');
+    board.clientServed('chat', 5);
+    const during = board.ongoing('chat')!;
+    assert.equal(during.from, 'a');
+    assert.equal(during.to, 'c');
+    assert.equal(during.served, 15);
+    assert.equal(during.failed, 1);
+    // a comes back: its failback counts everything since a was left, across both moves.
+    board.vigie('a', 'ok');
+    clock.advance(CFG.recoverAfterMs);
+    assert.equal(board.state('a'), 'recovering');
+    for (let i = 0; i < CFG.successStreak; i++) board.outcome('a', { ok: true });
+    assert.equal(board.activeOf('chat'), 'a');
+    const back = moves.at(-1)!;
+    assert.equal(back.kind, 'failback');
+    assert.equal(back.from, 'c');
+    assert.equal(back.to, 'a');
+    assert.equal(back.servedRequests, 15);
+    assert.equal(back.failedRequests, 1);
+    // The failover b -> c counted only since the previous move.
+    assert.equal(moves[1]!.kind, 'failover');
+    assert.equal(moves[1]!.servedRequests, 10);
+    assert.equal(board.ongoing('chat'), null);
   });
 });

@@ -7,6 +7,7 @@ import { it } from 'node:test';
 import { createVigie } from '../src/app.js';
 import { configSchema } from '../src/config/schema.js';
 import { FakeUpstream } from './gateway-fake.js';
+import { recentGatewayEvents } from '../src/store/gateway.js';
 import { ask, chat, until } from './gateway-setup.js';
 
 it('in-process: Vigie’s own probes take the provider out of the gateway’s routing, and bring it back', async (t) => {
@@ -60,3 +61,49 @@ async function gatewayUrl(gw: { address(): string | undefined }): Promise<string
   assert.ok(a);
   return a;
 }
+
+it('in-process: a failover seen while the store fails is kept and stored once the store is back', async (t) => {
+  const openai = await new FakeUpstream('openai').start();
+  const mistral = await new FakeUpstream('mistral').start();
+  const dir = await mkdtemp(join(tmpdir(), 'vigie-gw-app-'));
+  t.after(async () => {
+    await openai.stop();
+    await mistral.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+  const config = configSchema.parse({
+    site: { title: 'Status', port: 0 },
+    store: { path: join(dir, 'vigie.db') },
+    services: [{ id: 'chatgpt', name: 'ChatGPT', components: [{ id: 'api', name: 'API', monitors: [{ name: 'models', url: `${openai.url}/models`, interval: '1h' }] }] }],
+    gateway: {
+      port: 0,
+      upstreams: { openai: { base_url: openai.url, api_key: 'sk-a', component: 'chatgpt/api' }, mistral: { base_url: mistral.url, api_key: 'sk-b' } },
+      routes: [{ name: 'chat', models: ['*'], upstreams: ['openai', 'mistral'] }],
+      health: { recover_after: '1h' },
+    },
+  });
+  const vigie = await createVigie({ config });
+  t.after(() => vigie.stop());
+  await vigie.start();
+  const gw = vigie.gateway!;
+  // The store refuses writes (as a full or failing disk does) until told otherwise.
+  const real = vigie.recordGatewayEvent.bind(vigie);
+  let failing = true;
+  let refused = 0;
+  vigie.recordGatewayEvent = async (e) => {
+    if (failing) {
+      refused++;
+      throw Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' });
+    }
+    return real(e);
+  };
+  gw.board.vigie('openai', 'bad');
+  assert.equal(gw.board.activeOf('chat'), 'mistral');
+  await until(() => refused > 0, 'the write tried and refused');
+  assert.equal(vigie.gatewayEvents?.pending.length, 1, 'the event is held in memory');
+  failing = false;
+  await until(async () => (await recentGatewayEvents(vigie.store.db, { limit: 10, since: 0 })).some((e) => e.kind === 'failover' && e.fromUpstream === 'openai'), 'the held event stored', 15_000);
+  assert.equal(vigie.gatewayEvents?.pending.length, 0);
+  const stored = await recentGatewayEvents(vigie.store.db, { limit: 10, since: 0 });
+  assert.equal(stored.filter((e) => e.kind === 'failover').length, 1, 'stored once');
+});

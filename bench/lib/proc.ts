@@ -36,3 +36,21 @@ export function runMain(fn: () => Promise<unknown>): void {
     process.exit(1);
   });
 }
+
+/** CPU seconds of a process and all its descendants alive now (a cluster's primary and workers). */
+export function treeCpuSeconds(pid: number): number {
+  let total = 0;
+  try {
+    total = cpuSeconds(pid);
+  } catch {
+    return 0;
+  }
+  let kids: string[] = [];
+  try {
+    kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+  } catch {
+    // no children file (older kernels): the process alone
+  }
+  for (const k of kids) total += treeCpuSeconds(Number(k));
+  return total;
+}

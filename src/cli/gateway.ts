@@ -7,6 +7,8 @@ import type { VigieConfig } from '../config/schema.js';
 import { type Store, openStore } from '../store/index.js';
 import { UsageError, makeLogger } from './logger.js';
 import { onShutdown } from './signals.js';
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
 
 const CLIENT_NAME = /^[a-z0-9][a-z0-9_.-]*$/;
 
@@ -26,7 +28,7 @@ async function withStore<T>(configFile: string, fn: (s: Store) => Promise<T>): P
   }
 }
 
-export async function gatewayCommand(o: { config: string; vigie?: string; port?: number; logLevel: string; store?: boolean }): Promise<number> {
+export async function gatewayCommand(o: { config: string; vigie?: string; port?: number; logLevel: string; store?: boolean; workers?: number }): Promise<number> {
   const log = makeLogger(o.logLevel);
   const loaded = await loadConfigFile(o.config);
   if (!loaded.ok) {
@@ -38,16 +40,96 @@ export async function gatewayCommand(o: { config: string; vigie?: string; port?:
   if (o.vigie !== undefined && !/^https?:\/\/[^/]/.test(o.vigie)) throw new UsageError(`--vigie must be an http:// or https:// URL (got "${o.vigie}")`);
   const token = config.vigie_token ?? process.env.VIGIE_GATEWAY_TOKEN;
   const { createGateway } = await import('../gateway/gateway.js');
-  // Client counters and stored client tokens live in the config's database (DATABASE_URL wins): replicas on one PostgreSQL share them.
-  const store = o.store === false ? undefined : await storeOf(loaded.config);
-  const gw = await createGateway({ config: { ...config, ...(token ? { vigie_token: token } : {}) }, logger: log, ...(store ? { store } : {}), ...(o.vigie ? { vigieUrl: o.vigie } : {}), ...(o.port !== undefined ? { port: o.port } : {}) });
-  onShutdown(async () => {
-    await gw.stop();
-    await store?.close();
-  });
-  const url = await gw.start();
+  const cfg = { ...config, ...(token ? { vigie_token: token } : {}) };
+  const workers = o.workers ?? config.workers ?? (o.store === false ? 1 : availableParallelism());
   const vigie = o.vigie ?? config.vigie_url;
-  process.stdout.write(`Vigie gateway listening on ${url}/v1 (${config.routes.length} routes, ${Object.keys(config.upstreams).length} upstreams${vigie ? `; component status from ${vigie}` : '; no Vigie server: passive view only'})\n`);
+  const banner = (url: string) =>
+    `Vigie gateway listening on ${url}/v1 (${config.routes.length} routes, ${Object.keys(config.upstreams).length} upstreams${vigie ? `; component status from ${vigie}` : '; no Vigie server: passive view only'}${workers > 1 ? `; ${workers} worker processes` : ''})\n`;
+
+  if (workers > 1 && cluster.isPrimary) {
+    // The primary: the one health view, the Vigie poll and the event reports; the workers serve (src/gateway/cluster.ts).
+    const { GatewayPrimary } = await import('../gateway/cluster.js');
+    // The database is opened (and migrated) once here, before the workers open it together.
+    if (o.store !== false) await (await storeOf(loaded.config)).close();
+    const gw = await createGateway({ config: cfg, logger: log, serve: false, ...(o.vigie ? { vigieUrl: o.vigie } : {}) });
+    await gw.start();
+    // Announced once every worker listens.
+    let listening = 0;
+    const primary = new GatewayPrimary({
+      board: gw.board,
+      routes: config.routes.map((r) => r.name),
+      upstreams: Object.keys(config.upstreams),
+      registry: gw.metrics.registry,
+      log: gw.log,
+      workers,
+      onFatal: (message) => {
+        process.stderr.write(`vigie gateway: ${message}; stopping\n`);
+        void primary
+          .stop()
+          .then(() => gw.stop())
+          .finally(() => process.exit(1));
+      },
+      onListening: (_w, address) => {
+        if (++listening === workers) process.stdout.write(banner(address));
+      },
+    });
+    onShutdown(async () => {
+      await primary.stop();
+      await gw.stop();
+    });
+    return 0;
+  }
+
+  // One process, or a worker of several: serves requests. Client counters and stored client tokens live in the
+  // config's database (DATABASE_URL wins): replicas on one PostgreSQL, and workers, share them.
+  const store = o.store === false ? undefined : await storeOf(loaded.config);
+  let worker: { board: import('../gateway/cluster.js').WorkerBoard; off: () => void } | undefined;
+  let view: import('../gateway/cluster.js').WorkerBoard | undefined;
+  let metricsText: (() => Promise<string>) | undefined;
+  if (cluster.isWorker) {
+    const { WorkerBoard, clusterMetricsText } = await import('../gateway/cluster.js');
+    view = new WorkerBoard(Object.keys(config.upstreams), Date.now());
+    metricsText = clusterMetricsText;
+  }
+  const gw = await createGateway({
+    config: cfg,
+    logger: log,
+    ...(store ? { store } : {}),
+    ...(o.port !== undefined ? { port: o.port } : {}),
+    // A worker neither polls Vigie nor reports events: the primary does, once for all.
+    ...(view ? { view, vigieUrl: null, ...(metricsText ? { metricsText } : {}) } : o.vigie ? { vigieUrl: o.vigie } : {}),
+  });
+  if (view) {
+    const { answerMetrics } = await import('../gateway/cluster.js');
+    worker = { board: view, off: answerMetrics(gw.metrics.registry) };
+  }
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await gw.stop();
+      worker?.board.stop();
+      worker?.off();
+      await store?.close();
+    })());
+  onShutdown(stop);
+  if (worker) {
+    // The primary asks its workers to stop (rather than signalling them twice, which would cut their streams).
+    process.on('message', (m: unknown) => {
+      if ((m as { type?: unknown } | null)?.type === 'vigie-gw:stop') void stop().then(() => process.exit(0));
+    });
+  }
+  let url: string;
+  try {
+    url = await gw.start();
+  } catch (err) {
+    if (!worker) throw err;
+    // A worker that cannot listen ends (its IPC channel would keep it alive); the primary then stops the gateway.
+    process.stderr.write(`vigie gateway worker: ${err instanceof Error ? err.message : String(err)}\n`);
+    await stop().catch(() => {});
+    process.exit(1);
+  }
+  if (worker) process.send?.({ type: 'vigie-gw:listening', address: url });
+  else process.stdout.write(banner(url));
   return 0;
 }
 

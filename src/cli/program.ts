@@ -293,8 +293,13 @@ const gateway = program
   .option('--vigie <url>', 'a Vigie server whose /api/v2/components.json gives the upstreams’ component status')
   .option('-p, --port <port>', 'listen on this port instead of gateway.port', parsePort)
   .option('--no-store', 'keep client counters in memory and take clients from the config only (no database)')
+  .option('--workers <n>', 'processes sharing the port (default: gateway.workers, else one per core with a database, one without)', (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError('--workers must be a whole number from 1 to 64');
+    return n;
+  })
   .addOption(logLevel())
-  .action(async (o: { config: string; vigie?: string; port?: number; logLevel: string; store: boolean }) => {
+  .action(async (o: { config: string; vigie?: string; port?: number; logLevel: string; store: boolean; workers?: number }) => {
     const { gatewayCommand } = await import('./gateway.js');
     process.exitCode = await gatewayCommand(o);
   });

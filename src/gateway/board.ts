@@ -17,12 +17,32 @@ export interface TrafficMove {
   at: number;
   /** failover: away from the route's preferred order; failback: back towards it. */
   kind: 'failover' | 'failback';
-  /** Requests on this route that failed at the client since the previous move. */
+  /** failover: requests on this route that failed at the client since the previous move; failback: those
+   *  that failed since the traffic left `to` (the whole failover, however many moves it took). */
   failedRequests: number;
-  /** Requests on this route answered successfully since the previous move (for a failback: during the failover). */
+  /** Requests answered successfully over the same span. */
   servedRequests: number;
   /** Why `from` was left (its down reason), when it was. */
   reason: string | null;
+}
+
+/** Client requests of a route so far (only ever grows). */
+interface Totals {
+  served: number;
+  failed: number;
+  at: number;
+}
+
+/** A failover in progress on a route: since when, and what its clients got since. */
+export interface OngoingFailover {
+  route: string;
+  /** The upstream the traffic left first (the route's preferred one, usually). */
+  from: string;
+  /** Where the traffic is now. */
+  to: string;
+  since: number;
+  served: number;
+  failed: number;
 }
 
 export interface BoardListener {
@@ -33,8 +53,11 @@ export interface BoardListener {
 export class HealthBoard {
   private health = new Map<string, Health>();
   private active = new Map<string, string | undefined>();
-  private failedSinceMove = new Map<string, number>();
-  private servedSinceMove = new Map<string, number>();
+  private totals = new Map<string, Totals>();
+  /** Per route, the totals at the previous move. */
+  private lastMove = new Map<string, Totals>();
+  /** Per route, per upstream the traffic left and has not come back to: the totals when it left. */
+  private departed = new Map<string, Map<string, Totals>>();
   private listeners: BoardListener[] = [];
 
   constructor(
@@ -47,8 +70,10 @@ export class HealthBoard {
     for (const id of upstreamIds) this.health.set(id, initialHealth(now));
     for (const r of routes) {
       this.active.set(r.name, activeUpstream(r.upstreams, (id) => this.peek(id)));
-      this.failedSinceMove.set(r.name, 0);
-      this.servedSinceMove.set(r.name, 0);
+      const zero = { served: 0, failed: 0, at: now };
+      this.totals.set(r.name, { ...zero });
+      this.lastMove.set(r.name, zero);
+      this.departed.set(r.name, new Map());
     }
   }
 
@@ -75,13 +100,28 @@ export class HealthBoard {
   }
 
   /** A client request on the route ended in an error that was not the caller's. */
-  clientFailed(route: string): void {
-    this.failedSinceMove.set(route, (this.failedSinceMove.get(route) ?? 0) + 1);
+  clientFailed(route: string, n = 1): void {
+    const t = this.totals.get(route);
+    if (t) t.failed += n;
   }
 
   /** A client request on the route was answered successfully. */
-  clientServed(route: string): void {
-    this.servedSinceMove.set(route, (this.servedSinceMove.get(route) ?? 0) + 1);
+  clientServed(route: string, n = 1): void {
+    const t = this.totals.get(route);
+    if (t) t.served += n;
+  }
+
+  /** The route's failover in progress (its traffic is away from an upstream it left), with its counts so far; null when none. */
+  ongoing(route: string): OngoingFailover | null {
+    const marks = this.departed.get(route);
+    const t = this.totals.get(route);
+    const to = this.active.get(route);
+    if (!marks || marks.size === 0 || !t || to === undefined) return null;
+    // The earliest departure still open: where the failover began.
+    let first: [string, Totals] | undefined;
+    for (const e of marks) if (!first || e[1].at < first[1].at) first = e;
+    const [from, m] = first!;
+    return { route, from, to, since: m.at, served: t.served - m.served, failed: t.failed - m.failed };
   }
 
   activeOf(route: string): string | undefined {
@@ -110,18 +150,29 @@ export class HealthBoard {
       if (before === after || before === undefined || after === undefined) continue;
       this.active.set(r.name, after);
       const rank = (id: string) => r.upstreams.findIndex((u) => u.id === id);
+      const kind = rank(after) > rank(before) ? 'failover' : 'failback';
+      const t = this.totals.get(r.name)!;
+      const marks = this.departed.get(r.name)!;
+      // A failback counts from when the traffic left the upstream it returns to (with three upstreams
+      // or more, several moves ago); a failover, since the previous move. Without a departure on record
+      // (the upstream was already avoided when the gateway started), since the gateway started.
+      const from = kind === 'failback' ? (marks.get(after) ?? { served: 0, failed: 0, at: now }) : this.lastMove.get(r.name)!;
       const move: TrafficMove = {
         route: r.name,
         from: before,
         to: after,
         at: now,
-        kind: rank(after) > rank(before) ? 'failover' : 'failback',
-        failedRequests: this.failedSinceMove.get(r.name) ?? 0,
-        servedRequests: this.servedSinceMove.get(r.name) ?? 0,
+        kind,
+        failedRequests: t.failed - from.failed,
+        servedRequests: t.served - from.served,
         reason: this.health.get(before)?.reason ?? null,
       };
-      this.failedSinceMove.set(r.name, 0);
-      this.servedSinceMove.set(r.name, 0);
+      const mark = { served: t.served, failed: t.failed, at: now };
+      this.lastMove.set(r.name, mark);
+      if (!marks.has(before)) marks.set(before, mark);
+      marks.delete(after);
+      // Back on an upstream preferred to those it had left: those departures are over too.
+      for (const id of [...marks.keys()]) if (rank(id) > rank(after)) marks.delete(id);
       for (const l of this.listeners) l.move?.(move);
     }
   }

@@ -4,6 +4,7 @@
 // admin API (re-read every `clients_refresh`: a new or revoked token takes effect within it).
 // Counting is counters.ts's: in memory, or in the database shared by replicas.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { Clock } from '../core/time.js';
 import type { GatewayClientConfig } from './config.js';
 import { type Counters, type Limits, MemoryCounters, nextMonth } from './counters.js';
@@ -37,8 +38,19 @@ export function fromConfig(c: GatewayClientConfig): ClientEntry {
   return { name: c.name, team: c.team ?? c.name, tokenSha256: c.token_sha256, rateLimit: c.rate_limit ?? null, monthlyTokens: c.monthly_tokens ?? null };
 }
 
+/** How long a verified token is taken on trust before it is hashed and compared again, and how many are kept. */
+export const VERIFIED_TTL_MS = 10_000;
+const VERIFIED_MAX = 10_000;
+
 export class Clients {
   private byHash = new Map<string, ClientEntry>();
+  /**
+   * Tokens already verified (the Bearer value -> its client), so a request costs a Map lookup instead of
+   * a sha256 and a constant-time compare against every hash. Only tokens that matched are kept, for at
+   * most VERIFIED_TTL_MS (real time), and the whole cache is dropped whenever the client list changes:
+   * a revoked token stops working at the next refresh, as without the cache.
+   */
+  private verified = new Map<string, { entry: ClientEntry; until: number }>();
   private readonly configured: ClientEntry[];
   /** The database has (or had) clients: revoking the last one must not open the gateway to anyone. */
   private storeHasClients = false;
@@ -60,6 +72,7 @@ export class Clients {
     for (const c of this.configured) next.set(c.tokenSha256, c);
     for (const c of stored) if (!names.has(c.name) && !next.has(c.tokenSha256)) next.set(c.tokenSha256, c);
     this.byHash = next;
+    this.verified.clear();
   }
 
   get open(): boolean {
@@ -76,7 +89,7 @@ export class Clients {
     if (this.open) return { ok: true, client: OPEN };
     const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
     if (!m) return { ok: false, status: 401, type: 'invalid_request_error', code: 'missing_api_key', message: 'You did not provide an API key: send "Authorization: Bearer <token>".' };
-    const cfg = this.lookup(sha256Hex(m[1]!));
+    const cfg = this.verify(m[1]!);
     if (!cfg) return { ok: false, status: 401, type: 'invalid_request_error', code: 'invalid_api_key', message: 'Incorrect API key provided.' };
     const now = this.clock.now();
     // The budget first: a client out of budget does not spend its rate limit on refused requests.
@@ -101,6 +114,20 @@ export class Clients {
 
   usedThisMonth(name: string, now = this.clock.now()): number {
     return this.counters.used(name, now);
+  }
+
+  private verify(token: string): ClientEntry | undefined {
+    const now = performance.now();
+    const hit = this.verified.get(token);
+    if (hit && hit.until > now) return hit.entry;
+    const entry = this.lookup(sha256Hex(token));
+    if (!entry) {
+      if (hit) this.verified.delete(token);
+      return undefined;
+    }
+    if (this.verified.size >= VERIFIED_MAX) this.verified.clear();
+    this.verified.set(token, { entry, until: now + VERIFIED_TTL_MS });
+    return entry;
   }
 
   private lookup(hash: string): ClientEntry | undefined {

@@ -115,6 +115,9 @@ export function gatewaySchema({ duration, rateLimit }: Primitives) {
           on_429: z.enum(['return', 'failover']).default('return'),
         })
         .prefault({}),
+      /** Standalone `vigie gateway`: processes sharing the port (node:cluster; src/gateway/cluster.ts). Unset: one per core with a
+       *  database, one without (`--no-store`: rate limits and budgets would be counted per process). Inside `vigie start`: always one. */
+      workers: z.number().int().min(1).max(64).optional(),
       /** Largest request body accepted. */
       max_body_bytes: z.number().int().min(1024).default(8 * 1024 * 1024),
     })

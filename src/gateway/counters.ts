@@ -38,8 +38,16 @@ export interface Counters {
   stop(): Promise<void>;
 }
 
+/** The UTC month of the last call, and its bounds: asked on every request, computed once a month. */
+let monthCache = { from: 0, to: -1, month: '' };
+
 export function monthOf(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 7);
+  const c = monthCache;
+  if (ms >= c.from && ms < c.to) return c.month;
+  const d = new Date(ms);
+  const month = d.toISOString().slice(0, 7);
+  if (!Number.isNaN(d.getTime())) monthCache = { from: Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1), to: Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1), month };
+  return month;
 }
 
 export function nextMonth(ms: number): number {

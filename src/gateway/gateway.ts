@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { type Logger, pino } from 'pino';
 import { Agent } from 'undici';
 import { type Clock, systemClock } from '../core/time.js';
-import { HealthBoard, type TrafficMove, type UpstreamTransition } from './board.js';
+import cluster from 'node:cluster';
+import { HealthBoard, type OngoingFailover, type TrafficMove, type UpstreamTransition } from './board.js';
 import { type ClientEntry, Clients } from './clients.js';
 import { type Counters, MemoryCounters, StoreCounters } from './counters.js';
 import { EventReporter, type GatewayEventSink, eventOf } from './events.js';
@@ -16,6 +17,7 @@ import { GatewayMetrics } from './metrics.js';
 import { type Route, trickleTicker } from './route.js';
 import { gatewayServer } from './server.js';
 import { type ComponentReading, VigiePoller, findComponent, signalFor } from './vigie-source.js';
+import type { BoardView } from './cluster.js';
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -33,6 +35,12 @@ export interface GatewayOptions {
   store?: Pick<Store, 'db'>;
   /** Where failover/failback events go (in-process: Vigie records them); standalone with vigie_token: POSTed to the server. */
   events?: GatewayEventSink;
+  /** A worker of several (cluster.ts): the health view it routes on and reports to (the primary's); default: its own board. */
+  view?: BoardView;
+  /** /metrics for a worker of several (every process's). */
+  metricsText?: () => Promise<string>;
+  /** false: the cluster's primary, which keeps the health view, polls Vigie and reports events, but serves no request. */
+  serve?: boolean;
 }
 
 const STOP_GRACE_MS = 10_000;
@@ -56,6 +64,8 @@ export function toRoutes(c: GatewayConfig): Route[] {
 
 export class Gateway {
   readonly board: HealthBoard;
+  /** What requests route on: the board, or (a worker of several) the primary's view. */
+  readonly view: BoardView;
   readonly metrics: GatewayMetrics;
   readonly clients: Clients;
   readonly log: Logger;
@@ -85,18 +95,20 @@ export class Gateway {
     this.board = new HealthBoard(Object.keys(c.upstreams), routes, healthConfig(c), this.clock);
     for (const id of Object.keys(c.upstreams)) this.metrics.setState(id, 'up');
     this.board.listen({ transition: (t) => this.onTransition(t), move: (m) => this.onMove(m) });
+    this.view = o.view ?? this.board;
     this.dispatcher = new Agent({ connect: { timeout: c.retry.connect_timeout }, keepAliveTimeout: 30_000, connections: 512 });
     const tickers = new Map(routes.map((r) => [r.name, trickleTicker(c.health.trickle)]));
     this.app = gatewayServer({
       config: c,
       routes,
-      board: this.board,
+      board: this.view,
       clients: this.clients,
       metrics: this.metrics,
       log: this.log,
       dispatcher: this.dispatcher,
       trickle: (route) => tickers.get(route)?.() ?? false,
       status: () => this.status(),
+      ...(o.metricsText ? { metricsText: o.metricsText } : {}),
     });
     const vigieUrl = o.vigieUrl === null ? undefined : (o.vigieUrl ?? c.vigie_url);
     if (vigieUrl && c.vigie_token && !o.events) this.reporter = new EventReporter({ url: vigieUrl, token: c.vigie_token, log: this.log, dispatcher: this.dispatcher });
@@ -117,7 +129,7 @@ export class Gateway {
 
   async start(): Promise<string> {
     const c = this.o.config;
-    if (this.o.store) {
+    if (this.o.store && this.o.serve !== false) {
       await this.loadClients();
       await this.counters.start();
       const tick = () => {
@@ -128,12 +140,12 @@ export class Gateway {
     }
     if (this.o.vigieUrl !== null && (this.o.vigieUrl ?? c.vigie_url) && !this.sink)
       this.log.warn({ event: 'gateway.events_unreported' }, 'gateway.vigie_token is not set: failovers and failbacks are only logged, not shown on the Vigie page');
-    if (this.clients.open) this.log.warn({ event: 'gateway.open' }, 'no gateway clients: any caller may use the gateway (and its provider keys)');
-    await this.app.listen({ host: this.o.host ?? c.host, port: this.o.port ?? c.port });
+    if (this.clients.open && this.o.serve !== false) this.log.warn({ event: 'gateway.open' }, 'no gateway clients: any caller may use the gateway (and its provider keys)');
+    if (this.o.serve !== false) await this.app.listen({ host: this.o.host ?? c.host, port: this.o.port ?? c.port });
     // The first reading is worth a short wait (routing starts informed), never a long one: an unreachable
     // Vigie must not hold the gateway back; its status arrives with a later poll.
     if (this.poller) await Promise.race([this.poller.start(), new Promise((r) => setTimeout(r, FIRST_READING_WAIT_MS).unref())]);
-    return this.address()!;
+    return this.address() ?? '';
   }
 
   /** The listening address (http://host:port), once started. */
@@ -163,12 +175,13 @@ export class Gateway {
     return {
       upstreams: Object.fromEntries(
         Object.keys(this.o.config.upstreams).map((id) => {
-          const state = this.board.state(id);
-          const h = this.board.snapshot(id)!;
+          const state = this.view.state(id);
+          const h = this.view.snapshot(id)!;
           return [id, { state, reason: h.reason, since: new Date(h.since).toISOString(), vigie: h.vigie }];
         }),
       ),
-      routes: Object.fromEntries(this.o.config.routes.map((r) => [r.name, { active: this.board.activeOf(r.name) ?? null }])),
+      routes: Object.fromEntries(this.o.config.routes.map((r) => [r.name, { active: this.view.activeOf(r.name) ?? null, failover: ongoingJson(this.view.ongoing(r.name)) }])),
+      ...(cluster.isWorker ? { worker: cluster.worker?.id ?? null, pid: process.pid } : {}),
       // Standalone: failovers and failbacks reported to the Vigie server, and those still waiting for it.
       ...(this.reporter ? { events: { sent: this.reporter.sent, pending: this.reporter.pending } } : {}),
     };
@@ -211,6 +224,11 @@ export class Gateway {
     this.log.info({ event: `gateway.${m.kind}`, route: m.route, from: m.from, to: m.to, reason: m.reason, failed_requests: m.failedRequests, served_requests: m.servedRequests, at: new Date(m.at).toISOString() }, moveSentence(m, this.names));
     this.sink?.(eventOf(m, this.o.config, this.o.config.name, this.clock.now()));
   }
+}
+
+/** A failover in progress, for /healthz: since when, and what the route's clients got since. */
+function ongoingJson(f: OngoingFailover | null) {
+  return f ? { from: f.from, to: f.to, since: new Date(f.since).toISOString(), served_requests: f.served, failed_requests: f.failed } : null;
 }
 
 /** "API traffic moved from OpenAI to Mistral at 23:08 UTC; 0 failed requests" */

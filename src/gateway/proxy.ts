@@ -5,21 +5,21 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
-import type { HealthBoard } from './board.js';
+import type { BoardView } from './cluster.js';
 import type { Client, Clients } from './clients.js';
 import type { GatewayConfig } from './config.js';
 import { type ApiErrorBody, type FailureKind, apiError } from './errors.js';
 import type { GatewayMetrics } from './metrics.js';
 import { parseClientBody } from './requests.js';
 import { type Route, attemptOrder, routeFor, upstreamModel } from './route.js';
-import { type Answer, type StartedCall, startAttempt } from './attempt.js';
-import { type Endpoint, upstreamHeaders, upstreamUrl } from './upstream.js';
+import { type Answer, type ClientLink, type StartedCall, countDataLines, startAttempt } from './attempt.js';
+import { type Endpoint, upstreamHeaders, upstreamTarget } from './upstream.js';
 import { estimateTokens, usageFromJson, usageFromSseTail } from './usage.js';
 
 export interface ProxyDeps {
   config: GatewayConfig;
   routes: readonly Route[];
-  board: HealthBoard;
+  board: BoardView;
   clients: Clients;
   metrics: GatewayMetrics;
   log: Logger;
@@ -45,9 +45,11 @@ export async function proxyRequest(d: ProxyDeps, endpoint: Endpoint, req: Incomi
   const route = routeFor(d.routes, parsed.model);
   if (!route) return respondError(d, res, '', client, 404, apiError(`The model \`${parsed.model}\` does not exist or you do not have access to it.`, 'invalid_request_error', 'model_not_found', 'model'));
 
-  const clientGone = new AbortController();
+  const link: ClientLink = { gone: false, cancel: undefined };
   res.on('close', () => {
-    if (!res.writableFinished) clientGone.abort();
+    if (res.writableFinished) return;
+    link.gone = true;
+    link.cancel?.();
   });
   const retry = d.config.retry;
   const deadline = t0 + retry.deadline;
@@ -59,18 +61,21 @@ export async function proxyRequest(d: ProxyDeps, endpoint: Endpoint, req: Incomi
     const left = deadline - performance.now();
     if (left <= 0) break;
     const model = upstreamModel(u, parsed.model);
-    const body = serialize(parsed.body, model);
+    // The client's bytes go as they came unless the model is renamed for this upstream.
+    const body = model === parsed.model ? (nestedDeeperThan(raw, MAX_DEPTH) ? undefined : raw) : serialize(parsed.body, model);
     if (!body) return respondError(d, res, route.name, client, 400, apiError('The request body is nested too deeply.', 'invalid_request_error'));
     const up = d.config.upstreams[u.id]!;
+    const target = upstreamTarget(up, endpoint, model);
     const start = await startAttempt({
-      url: upstreamUrl(up, endpoint, model),
+      origin: target.origin,
+      path: target.path,
       headers: upstreamHeaders(up, parsed.stream, body.length),
       body,
       stream: parsed.stream,
       dispatcher: d.dispatcher,
       firstDataMs: Math.min(left, parsed.stream ? retry.first_token_timeout : retry.response_timeout),
       onRateLimit: retry.on_429,
-      clientSignal: clientGone.signal,
+      client: link,
     });
     const labels = { route: route.name, upstream: u.id };
     switch (start.kind) {
@@ -90,7 +95,7 @@ export async function proxyRequest(d: ProxyDeps, endpoint: Endpoint, req: Incomi
         return;
       }
       case 'started':
-        return relayStarted(d, { route, client, upstream: u.id, model, stream: parsed.stream, call: start.call, res, t0, bytesIn: raw.length, tried, clientGone: clientGone.signal });
+        return relayStarted(d, { route, client, upstream: u.id, model, stream: parsed.stream, call: start.call, res, t0, bytesIn: raw.length, tried, link });
     }
   }
 
@@ -123,7 +128,7 @@ interface Relay {
   t0: number;
   bytesIn: number;
   tried: string[];
-  clientGone: AbortSignal;
+  link: ClientLink;
 }
 
 async function relayStarted(d: ProxyDeps, r: Relay): Promise<void> {
@@ -134,33 +139,62 @@ async function relayStarted(d: ProxyDeps, r: Relay): Promise<void> {
   if (r.stream) Object.assign(headers, { 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
   copyHeaders(call.headers, headers);
   res.writeHead(call.status, headers);
+  // Per chunk: its bytes are written as they came (no copy, no text), data events are counted in the
+  // Buffer, and the last few chunks are kept by reference for the usage at the end.
   let bytesOut = 0;
-  let tail = '';
-  const kept: Buffer[] = [];
   let events = 0;
+  let prev = 10;
+  const tail: Buffer[] = [];
+  let tailBytes = 0;
+  let kept: Buffer[] | undefined = r.stream ? undefined : [];
+  let waiting = false;
+  const onDrain = () => {
+    waiting = false;
+    call.resume();
+  };
   const take = (c: Buffer) => {
     bytesOut += c.length;
     if (r.stream) {
-      const s = c.toString('utf8');
-      events += countData(s);
-      tail = (tail + s).slice(-TAIL);
-    } else if (bytesOut <= JSON_KEEP) kept.push(c);
+      events += countDataLines(c, prev);
+      prev = c[c.length - 1] ?? prev;
+      tail.push(c);
+      tailBytes += c.length;
+      while (tail.length > 1 && tailBytes - tail[0]!.length >= TAIL) tailBytes -= tail.shift()!.length;
+    } else if (kept) {
+      if (bytesOut <= JSON_KEEP) kept.push(c);
+      else kept = undefined;
+    }
   };
+  const sink = (c: Buffer): boolean => {
+    if (res.destroyed) return true;
+    take(c);
+    const socket = direct ? res.socket : null;
+    // Once the headers are out, a chunk is framed here and written to the socket in one call (one
+    // write, no http bookkeeping per chunk); the end still goes through res.end().
+    if (socket && chunkedIdle(res)) {
+      if (socket.write(frameChunk(c))) return true;
+      if (!waiting) {
+        waiting = true;
+        socket.once('drain', onDrain);
+      }
+      return false;
+    }
+    if (res.write(c)) return true;
+    if (!waiting) {
+      waiting = true;
+      res.once('drain', onDrain);
+    }
+    return false;
+  };
+  let direct = false;
   try {
-    for (const c of call.held) {
-      take(c);
-      await write(res, c);
-    }
-    for (;;) {
-      const c = await call.next(d.config.retry.idle_timeout);
-      if (c === null) break;
-      take(c);
-      await write(res, c);
-      if (r.clientGone.aborted) break;
-    }
+    for (const c of call.held) sink(c);
+    direct = r.stream;
+    await call.relay(sink, d.config.retry.idle_timeout);
   } catch (err) {
-    if (r.clientGone.aborted) return call.abort();
-    call.abort();
+    res.off('drain', onDrain);
+    res.socket?.off('drain', onDrain);
+    if (r.link.gone) return;
     d.metrics.requests.inc({ ...labels, outcome: 'stream_broken' });
     d.metrics.errors.inc({ ...labels, kind: 'stream_broken' });
     d.board.outcome(r.upstream, { ok: false });
@@ -168,22 +202,73 @@ async function relayStarted(d: ProxyDeps, r: Relay): Promise<void> {
     const message = `The upstream "${r.upstream}" failed after the response had started (${err instanceof Error ? err.message : 'error'}); it was not retried, to avoid a duplicate answer.`;
     if (r.stream) {
       // Close the event the upstream may have left half-written, then a clean error event.
-      const sep = tail === '' || tail.endsWith('\n\n') ? '' : tail.endsWith('\n') ? '\n' : '\n\n';
+      const end = tailEnd(tail);
+      const sep = bytesOut === 0 || end === '\n\n' ? '' : end.endsWith('\n') ? '\n' : '\n\n';
       res.end(`${sep}data: ${JSON.stringify(apiError(message, 'upstream_error', 'stream_interrupted'))}\n\n`);
     } else res.destroy();
     countResponse(d, r.route.name, r.client, call.status);
     logRequest(d, { route: r.route.name, client: r.client.name, upstream: r.upstream, status: call.status, outcome: 'stream_broken', t0: r.t0, bytesIn: r.bytesIn, bytesOut, tried: r.tried, ttftMs: call.firstDataMs });
     return;
   }
-  if (r.clientGone.aborted) return call.abort();
+  res.off('drain', onDrain);
+  res.socket?.off('drain', onDrain);
+  if (r.link.gone) return;
   res.end();
   d.metrics.requests.inc({ ...labels, outcome: 'ok' });
   d.board.clientServed(r.route.name);
   d.board.outcome(r.upstream, { ok: true, ...(r.stream ? { firstTokenMs: call.firstDataMs } : {}) });
-  const used = (r.stream ? usageFromSseTail(tail) : kept.length > 0 && bytesOut <= JSON_KEEP ? usageFromJson(Buffer.concat(kept).toString('utf8')) : undefined) ?? estimateTokens(r.bytesIn, bytesOut, r.stream ? events : undefined);
+  const used = (r.stream ? usageFromSseTail(Buffer.concat(tail, tailBytes).toString('utf8')) : kept && kept.length > 0 ? usageFromJson(Buffer.concat(kept).toString('utf8')) : undefined) ?? estimateTokens(r.bytesIn, bytesOut, r.stream ? events : undefined);
   d.clients.charge(r.client, used);
   countResponse(d, r.route.name, r.client, call.status);
   logRequest(d, { route: r.route.name, client: r.client.name, upstream: r.upstream, status: call.status, outcome: 'ok', t0: r.t0, bytesIn: r.bytesIn, bytesOut, tried: r.tried, ttftMs: call.firstDataMs, tokens: used });
+}
+
+/** Whether `res` is a chunked response whose headers are sent and nothing of it waits in http's own buffer. */
+function chunkedIdle(res: ServerResponse): boolean {
+  const r = res as ServerResponse & { _headerSent?: boolean; chunkedEncoding?: boolean; outputData?: unknown[] };
+  return r._headerSent === true && r.chunkedEncoding === true && (r.outputData?.length ?? 0) === 0 && !res.writableEnded;
+}
+
+/** One HTTP/1.1 chunk: size in hex, CRLF, the bytes, CRLF. */
+function frameChunk(c: Buffer): Buffer {
+  const size = c.length.toString(16);
+  const out = Buffer.allocUnsafe(size.length + c.length + 4);
+  out.write(size, 0, "latin1");
+  let i = size.length;
+  out[i++] = 13;
+  out[i++] = 10;
+  c.copy(out, i);
+  i += c.length;
+  out[i++] = 13;
+  out[i] = 10;
+  return out;
+}
+
+/** The last two bytes the client was sent (as text), to close a half-written event. */
+function tailEnd(tail: Buffer[]): string {
+  const last = Buffer.concat(tail.slice(-2));
+  return last.subarray(Math.max(0, last.length - 2)).toString('latin1');
+}
+
+/** Deeper than any API needs; a body nested deeper is refused rather than passed to a provider. */
+const MAX_DEPTH = 512;
+
+/** Whether JSON text nests arrays/objects deeper than `max` (a scan of the bytes; strings skipped). */
+export function nestedDeeperThan(raw: Buffer, max: number): boolean {
+  if (raw.length <= 2 * max) return false;
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < raw.length; i++) {
+    const b = raw[i]!;
+    if (inString) {
+      if (b === 0x5c) i++;
+      else if (b === 0x22) inString = false;
+    } else if (b === 0x22) inString = true;
+    else if (b === 0x5b || b === 0x7b) {
+      if (++depth > max) return true;
+    } else if (b === 0x5d || b === 0x7d) depth--;
+  }
+  return false;
 }
 
 function serialize(body: Record<string, unknown>, model: string): Buffer | undefined {
@@ -199,26 +284,6 @@ function serialize(body: Record<string, unknown>, model: string): Buffer | undef
 function withoutKey(body: Buffer, key: string | undefined): Buffer {
   if (!key || key.length < 4 || body.indexOf(key) === -1) return body;
   return Buffer.from(body.toString('utf8').split(key).join('[redacted]'));
-}
-
-function countData(s: string): number {
-  let n = 0;
-  for (let i = s.indexOf('data:'); i !== -1; i = s.indexOf('data:', i + 5)) if (i === 0 || s[i - 1] === '\n') n++;
-  return n;
-}
-
-function write(res: ServerResponse, chunk: Buffer): Promise<void> | void {
-  if (res.destroyed) return;
-  if (res.write(chunk)) return;
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
 }
 
 function routingHeaders(upstream: string, model: string): Record<string, string> {

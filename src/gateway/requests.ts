@@ -37,6 +37,9 @@ export function parseClientBody(endpoint: Endpoint, raw: Buffer): ParsedRequest 
     return bad(`We could not parse the JSON body of your request: ${err instanceof Error ? err.message : 'invalid JSON'}.`, null);
   }
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return bad('The request body must be a JSON object.', null);
+  // The usual well-formed request is recognised without zod; anything else gets zod's precise message.
+  const d = doc as { model?: unknown; stream?: unknown };
+  if (plainlyValid(endpoint, doc as Record<string, unknown>)) return { ok: true, body: doc as Record<string, unknown>, model: d.model as string, stream: d.stream === true };
   const r = schemas[endpoint].safeParse(doc);
   if (!r.success) {
     const issue = r.error.issues[0]!;
@@ -44,6 +47,26 @@ export function parseClientBody(endpoint: Endpoint, raw: Buffer): ParsedRequest 
     return bad(`Invalid value for '${param}': ${issue.message}.`, param);
   }
   return { ok: true, body: doc as Record<string, unknown>, model: r.data.model, stream: r.data.stream === true };
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** What the schemas above accept, checked by hand (true only when they would accept it). */
+function plainlyValid(endpoint: Endpoint, d: Record<string, unknown>): boolean {
+  if (typeof d.model !== 'string' || d.model.length === 0) return false;
+  switch (endpoint) {
+    case 'chat/completions': {
+      if (d.stream !== undefined && typeof d.stream !== 'boolean') return false;
+      const m = d.messages;
+      if (!Array.isArray(m) || m.length === 0) return false;
+      for (const x of m) if (!isObject(x) || typeof x.role !== 'string') return false;
+      return true;
+    }
+    case 'completions':
+      return (d.stream === undefined || typeof d.stream === 'boolean') && (d.prompt === undefined || typeof d.prompt === 'string' || Array.isArray(d.prompt));
+    case 'embeddings':
+      return (d.stream === undefined || d.stream === false) && (typeof d.input === 'string' || (Array.isArray(d.input) && d.input.length > 0));
+  }
 }
 
 function bad(message: string, param: string | null): ParsedRequest {

@@ -9,6 +9,8 @@ import type { Endpoint } from './upstream.js';
 export interface ServerDeps extends ProxyDeps {
   /** Upstream states for /healthz. */
   status: () => unknown;
+  /** /metrics (a worker of several: every process's, gathered by the primary); default: this process's registry. */
+  metricsText?: () => Promise<string>;
 }
 
 const ENDPOINTS: Endpoint[] = ['chat/completions', 'completions', 'embeddings'];
@@ -41,7 +43,7 @@ export function gatewayServer(d: ServerDeps): FastifyInstance {
     return { object: 'list', data: ids.map((id) => ({ id, object: 'model', created: 0, owned_by: 'vigie-gateway' })) };
   });
 
-  app.get('/metrics', async (_req, reply) => reply.header('cache-control', 'no-store').type(d.metrics.contentType).send(await d.metrics.text()));
+  app.get('/metrics', async (_req, reply) => reply.header('cache-control', 'no-store').type(d.metrics.contentType).send(await (d.metricsText ?? (() => d.metrics.text()))()));
   app.get('/healthz', async () => d.status());
 
   app.setNotFoundHandler((req, reply) => {

@@ -21,3 +21,20 @@ export function upstreamHeaders(u: GatewayUpstreamConfig, stream: boolean, bodyB
   }
   return h;
 }
+
+/** upstreamUrl as undici's dispatch takes it (origin and path), computed once per upstream, endpoint and model. */
+const targets = new WeakMap<GatewayUpstreamConfig, Map<string, { origin: string; path: string }>>();
+export function upstreamTarget(u: GatewayUpstreamConfig, endpoint: Endpoint, model: string): { origin: string; path: string } {
+  let byKey = targets.get(u);
+  if (!byKey) targets.set(u, (byKey = new Map()));
+  const key = u.kind === 'azure' ? `${endpoint} ${model}` : endpoint;
+  let t = byKey.get(key);
+  if (!t) {
+    const url = new URL(upstreamUrl(u, endpoint, model));
+    t = { origin: url.origin, path: `${url.pathname}${url.search}` };
+    // Bounded: Azure's are per model (deployment), and a client may send any model name.
+    if (byKey.size > 1000) byKey.clear();
+    byKey.set(key, t);
+  }
+  return t;
+}
