@@ -14,15 +14,20 @@
 //   node dist/bench/pipeline.js --quick            1,000 monitors, 20 s interval, 30 s
 //   options: --monitors N --interval S --seconds S --store sqlite|pg --agent (a `vigie agent`, no store)
 //            --no-stages --profile-seconds S --ports N --target nginx|node --keep-profile DIR
+//            --warmup S (before the steady window; default interval + 2 s (quick) or + 5 s: the JIT is
+//            still optimizing then, --warmup 90 gives the settled figure)
+//            --syscalls S (then an S-second window under `strace -c -f`: syscalls per check, by name)
+//   Idle cost: --monitors 0 (the process with nothing to check), or --interval 3600 (monitors loaded,
+//   almost never due): cpu_cores is then the fixed cost, which the checks of a busy run share.
 //            --v8-flags "…" (set in the measured process after src/cli/heap.ts, to try GC settings)
 //   PostgreSQL: postgres://postgres@127.0.0.1:5432 (PGURL to change it); a fresh database per run, dropped after.
 import '../src/cli/heap.js'; // first, as in the `vigie` command: the child stands for `vigie start`
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { arg, cpuSeconds, flag, percentile, rssBytes, runMain } from './lib/proc.js';
+import { arg, cpuSeconds, cpuSplit, flag, percentile, rssBytes, runMain } from './lib/proc.js';
 import { startTarget } from './lib/target.js';
 import { type CpuProfile, STAGES, type Stage, stagesOf, topFiles } from './lib/stages.js';
 
@@ -224,6 +229,30 @@ async function pgDatabase(): Promise<{ url: string; drop: () => Promise<void> }>
   };
 }
 
+/**
+ * Syscalls per check over `seconds`, every thread of the process, from `strace -c -f` (strace slows
+ * the process: only the counts are used). Missing strace: an error naming it.
+ */
+async function countSyscalls(c: ChildProcess, pid: number, seconds: number, out: string): Promise<{ per_check: number; top: Record<string, number> }> {
+  const a = await ask(c, 'sample', 'sample');
+  const strace = spawn('strace', ['-c', '-f', '-q', '-o', out, '-p', String(pid)], { stdio: 'ignore' });
+  const exited = new Promise<number | null>((res, rej) => strace.once('exit', res).once('error', (e) => rej(new Error(`strace could not run (${e.message}); install strace or drop --syscalls`))));
+  await Promise.race([sleep(seconds * 1000), exited]);
+  strace.kill('SIGINT');
+  await exited;
+  const b = await ask(c, 'sample', 'sample');
+  const n = Math.max(1, Number(b.checks) - Number(a.checks));
+  const counts: [string, number][] = [];
+  // "% time  seconds  usecs/call  calls  [errors]  syscall", then a "total" line.
+  for (const line of (await readFile(out, 'utf8')).split('\n')) {
+    const m = /^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(?:\d+\s+)?(\w+)\s*$/.exec(line);
+    if (m && m[2] !== 'total') counts.push([m[2]!, Number(m[1])]);
+  }
+  const total = counts.reduce((s, [, v]) => s + v, 0);
+  counts.sort((x, y) => y[1] - x[1]);
+  return { per_check: round(total / n, 2), top: Object.fromEntries(counts.slice(0, 12).map(([k, v]) => [k, round(v / n, 2)])) };
+}
+
 async function main(): Promise<void> {
   const quick = flag('quick');
   const agentMode = flag('agent');
@@ -254,16 +283,18 @@ async function main(): Promise<void> {
     const started = await waitFor(measured, 'started');
     const pid = measured.pid!;
     // Warm-up: every monitor's first check, and the JIT settling, are not steady state.
-    await sleep((intervalS + (quick ? 2 : 5)) * 1000);
+    await sleep(Number(arg('warmup') ?? intervalS + (quick ? 2 : 5)) * 1000);
 
     const rss: number[] = [];
     const rssTimer = setInterval(() => rss.push(rssBytes(pid)), 1000);
     const a = await ask(measured, 'sample', 'sample');
     const cpuA = cpuSeconds(pid);
+    const splitA = cpuSplit(pid);
     const tA = performance.now();
     await sleep(seconds * 1000);
     const b = await ask(measured, 'sample', 'sample');
     const cpuB = cpuSeconds(pid);
+    const splitB = cpuSplit(pid);
     const wall = (performance.now() - tA) / 1000;
     const checks = Number(b.checks) - Number(a.checks);
     const cpuMsPerCheck = ((cpuB - cpuA) * 1000) / Math.max(1, checks);
@@ -284,6 +315,9 @@ async function main(): Promise<void> {
       stageMs = Object.fromEntries(STAGES.map((s) => [s, round(total[s] / n, 4)])) as Record<Stage, number>;
       files = topFiles(profile, 20);
     }
+    let syscalls: { per_check: number; top: Record<string, number> } | undefined;
+    const syscallSeconds = Number(arg('syscalls') ?? 0);
+    if (syscallSeconds > 0) syscalls = await countSyscalls(measured, pid, syscallSeconds, join(dir, 'strace.txt'));
     clearInterval(rssTimer);
     const r = await ask(measured, 'stop', 'result');
     const result = r.result as { failures: number; lags: number[] };
@@ -302,7 +336,9 @@ async function main(): Promise<void> {
       checks_per_s: round(checks / wall, 1),
       expected_checks_per_s: round(monitors / intervalS, 1),
       cpu_cores: round((cpuB - cpuA) / wall),
-      cpu_ms_per_check: round(cpuMsPerCheck, 4),
+      cpu_ms_per_check: checks > 0 ? round(cpuMsPerCheck, 4) : null,
+      cpu_system_share: round((splitB.system - splitA.system) / Math.max(1e-9, cpuB - cpuA), 2),
+      syscalls_per_check: syscalls ?? null,
       stage_ms_per_check: stageMs ?? null,
       profiled_cpu_ms_per_check: profileCpuMsPerCheck === undefined ? null : round(profileCpuMsPerCheck, 4),
       top_files_ms: files,
@@ -316,7 +352,8 @@ async function main(): Promise<void> {
     console.log(
       `\npipeline: ${monitors} HTTP monitors every ${intervalS} s, ${out.mode}${agentMode ? '' : `, store ${storeKind}`}, ${out.target}\n` +
         `  steady ${out.steady_s} s: ${checks} checks (${out.checks_per_s}/s, expected ${out.expected_checks_per_s}/s), CPU ${out.cpu_cores} cores\n` +
-        `  CPU per check: ${out.cpu_ms_per_check} ms   [target <= 0.5 ms]\n` +
+        `  CPU per check: ${out.cpu_ms_per_check} ms   [target <= 0.5 ms]; ${Math.round(out.cpu_system_share * 100)} % of it in the kernel\n` +
+        (syscalls ? `  syscalls per check: ${syscalls.per_check} (${Object.entries(syscalls.top).map(([k, v]) => `${k} ${v}`).join(', ')})\n` : '') +
         (stageMs
           ? `  by stage (ms per check, profiled window at ${out.profiled_cpu_ms_per_check} ms/check):\n` +
             STAGES.filter((s) => stageMs![s] > 0)

@@ -2,20 +2,21 @@
 // handshake are measured on every run, never hidden by a pooled keep-alive socket or a cached
 // TLS session. Shared by the http probe (once per redirect hop) and the llm probe.
 //
-// undici speaks HTTP; we hand it the socket. A one-shot Client gets our own `connect`
-// function, which runs the shared connection steps (connect.ts: resolve, TCP, TLS, each timed).
-// The Client is destroyed when the run ends, whatever the outcome.
+// The connection steps are the shared ones (connect.ts: resolve, TCP, TLS, each timed); the request
+// is one write of `connection: close` HTTP/1.1 and the response is read by the small parser below
+// (http1.ts): status line, headers, then the body framed by chunked encoding, content-length or the
+// close. A one-shot HTTP client library (undici) cost twice the rest of a check: a Client, its
+// request and queue objects, a parser instance, and an Error with a formatted stack per check. The
+// socket is destroyed when the run ends, whatever the outcome.
 //
 // Phases are durations, not offsets: dnsMs + connectMs + tlsMs + firstByteMs (request written
 // until response headers parsed) <= totalMs; the rest of totalMs is the body transfer.
 import type { IncomingHttpHeaders } from 'node:http';
-import type net from 'node:net';
-import type { Readable } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import type tls from 'node:tls';
-import { Client, type buildConnector, errors } from 'undici';
 import { recordCert } from './cert.js';
-import { CONNECT_REASONS, bareHost, connectTo, hostPort, reason } from './connect.js';
+import { bareHost, connectTo, hostPort, reason } from './connect.js';
+import { ResponseParser, requestHead } from './http1.js';
 import { type Run, ProbeFailure, errorCode, errorText, fail, round } from './run.js';
 import type { LookupFn } from './types.js';
 
@@ -48,22 +49,7 @@ export interface HttpResponse {
   sentAt: number;
 }
 
-/** undici asked for a second connection within one request; we refuse it. */
-class ReconnectRefused extends Error {
-  constructor() {
-    super('the connection closed before a response and a check gets only one');
-    this.name = 'ReconnectRefused';
-  }
-}
-
-const noop = () => {};
-
-/**
- * The reason every finished check's Client is destroyed with: made once. Without one, undici builds a
- * ClientDestroyedError, stack trace and all, for each check (~3 % of a check's CPU). Nothing is
- * waiting on the Client by then, so no caller ever sees it.
- */
-const CHECK_OVER = new errors.ClientDestroyedError();
+const EMPTY = Buffer.alloc(0);
 
 export async function httpOnce(run: Run, req: HttpRequest): Promise<HttpResponse> {
   const { url } = req;
@@ -72,125 +58,83 @@ export async function httpOnce(run: Run, req: HttpRequest): Promise<HttpResponse
   const host = bareHost(url.hostname);
   const port = Number(url.port) || (secure ? 443 : 80);
   const maxBody = req.maxBodyBytes ?? MAX_BODY_BYTES;
-  let sentAt = 0;
-  let stage: 'setup' | 'first byte' | 'body' = 'setup';
-  let bodyBytes = 0;
-
-  let connections = 0;
-  const connect: buildConnector.connector = (_opts, callback) => {
-    // One connection per request: if undici ever asks again (say, to retry after the
-    // first socket closed), refuse rather than silently measure a second one.
-    if (connections++ > 0) {
-      callback(new ReconnectRefused(), null);
-      return;
-    }
-    connectTo(run, { host, port, lookup: req.lookup, tls: secure ? { host, alpn: ['http/1.1'], insecure: req.insecure } : undefined }).then(
-      (socket: net.Socket) => {
-        if (secure) recordCert(run, socket as tls.TLSSocket);
-        stage = 'first byte';
-        run.where = 'waiting for first byte';
-        sentAt = performance.now();
-        callback(null, socket);
-      },
-      // A ProbeFailure has no `code`, so undici cannot mistake it for one of its own errors
-      // (some codes make it keep the request queued instead of failing it).
-      (err: unknown) => callback(err instanceof Error ? err : new Error(String(err)), null),
-    );
-  };
-
-  const client = new Client(url.origin, {
-    connect,
-    // The run's deadline covers the whole check; undici's would only cover pieces of it.
-    headersTimeout: 0,
-    bodyTimeout: 0,
-    pipelining: 0, // no keep-alive: the connection dies with the request
-  });
-  run.defer(() => client.destroy(CHECK_OVER).catch(noop));
-
-  const headers: Record<string, string> = { ...req.headers };
-  if (!Object.keys(headers).some((k) => k.toLowerCase() === 'user-agent')) headers['user-agent'] = USER_AGENT;
+  // Before connecting: a request that cannot be written fails without touching the target.
+  let head: string;
   try {
-    const res = await client.request({
-      path: `${url.pathname}${url.search}`,
-      method: req.method,
-      headers,
-      ...(req.body !== undefined ? { body: req.body } : {}),
-    });
-    // From the connection being ready (the request goes out then) to parsed headers.
-    run.phases.firstByteMs = round((run.phases.firstByteMs ?? 0) + performance.now() - sentAt);
-    run.statusCode = res.statusCode;
-    // Destroying the body (below, or at the deadline) makes it emit 'error'; the loop reports
-    // errors itself, so this listener only keeps a stray one from going uncaught.
-    res.body.on('error', noop);
-    if (req.wantBody && !req.wantBody(res.statusCode)) {
-      res.body.destroy(); // no need to drain: the connection is thrown away with the Client
-      return { statusCode: res.statusCode, headers: res.headers, body: Buffer.alloc(0), sentAt };
-    }
-    stage = 'body';
-    run.where = 'reading body (0 bytes received)';
-    const body = await readBody(res.body, maxBody, (b, total) => {
-      bodyBytes = total;
+    head = requestHead(req.method, `${url.pathname}${url.search}`, url.host, req.headers, USER_AGENT, req.body === undefined ? undefined : Buffer.byteLength(req.body));
+  } catch (err) {
+    return fail('protocol', `invalid request: ${errorText(err)}`);
+  }
+  const socket = await connectTo(run, { host, port, lookup: req.lookup, tls: secure ? { host, alpn: ['http/1.1'], insecure: req.insecure } : undefined });
+  if (secure) recordCert(run, socket as tls.TLSSocket);
+  run.where = 'waiting for first byte';
+  const sentAt = performance.now();
+  // One write (a writev when there is a body): no small second segment waiting on the peer's ACK.
+  socket.cork();
+  socket.write(head, 'latin1');
+  if (req.body !== undefined) socket.write(req.body, 'utf8');
+  socket.uncork();
+
+  const parser = new ResponseParser(req.method === 'HEAD');
+  return new Promise<HttpResponse>((resolve, reject) => {
+    let stage: 'first byte' | 'body' = 'first byte';
+    let statusCode = 0;
+    let headers: IncomingHttpHeaders = {};
+    let chunks: Buffer[] | undefined;
+    let total = 0;
+    const done = (err: unknown, res?: HttpResponse) => {
+      socket.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
+      if (err === undefined) resolve(res!);
+      else reject(err instanceof ProbeFailure || run.over ? err : new ProbeFailure(lost(err, stage, host, port, total)));
+    };
+    const finish = () => done(undefined, { statusCode, headers, body: chunks === undefined ? EMPTY : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total), sentAt });
+    const onHead = (status: number, h: IncomingHttpHeaders): boolean => {
+      // From the request going out to parsed headers.
+      run.phases.firstByteMs = round((run.phases.firstByteMs ?? 0) + performance.now() - sentAt);
+      statusCode = status;
+      headers = h;
+      run.statusCode = status;
+      if (req.wantBody && !req.wantBody(status)) return false; // no need to read on: the socket goes with the run
+      stage = 'body';
+      run.where = 'reading body (0 bytes received)';
+      chunks = [];
+      return true;
+    };
+    const onBody = (b: Buffer) => {
+      total += b.length;
+      if (total > maxBody) fail('body_too_large', `response body exceeds ${maxBody} bytes; stopped reading`);
+      chunks!.push(b);
       run.where = `reading body (${total} bytes received)`;
       req.onChunk?.(b, performance.now() - sentAt);
-    });
-    return { statusCode: res.statusCode, headers: res.headers, body, sentAt };
-  } catch (err) {
-    if (err instanceof ProbeFailure || run.over) throw err;
-    throw new ProbeFailure(classify(err, stage, host, port, bodyBytes));
-  }
-}
-
-/**
- * The body, from 'data' events rather than an async iterator (its promises and end-of-stream
- * watcher are a few KB per check); `onChunk` hears each chunk kept and the total so far. Past `max`
- * bytes it fails as body_too_large and destroys the stream, so an endless body stops here; the
- * Client, destroyed when the run ends, takes the socket with it.
- */
-function readBody(body: Readable, max: number, onChunk: (chunk: Buffer, total: number) => void): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let total = 0;
-    const settle = (err?: unknown) => {
-      body.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
-      if (err === undefined) resolve(Buffer.concat(chunks, total));
-      else reject(err);
     };
     const onData = (b: Buffer) => {
-      total += b.length;
       try {
-        if (total > max) fail('body_too_large', `response body exceeds ${max} bytes; stopped reading`);
-        chunks.push(b);
-        onChunk(b, total);
+        const r = parser.push(b, onHead, onBody);
+        if (r === 'done') finish();
       } catch (err) {
-        settle(err);
-        body.destroy();
+        socket.destroy();
+        done(err instanceof ProbeFailure ? err : new ProbeFailure({ kind: 'protocol', message: `malformed HTTP response: ${errorText(err)}` }));
       }
     };
-    const onEnd = () => settle();
-    const onError = (err: Error) => settle(err);
-    // Destroyed with neither an end nor an error (as the for-await loop's premature close).
-    const onClose = () => settle(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
-    body.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
+    const onEnd = () => {
+      try {
+        if (parser.end() === 'done') return finish();
+      } catch (err) {
+        return done(err instanceof ProbeFailure ? err : new ProbeFailure({ kind: 'protocol', message: `malformed HTTP response: ${errorText(err)}` }));
+      }
+      done(Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }));
+    };
+    const onError = (err: Error) => done(err);
+    const onClose = () => done(Object.assign(new Error('socket closed'), { code: 'ECONNRESET' }));
+    socket.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
   });
 }
 
-/** Sorts an undici error into a failure kind from the stage it happened in and what it says. */
-function classify(err: unknown, stage: 'setup' | 'first byte' | 'body', host: string, port: number, bodyBytes: number): { kind: 'connect' | 'protocol'; message: string } {
-  const code = errorCode(err);
+/** A connection that failed or closed mid-exchange: before the response headers it is a lost connection, after them a body cut short. */
+function lost(err: unknown, stage: 'first byte' | 'body', host: string, port: number, bodyBytes: number): { kind: 'connect' | 'protocol'; message: string } {
   const text = errorText(err);
   if (stage === 'body') return { kind: 'protocol', message: `response body cut short after ${bodyBytes} bytes: ${text}` };
-  if (isParserError(err, code)) return { kind: 'protocol', message: `malformed HTTP response: ${text}` };
-  if (code === 'UND_ERR_SOCKET' || (code !== undefined && code in CONNECT_REASONS) || err instanceof ReconnectRefused)
-    return { kind: 'connect', message: `connection to ${hostPort(host, port)} lost before a response: ${reason(code, text)}` };
-  if (code === 'UND_ERR_INVALID_ARG') return { kind: 'protocol', message: `invalid request: ${text}` };
-  return { kind: 'protocol', message: `no valid response: ${text}` };
-}
-
-function isParserError(err: unknown, code: string | undefined): boolean {
-  return (
-    (err instanceof Error && err.name === 'HTTPParserError') ||
-    (code !== undefined && (code.startsWith('HPE_') || code === 'UND_ERR_HEADERS_OVERFLOW'))
-  );
+  return { kind: 'connect', message: `connection to ${hostPort(host, port)} lost before a response: ${reason(errorCode(err), text)}` };
 }
 
 export function headerValue(v: string | string[] | undefined): string | undefined {
