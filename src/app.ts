@@ -72,6 +72,7 @@ import { catalogAdminRoutes } from './web/routes/admin-catalog.js';
 import { monitorEditRoutes, monitorReadRoutes } from './web/routes/admin-monitors.js';
 import { MonitorEvents } from './web/routes/monitor-events.js';
 import { vendorAdminRoutes } from './web/routes/admin-vendors.js';
+import { type StartupPhase, StartupPhases } from './core/startup-phases.js';
 
 export interface VigieOptions {
   config: VigieConfig;
@@ -94,6 +95,8 @@ export interface VigieOptions {
    * other nodes' reloads only when it reloads itself.
    */
   reloadConfig?: () => Promise<VigieConfig>;
+  /** Each start-up phase as it ends (wall ms), for bench/startup.ts; the "vigie started" log line has them all. */
+  onPhase?: (p: StartupPhase) => void;
 }
 
 type ScheduledMonitor = MonitorEntity & { hostKey: string };
@@ -159,6 +162,8 @@ export class Vigie {
   private rowProblems = logOnceEach((rows, count) => this.log.warn({ rows, count }, 'stored rows the page cannot show as they are (times no date can hold are left out; unreadable rows are skipped)'));
 
   private lock: InstanceLock | undefined;
+  /** Start-up phases (src/core/startup-phases.ts), from create() to the end of start(); undefined afterwards. */
+  private phases: StartupPhases | undefined;
   /** The outage history's input, read on demand and dropped at each publish (src/web/routes/history.ts). */
   private history = new HistoryCache(() => loadHistoryInput(this.store, this.config, this.clock.now()));
   /** Re-publishes each clock minute in which crowd reports came in, so the page's crowd sparklines move. */
@@ -272,17 +277,25 @@ export class Vigie {
   static async create(opts: VigieOptions): Promise<Vigie> {
     const url = opts.databaseUrl ?? opts.config.store.url;
     const where = url ? { url } : { path: opts.config.store.path };
+    const phases = new StartupPhases(opts.onPhase);
     // Before anything is written: a second process must not sync its monitors over the first's (cluster nodes share the store, shared lock).
     const lock = await lockInstance(where, (err) => opts.logger?.error({ err }, 'lost the connection that holds the database lock; another Vigie could now start on this database'), opts.config.cluster !== undefined).catch((err) => {
       throw readOnlyOr(where, err);
     });
+    phases.mark('instance lock');
     let store: Store | undefined;
     try {
       store = await openStore(where);
-      const v = new Vigie(store, opts, await loadCatalog(store.db));
+      phases.mark('store open + migrations');
+      const stored = await loadCatalog(store.db);
+      phases.mark('catalog load');
+      const v = new Vigie(store, opts, stored);
       v.lock = lock;
+      v.phases = phases;
+      phases.mark('build (catalog merge, entities, routes)');
       await v.applyEntities();
       await v.reports.load();
+      phases.mark('crowd reports load');
       return v;
     } catch (err) {
       await store?.close().catch(() => {});
@@ -303,7 +316,9 @@ export class Vigie {
       this.log.info({ url: await this.gateway.start() }, 'gateway started');
     }
     this.url = await this.web.listen(this.config.site.host, this.opts.port ?? this.config.site.port);
+    this.phases?.mark('listen');
     await this.publish();
+    this.phases?.mark('first publish');
     // Local (every node has its own minute): not announced to the other nodes of a cluster.
     this.refreshTimer = setInterval(() => this.schedulePublish(false), 60_000);
     this.refreshTimer.unref();
@@ -314,7 +329,9 @@ export class Vigie {
       await this.stop().catch(() => {});
       throw err;
     });
+    this.phases?.mark('beats + cluster');
     this.scheduler.start();
+    this.phases?.mark('scheduler start');
     this.agents.start();
     if (this.cluster) {
       // Agents talking to other nodes count as live here too (one split of each region, whichever node an agent asks).
@@ -336,7 +353,9 @@ export class Vigie {
     this.incidents.start();
     if (!this.cluster) this.vendor.start();
     this.notify.start();
-    this.log.info({ url: this.url, monitors: this.scheduler.size }, 'vigie started');
+    this.phases?.mark('other services start');
+    this.log.info({ url: this.url, monitors: this.scheduler.size, ...(this.phases ? { startupMs: this.phases.summary() } : {}) }, 'vigie started');
+    this.phases = undefined;
     return this.url;
   }
 
@@ -471,6 +490,7 @@ export class Vigie {
 
   private async applyEntities(): Promise<void> {
     const report = await this.store.syncEntities(this.entities, this.clock.now());
+    this.phases?.mark('config sync');
     this.log.info(report, 'config synced');
     const statuses = await this.store.componentStatuses();
     this.detector.load(this.entities.components, this.entities.monitors, new Map([...statuses].map(([id, s]) => [id, s.status])));
@@ -478,6 +498,7 @@ export class Vigie {
     this.detector.setCrowdWeights(new Map(this.config.services.flatMap((s) => (s.detection?.crowd_weight ? [[s.id, s.detection.crowd_weight] as const] : []))), this.config.detection.crowd_weight);
     this.incidents.setComponents(componentInfos(this.config));
     this.incidents.seed(statuses);
+    this.phases?.mark('detector + incidents load');
     const regions = agentRegions(this.config);
     const units = splitByRunner(this.entities.monitors.map((m) => ({ ...m, hostKey: hostKey(m) })), new Set(regions));
     this.localUnits = units.local;
@@ -486,8 +507,10 @@ export class Vigie {
       this.shardChain = this.shardChain.then(() => this.followShards()).catch((err) => this.guard.faults.report('cluster shard change', err));
       await this.shardChain;
     } else this.scheduler.setMonitors(units.local);
+    this.phases?.mark('scheduler arm');
     this.agents.setMonitors(units.remote, regions);
     this.metrics.setMonitors(this.entities.monitors);
+    this.phases?.mark('agents + metrics');
   }
 
   /**
