@@ -8,10 +8,11 @@
 // process). Monitors: services of 10 components of 10 HTTP monitors, one interval for all.
 //
 // What "start-up" means here (all times from the measured process's own start, performance.now()):
-//   - startup_ms: `vigie.start()` has resolved: the store is synced, the page published, and every
-//     monitor is on the scheduler with its first check planned on its slot (a stable phase within
-//     one interval: the scheduler spreads first checks over the interval on purpose). This is the
-//     issue's "start-up to all monitors running" figure.
+//   - monitors_running_ms: the scheduler has started with every monitor on it, each first check
+//     planned on its slot (a stable phase within one interval: the scheduler spreads first checks
+//     over the interval on purpose). This is the issue's "start-up to all monitors running" figure.
+//   - startup_ms: `vigie.start()` has resolved: the first publish is done too (the page answers 503
+//     "starting" until then; start() renders it last, once the checks are running).
 //   - all_checked_ms: every monitor's first check has completed (≈ startup_ms + one interval).
 //   - first_lag_p99_ms / first_lag_max_ms: how late those first checks started against their slot.
 // Then --steady seconds of steady state; RSS is read from /proc by this process every second.
@@ -21,6 +22,7 @@
 //   options: --monitors N --interval S --steady S --store sqlite|pg --restart (start a second time on
 //            the same store: the warm start, nothing new to sync) --ports N --target nginx|node
 //            --cpu-prof DIR (a CPU profile of the start-up only, from the child's first line to start())
+//            --alloc-prof DIR (a sampling allocation profile of the start-up, collected objects included)
 //            --heap-snapshot DIR (a heap snapshot at the end of the steady state)
 //            --v8-flags "…" (set in the measured process after src/cli/heap.ts)
 //   PostgreSQL: postgres://postgres@127.0.0.1:5432 (PGURL to change it); a fresh database per run, dropped after.
@@ -33,6 +35,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import { PerformanceObserver } from 'node:perf_hooks';
+import { stringify } from 'yaml';
 import { arg, flag, percentile, rssBytes, runMain } from './lib/proc.js';
 import { startTarget } from './lib/target.js';
 
@@ -45,6 +48,7 @@ interface Params {
   configFile: string;
   databaseUrl?: string | undefined;
   cpuProfDir?: string | undefined;
+  allocProfDir?: string | undefined;
   heapSnapshotDir?: string | undefined;
   v8Flags?: string | undefined;
   label: string;
@@ -55,7 +59,7 @@ const mb = (b: number) => Math.round((b / 2 ** 20) * 10) / 10;
 const round = (v: number, d = 1) => Math.round(v * 10 ** d) / 10 ** d;
 
 function configYaml(p: { monitors: number; intervalS: number; ports: number[]; dir: string }): string {
-  // Written as JSON, which is YAML: the loader parses it as the CLI would a hand-written file.
+  // Block YAML, as a person writes it (a flow/JSON file costs the parser about twice as much).
   const services = [];
   for (let s = 0, i = 0; i < p.monitors; s++) {
     const components = [];
@@ -66,16 +70,12 @@ function configYaml(p: { monitors: number; intervalS: number; ports: number[]; d
     }
     services.push({ id: `s${s}`, name: `Service ${s}`, components });
   }
-  return JSON.stringify(
-    {
-      site: { port: 0, host: '127.0.0.1' },
-      store: { path: join(p.dir, 'vigie.db') },
-      defaults: { interval: `${p.intervalS}s`, timeout: '5s' },
-      services,
-    },
-    null,
-    1,
-  );
+  return stringify({
+    site: { port: 0, host: '127.0.0.1' },
+    store: { path: join(p.dir, 'vigie.db') },
+    defaults: { interval: `${p.intervalS}s`, timeout: '5s' },
+    services,
+  });
 }
 
 // ---- the measured process -----------------------------------------------------------------------
@@ -99,14 +99,18 @@ async function child(p: Params): Promise<void> {
   if (p.v8Flags) v8.setFlagsFromString(p.v8Flags);
   let session: import('node:inspector').Session | undefined;
   const post = (method: string, params?: object) => new Promise<unknown>((res, rej) => session!.post(method, params ?? {}, (err, r) => (err ? rej(err) : res(r))));
-  if (p.cpuProfDir) {
+  if (p.cpuProfDir || p.allocProfDir) {
     const inspector = await import('node:inspector');
     session = new inspector.Session();
     session.connect();
+  }
+  if (p.cpuProfDir) {
     await post('Profiler.enable');
     await post('Profiler.setSamplingInterval', { interval: 200 });
     await post('Profiler.start');
   }
+  // Every allocation sampled, collected or not (what makes the scavenges), every 32 KB on average.
+  if (p.allocProfDir) await post('HeapProfiler.startSampling', { samplingInterval: 32768, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
   const phases: { phase: string; ms: number; cpuMs: number }[] = [];
   let last = performance.now();
   let lastCpu = process.cpuUsage();
@@ -123,6 +127,7 @@ async function child(p: Params): Promise<void> {
   const loaded = await loadConfigFile(p.configFile);
   if (!loaded.ok) throw new Error(`config: ${JSON.stringify(loaded.errors.slice(0, 3))}`);
   mark('config load + validation');
+  let runningMs = 0;
   const firstChecked = new Set<string>();
   let allCheckedMs = 0;
   const firstLags: number[] = [];
@@ -133,6 +138,7 @@ async function child(p: Params): Promise<void> {
     logger: pino({ level: 'warn' }),
     ...(p.databaseUrl ? { databaseUrl: p.databaseUrl } : {}),
     onPhase: (ph) => {
+      if (ph.phase === 'scheduler start') runningMs = performance.now();
       phases.push(ph);
       last = performance.now();
       lastCpu = process.cpuUsage();
@@ -177,16 +183,23 @@ async function child(p: Params): Promise<void> {
   const cpu = process.cpuUsage(cpu0);
   counting = false;
   const startupGc = Object.fromEntries(Object.entries(gc).map(([k, v]) => [k, { ms: round(v.ms), count: v.count }]));
-  if (session) {
+  if (p.cpuProfDir) {
     const r = (await post('Profiler.stop')) as { profile: unknown };
-    mkdirSync(p.cpuProfDir!, { recursive: true });
-    const file = join(p.cpuProfDir!, `startup-${p.label}-${process.pid}.cpuprofile`);
+    mkdirSync(p.cpuProfDir, { recursive: true });
+    const file = join(p.cpuProfDir, `startup-${p.label}-${process.pid}.cpuprofile`);
     writeFileSync(file, JSON.stringify(r.profile));
-    session.disconnect();
     console.error(`start-up CPU profile: ${file}`);
   }
+  if (p.allocProfDir) {
+    const r = (await post('HeapProfiler.stopSampling')) as { profile: unknown };
+    mkdirSync(p.allocProfDir, { recursive: true });
+    const file = join(p.allocProfDir, `startup-${p.label}-${process.pid}.heapprofile`);
+    writeFileSync(file, JSON.stringify(r.profile));
+    console.error(`start-up allocation profile: ${file}`);
+  }
+  session?.disconnect();
   const afterStart = process.memoryUsage();
-  process.send!({ type: 'started', startupMs, cpuMs: (cpu.user + cpu.system) / 1000, phases, gc: startupGc, memory: afterStart });
+  process.send!({ type: 'started', startupMs, runningMs, cpuMs: (cpu.user + cpu.system) / 1000, phases, gc: startupGc, memory: afterStart });
   await Promise.race([allCheckedP, new Promise((r) => setTimeout(r, (p.intervalS + 30) * 1000))]);
   clearInterval(blockTimer);
   process.send!({ type: 'checked', allCheckedMs: allCheckedMs || null, checkedCount: firstChecked.size, firstLags: [...firstLags].sort((a, b) => a - b), blocks, publishes: [...publishes] });
@@ -267,6 +280,7 @@ async function oneStart(p: Params): Promise<Record<string, unknown>> {
     const m = result.memory as NodeJS.MemoryUsage;
     const sm = started.memory as NodeJS.MemoryUsage;
     return {
+      monitors_running_ms: Math.round(Number(started.runningMs)),
       startup_ms: Math.round(Number(started.startupMs)),
       startup_cpu_ms: Math.round(Number(started.cpuMs)),
       startup_gc: started.gc,
@@ -309,7 +323,7 @@ async function main(): Promise<void> {
   try {
     const configFile = join(dir, 'vigie.yaml');
     await writeFile(configFile, configYaml({ monitors, intervalS, ports: target.ports, dir }));
-    const base: Params = { monitors, intervalS, steadyS, ports: target.ports, dir, configFile, databaseUrl: db?.url, cpuProfDir: arg('cpu-prof'), heapSnapshotDir: arg('heap-snapshot'), v8Flags: arg('v8-flags'), label: 'first' };
+    const base: Params = { monitors, intervalS, steadyS, ports: target.ports, dir, configFile, databaseUrl: db?.url, cpuProfDir: arg('cpu-prof'), allocProfDir: arg('alloc-prof'), heapSnapshotDir: arg('heap-snapshot'), v8Flags: arg('v8-flags'), label: 'first' };
     const load = () => loadavg().map((x) => round(x, 2));
     const runs: Record<string, unknown>[] = [];
     const loadBefore = load();
@@ -327,7 +341,7 @@ async function main(): Promise<void> {
       load_avg_before: loadBefore,
       load_avg_after: load(),
       runs,
-      targets: Object.fromEntries(runs.map((r, i) => [i === 0 ? 'first' : 'restart', { startup_le_5s: Number(r.startup_ms) <= 5000, rss_le_250mb: Number(r.rss_steady_max_mb) <= 250 }])),
+      targets: Object.fromEntries(runs.map((r, i) => [i === 0 ? 'first' : 'restart', { monitors_running_le_5s: Number(r.monitors_running_ms) <= 5000, startup_le_5s: Number(r.startup_ms) <= 5000, rss_le_250mb: Number(r.rss_steady_max_mb) <= 250 }])),
     };
     console.log(JSON.stringify(out));
     for (const r of runs) {
@@ -335,7 +349,8 @@ async function main(): Promise<void> {
       const gcs = r.startup_gc as Record<string, { ms: number; count: number }>;
       console.log(
         `\nstart-up, ${monitors} monitors every ${intervalS} s, ${storeKind}, ${r.start}:\n` +
-          `  start() resolved (every monitor on its slot) at ${r.startup_ms} ms   [target <= 5,000 at 10,000]; CPU ${r.startup_cpu_ms} ms\n` +
+          `  every monitor on its slot (scheduler started) at ${r.monitors_running_ms} ms   [target <= 5,000 at 10,000]\n` +
+          `  start() resolved (page published too) at ${r.startup_ms} ms; CPU ${r.startup_cpu_ms} ms\n` +
           `  GC pauses: ${Object.entries(gcs)
             .map(([k, v]) => `${k} ${v.ms} ms (${v.count})`)
             .join(', ')}\n` +

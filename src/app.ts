@@ -162,6 +162,9 @@ export class Vigie {
   private rowProblems = logOnceEach((rows, count) => this.log.warn({ rows, count }, 'stored rows the page cannot show as they are (times no date can hold are left out; unreadable rows are skipped)'));
 
   private lock: InstanceLock | undefined;
+  /** Order of publishes begun, and of the newest handed to the page (publish()). */
+  private publishSeq = 0;
+  private publishedSeq = 0;
   /** Start-up phases (src/core/startup-phases.ts), from create() to the end of start(); undefined afterwards. */
   private phases: StartupPhases | undefined;
   /** The outage history's input, read on demand and dropped at each publish (src/web/routes/history.ts). */
@@ -317,8 +320,6 @@ export class Vigie {
     }
     this.url = await this.web.listen(this.config.site.host, this.opts.port ?? this.config.site.port);
     this.phases?.mark('listen');
-    await this.publish();
-    this.phases?.mark('first publish');
     // Local (every node has its own minute): not announced to the other nodes of a cluster.
     this.refreshTimer = setInterval(() => this.schedulePublish(false), 60_000);
     this.refreshTimer.unref();
@@ -354,6 +355,13 @@ export class Vigie {
     if (!this.cluster) this.vendor.start();
     this.notify.start();
     this.phases?.mark('other services start');
+    // The page last: every monitor is on its slot before the first render (seconds at 10,000 monitors);
+    // until it is ready the page answers 503 "starting" with Retry-After, as it did before this point.
+    await this.publish().catch(async (err) => {
+      await this.stop().catch(() => {});
+      throw err;
+    });
+    this.phases?.mark('first publish');
     this.log.info({ url: this.url, monitors: this.scheduler.size, ...(this.phases ? { startupMs: this.phases.summary() } : {}) }, 'vigie started');
     this.phases = undefined;
     return this.url;
@@ -689,7 +697,12 @@ export class Vigie {
 
   async publish(): Promise<void> {
     this.history.invalidate();
+    // Publishes overlap (the first one runs while checks already ask for more): a snapshot read before
+    // one already handed to the page is older than it, and must not replace it.
+    const seq = ++this.publishSeq;
     const snapshot = await this.snapshot();
+    if (seq < this.publishedSeq) return;
+    this.publishedSeq = seq;
     await this.web.publish(snapshot);
     this.gateway?.applyReading(snapshot.services.flatMap((s) => s.components));
   }
