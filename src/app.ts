@@ -499,7 +499,9 @@ export class Vigie {
   private async applyEntities(): Promise<void> {
     const report = await this.store.syncEntities(this.entities, this.clock.now());
     this.phases?.mark('config sync');
-    this.log.info(report, 'config synced');
+    // Counts, and the ids only when few: a first start at 10,000 monitors made one log line of 10,000 ids.
+    const changed = report.added.length + report.changed.length + report.archived.length + report.restored.length;
+    this.log.info(changed <= 50 ? report : Object.fromEntries(Object.entries(report).map(([k, ids]) => [k, ids.length])), 'config synced');
     const statuses = await this.store.componentStatuses();
     this.detector.load(this.entities.components, this.entities.monitors, new Map([...statuses].map(([id, s]) => [id, s.status])));
     this.detector.setNames(new Map(componentInfos(this.config).map((c) => [c.id, `${c.serviceName} ${c.name}`])));
