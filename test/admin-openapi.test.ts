@@ -3,6 +3,7 @@
 // unique operationId, and the document holds together as OpenAPI 3.1 (servers, license, bearer
 // security, path parameters that match their templates, $refs that resolve).
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import Fastify from 'fastify';
 import { request } from 'undici';
@@ -152,6 +153,22 @@ describe('admin OpenAPI document from a running Vigie', () => {
     const deliveries = doc.paths['/api/admin/notify/deliveries'].get;
     assert.deepEqual(deliveries.parameters.map((x: any) => x.name).sort(), ['limit', 'status', 'target']);
     assert.equal(doc.paths['/api/admin/tokens/{name}'].delete.responses['204'].description, 'Done');
+  });
+
+  // The console shows a control when the user's role suffices for the operation behind it
+  // (console/src/lib/roles.ts reads x-vigie-role from this document): each operation it names must be here.
+  it('has a role for every operation the console names', () => {
+    const src = readFileSync(new URL('../../console/src/lib/roles.ts', import.meta.url), 'utf8');
+    const list = /export const OPERATIONS = \[([^\]]*)\]/.exec(src);
+    assert.ok(list, 'OPERATIONS in console/src/lib/roles.ts');
+    const ops = [...list[1]!.matchAll(/'(\w+)'/g)].map((m) => m[1]!);
+    assert.ok(ops.length >= 20, `read ${ops.length} operations`);
+    const roles = new Map<string, unknown>();
+    for (const item of Object.values<any>(doc.paths)) for (const op of Object.values<any>(item)) roles.set(op.operationId, op['x-vigie-role']);
+    for (const op of ops) assert.ok(['viewer', 'editor', 'owner'].includes(roles.get(op) as string), `${op}: ${String(roles.get(op))}`);
+    // The console's owner screens stay so (a role moved on the server moves the console with it).
+    for (const op of ['listUsers', 'listTokens', 'listAudit', 'createToken', 'updateUser']) assert.equal(roles.get(op), 'owner', op);
+    assert.equal(roles.get('createIncident'), 'editor');
   });
 });
 

@@ -79,4 +79,11 @@ test('an accelerated clock can start over from its start', () => {
   assert.equal(c.now(), 1000);
   real = 600;
   assert.equal(c.now(), 2000);
+  // Held at its start while the system it feeds starts, then running from there.
+  c.hold();
+  real = 900;
+  assert.equal(c.now(), 1000);
+  c.rebase();
+  real = 950;
+  assert.equal(c.now(), 1500);
 });

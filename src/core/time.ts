@@ -73,17 +73,24 @@ export const systemClock: Clock = {
 export interface AcceleratedClock extends Clock {
   /** Starts over from `start` now: for a replay whose clock must not run while the system it feeds is still starting. */
   rebase(): void;
+  /** Stands at `start` until rebase(): the system it feeds can start (seconds, on a loaded machine) without scenario time going by unwatched. */
+  hold(): void;
 }
 
 /** A clock that starts at `start` and runs `speed` times faster than the real one. */
 export function acceleratedClock(start: number, speed: number, realNow: () => number = Date.now): AcceleratedClock {
   let realStart = realNow();
-  const now = () => start + (realNow() - realStart) * speed;
+  let held = false;
+  const now = () => (held ? start : start + (realNow() - realStart) * speed);
   return {
     speed,
     now,
     rebase() {
       realStart = realNow();
+      held = false;
+    },
+    hold() {
+      held = true;
     },
     at(atMs, fn) {
       return untilDue(now, atMs, fn, speed > 0 ? speed : 1, MAX_TIMER_MS, false);

@@ -117,8 +117,11 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
   await new UserStore(vigie.store.db).create({ id: randomBytes(8).toString('hex'), name: 'demo', role: 'owner', passwordHash: await hashPassword(consolePassword), at: clock.now() });
 
   // Opening the store, loading history and syncing take real time; at 1000× a second of it would be a
-  // quarter of an hour of the scenario gone unwatched, so scenario time starts when Vigie is ready.
+  // quarter of an hour of the scenario gone unwatched, so scenario time starts when Vigie is ready: it
+  // stands at the start while Vigie, the agents and the gateway start (Vigie's first publish, with the
+  // seeded history, takes seconds on a loaded machine), and runs from there.
   clock.rebase();
+  clock.hold();
   const url = await vigie.start();
   let agents: LocalAgents | undefined;
   try {
@@ -140,6 +143,7 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
           vigieToken: await (await import('../web/auth.js')).createApiToken(vigie.store, `demo-gateway-${randomBytes(4).toString('hex')}`, clock.now(), 'editor'),
         })
       : undefined;
+  clock.rebase();
   const realLength = (scenario.end - scenario.start) / o.speed;
   out(`Replaying "${scenario.title}" (sources: seeds ${scenario.sources.join(', ')}), ${scenario.regions.length} regions, at ${o.speed}× speed: ${formatDuration(realLength)} of real time.`);
   out(`Status page: ${url}/    Statuspage API: ${url}/api/v2/summary.json`);

@@ -4,7 +4,7 @@
 import { get } from './api.js';
 import { ROLES, type Role } from './types.js';
 
-/** The operations behind the console's controls (test/console-roles.test.ts checks each against the document). */
+/** The operations behind the console's controls (test/admin-openapi.test.ts checks each against the document). */
 export const OPERATIONS = [
   'createMonitor',
   'updateMonitor',
