@@ -73,6 +73,7 @@ import { catalogAdminRoutes } from './web/routes/admin-catalog.js';
 import { monitorEditRoutes, monitorReadRoutes } from './web/routes/admin-monitors.js';
 import { MonitorEvents } from './web/routes/monitor-events.js';
 import { vendorAdminRoutes } from './web/routes/admin-vendors.js';
+import { type StartupPhase, StartupPhases } from './core/startup-phases.js';
 
 export interface VigieOptions {
   config: VigieConfig;
@@ -95,6 +96,8 @@ export interface VigieOptions {
    * other nodes' reloads only when it reloads itself.
    */
   reloadConfig?: () => Promise<VigieConfig>;
+  /** Each start-up phase as it ends (wall ms), for bench/startup.ts; the "vigie started" log line has them all. */
+  onPhase?: (p: StartupPhase) => void;
 }
 
 type ScheduledMonitor = MonitorEntity & { hostKey: string };
@@ -162,6 +165,11 @@ export class Vigie {
   private rowProblems = logOnceEach((rows, count) => this.log.warn({ rows, count }, 'stored rows the page cannot show as they are (times no date can hold are left out; unreadable rows are skipped)'));
 
   private lock: InstanceLock | undefined;
+  /** Order of publishes begun, and of the newest handed to the page (publish()). */
+  private publishSeq = 0;
+  private publishedSeq = 0;
+  /** Start-up phases (src/core/startup-phases.ts), from create() to the end of start(); undefined afterwards. */
+  private phases: StartupPhases | undefined;
   /** The outage history's input, read on demand and dropped at each publish (src/web/routes/history.ts). */
   private history = new HistoryCache(() => loadHistoryInput(this.store, this.config, this.clock.now()));
   /** Re-publishes each clock minute in which crowd reports came in, so the page's crowd sparklines move. */
@@ -275,17 +283,25 @@ export class Vigie {
   static async create(opts: VigieOptions): Promise<Vigie> {
     const url = opts.databaseUrl ?? opts.config.store.url;
     const where = url ? { url } : { path: opts.config.store.path };
+    const phases = new StartupPhases(opts.onPhase);
     // Before anything is written: a second process must not sync its monitors over the first's (cluster nodes share the store, shared lock).
     const lock = await lockInstance(where, (err) => opts.logger?.error({ err }, 'lost the connection that holds the database lock; another Vigie could now start on this database'), opts.config.cluster !== undefined).catch((err) => {
       throw readOnlyOr(where, err);
     });
+    phases.mark('instance lock');
     let store: Store | undefined;
     try {
       store = await openStore(where);
-      const v = new Vigie(store, opts, await loadCatalog(store.db));
+      phases.mark('store open + migrations');
+      const stored = await loadCatalog(store.db);
+      phases.mark('catalog load');
+      const v = new Vigie(store, opts, stored);
       v.lock = lock;
+      v.phases = phases;
+      phases.mark('build (catalog merge, entities, routes)');
       await v.applyEntities();
       await v.reports.load();
+      phases.mark('crowd reports load');
       return v;
     } catch (err) {
       await store?.close().catch(() => {});
@@ -307,7 +323,7 @@ export class Vigie {
       this.log.info({ url: await this.gateway.start() }, 'gateway started');
     }
     this.url = await this.web.listen(this.config.site.host, this.opts.port ?? this.config.site.port);
-    await this.publish();
+    this.phases?.mark('listen');
     // Local (every node has its own minute): not announced to the other nodes of a cluster.
     this.refreshTimer = setInterval(() => this.schedulePublish(false), 60_000);
     this.refreshTimer.unref();
@@ -318,7 +334,9 @@ export class Vigie {
       await this.stop().catch(() => {});
       throw err;
     });
+    this.phases?.mark('beats + cluster');
     this.scheduler.start();
+    this.phases?.mark('scheduler start');
     this.agents.start();
     if (this.cluster) {
       // Agents talking to other nodes count as live here too (one split of each region, whichever node an agent asks).
@@ -340,7 +358,16 @@ export class Vigie {
     this.incidents.start();
     if (!this.cluster) this.vendor.start();
     this.notify.start();
-    this.log.info({ url: this.url, monitors: this.scheduler.size }, 'vigie started');
+    this.phases?.mark('other services start');
+    // The page last: every monitor is on its slot before the first render (seconds at 10,000 monitors);
+    // until it is ready the page answers 503 "starting" with Retry-After, as it did before this point.
+    await this.publish().catch(async (err) => {
+      await this.stop().catch(() => {});
+      throw err;
+    });
+    this.phases?.mark('first publish');
+    this.log.info({ url: this.url, monitors: this.scheduler.size, ...(this.phases ? { startupMs: this.phases.summary() } : {}) }, 'vigie started');
+    this.phases = undefined;
     return this.url;
   }
 
@@ -475,13 +502,17 @@ export class Vigie {
 
   private async applyEntities(): Promise<void> {
     const report = await this.store.syncEntities(this.entities, this.clock.now());
-    this.log.info(report, 'config synced');
+    this.phases?.mark('config sync');
+    // Counts, and the ids only when few: a first start at 10,000 monitors made one log line of 10,000 ids.
+    const changed = report.added.length + report.changed.length + report.archived.length + report.restored.length;
+    this.log.info(changed <= 50 ? report : Object.fromEntries(Object.entries(report).map(([k, ids]) => [k, ids.length])), 'config synced');
     const statuses = await this.store.componentStatuses();
     this.detector.load(this.entities.components, this.entities.monitors, new Map([...statuses].map(([id, s]) => [id, s.status])));
     this.detector.setNames(new Map(componentInfos(this.config).map((c) => [c.id, `${c.serviceName} ${c.name}`])));
     this.detector.setCrowdWeights(new Map(this.config.services.flatMap((s) => (s.detection?.crowd_weight ? [[s.id, s.detection.crowd_weight] as const] : []))), this.config.detection.crowd_weight);
     this.incidents.setComponents(componentInfos(this.config));
     this.incidents.seed(statuses);
+    this.phases?.mark('detector + incidents load');
     const regions = agentRegions(this.config);
     const units = splitByRunner(this.entities.monitors.map((m) => ({ ...m, hostKey: hostKey(m) })), new Set(regions));
     this.localUnits = units.local;
@@ -490,8 +521,10 @@ export class Vigie {
       this.shardChain = this.shardChain.then(() => this.followShards()).catch((err) => this.guard.faults.report('cluster shard change', err));
       await this.shardChain;
     } else this.scheduler.setMonitors(units.local);
+    this.phases?.mark('scheduler arm');
     this.agents.setMonitors(units.remote, regions);
     this.metrics.setMonitors(this.entities.monitors);
+    this.phases?.mark('agents + metrics');
   }
 
   /**
@@ -670,7 +703,12 @@ export class Vigie {
 
   async publish(): Promise<void> {
     this.history.invalidate();
+    // Publishes overlap (the first one runs while checks already ask for more): a snapshot read before
+    // one already handed to the page is older than it, and must not replace it.
+    const seq = ++this.publishSeq;
     const snapshot = await this.snapshot();
+    if (seq < this.publishedSeq) return;
+    this.publishedSeq = seq;
     await this.web.publish(snapshot);
     this.gateway?.applyReading(snapshot.services.flatMap((s) => s.components));
   }

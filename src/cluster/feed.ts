@@ -2,7 +2,8 @@
 // change publishes it; every node listening (itself included) hears it within milliseconds and
 // re-reads what changed from the store. Notifications are not stored: a node that was cut off
 // re-reads everything when its connection comes back (onReconnect), so nothing is missed for good.
-import pg from 'pg';
+import type pgTypes from 'pg';
+import { pg } from '../store/pg.js';
 
 export const CHANNEL = 'vigie_changes';
 
@@ -22,7 +23,7 @@ export interface FeedOptions {
 }
 
 export class ChangeFeed {
-  private client: pg.Client | undefined;
+  private client: pgTypes.Client | undefined;
   private stopped = false;
   private retry: NodeJS.Timeout | undefined;
 
@@ -34,7 +35,7 @@ export class ChangeFeed {
   }
 
   private async connect(again: boolean): Promise<void> {
-    const c = new pg.Client({ connectionString: this.opts.url, connectionTimeoutMillis: 10_000 });
+    const c = new (pg().Client)({ connectionString: this.opts.url, connectionTimeoutMillis: 10_000 });
     c.on('notification', (n) => {
       if (n.channel !== CHANNEL || !n.payload) return;
       try {

@@ -3,7 +3,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { type DatabaseConnection, type Driver, Kysely, PostgresDialect, SqliteDialect } from 'kysely';
-import pg from 'pg';
+import type pgTypes from 'pg';
+import { pg } from './pg.js';
 import type { Database } from './schema.js';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -148,15 +149,15 @@ function probeWrite(db: SqliteDatabase.Database, path: string): void {
   }
 }
 
-function postgresPool(url: string): pg.Pool {
+function postgresPool(url: string): pgTypes.Pool {
   // int8 (BIGINT: our epoch-ms times, identities, count(*)) as JS numbers, on this pool only,
   // not through pg's global parser registry. Our values stay far below 2^53.
-  const types = new pg.TypeOverrides();
+  const types = new (pg().TypeOverrides)();
   types.setTypeParser(INT8_OID, 'text', (v: string) => Number(v));
   // query_timeout: a server that stops answering without closing the connection (a cut link, a
   // frozen host) fails the query after 2 min instead of holding it (and its pool client) for the
   // ~15 min TCP takes to give up; no statement Vigie runs takes that long.
-  const pool = new pg.Pool({ connectionString: url, types, max: 10, connectionTimeoutMillis: 10_000, query_timeout: 120_000 });
+  const pool = new (pg().Pool)({ connectionString: url, types, max: 10, connectionTimeoutMillis: 10_000, query_timeout: 120_000 });
   // An idle client that loses its server emits 'error' on the pool; unhandled, that would end the
   // process. pg drops that client itself, and the next query reports the problem to its caller.
   pool.on('error', () => {});

@@ -11,7 +11,7 @@
 import { mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import pg from 'pg';
+import { pg } from './pg.js';
 import { type StoreOptions, DEFAULT_SQLITE_PATH, redact } from './db.js';
 
 export interface InstanceLock {
@@ -51,7 +51,7 @@ export interface LockWords {
 }
 
 async function lockPostgres(url: string, onLost?: (err: Error) => void, shared = false): Promise<InstanceLock> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  const client = new (pg().Client)({ connectionString: url, connectionTimeoutMillis: 10_000 });
   let released = false;
   client.on('error', (err) => {
     if (!released) onLost?.(err);

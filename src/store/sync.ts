@@ -25,6 +25,13 @@ type SyncTable = 'services' | 'components' | 'monitors';
 /** Serialises concurrent syncs from several processes sharing one PostgreSQL ("vigi"). */
 const SYNC_LOCK_KEY = 0x76696769;
 
+/**
+ * Rows per INSERT of new rows, and ids per archiving UPDATE: a first start at 10,000 monitors made
+ * 10,000 INSERT statements (~0.5 s of CPU in Kysely's query building alone). At most ~15 columns a
+ * row: 200 rows stay far below both engines' parameter limits (SQLite 32,766; PostgreSQL 65,535).
+ */
+const CHUNK = 200;
+
 /** Columns holding JSON text: compared by meaning, not by spelling. */
 const JSON_COLUMNS = new Set(['depends_on', 'target']);
 
@@ -105,14 +112,14 @@ async function syncTable(
   for (const r of await db.selectFrom(table).selectAll().orderBy('id').execute()) existing.set(r.id as string, r);
 
   const seen = new Set<string>();
+  const fresh: Columns[] = [];
   for (const { id, cols } of wanted) {
     seen.add(id);
     const row = existing.get(id);
     if (!row) {
-      await db
-        .insertInto(table)
-        .values({ id, ...cols, ...onInsert, created_at: at, updated_at: at, archived_at: null })
-        .execute();
+      // Every row with every column, in the same order: a multi-row INSERT takes the union of the
+      // rows' keys and fills a missing one with DEFAULT (NULL on SQLite, which has no DEFAULT there).
+      fresh.push({ id, ...cols, ...onInsert, created_at: at, updated_at: at, archived_at: null });
       report.added.push(id);
       continue;
     }
@@ -127,9 +134,13 @@ async function syncTable(
     (archived ? report.restored : report.changed).push(id);
   }
 
-  for (const [id, row] of existing) {
-    if (seen.has(id) || row.archived_at !== null) continue;
-    await db.updateTable(table).set({ archived_at: at, updated_at: at }).where('id', '=', id).execute();
-    report.archived.push(id);
+  for (let i = 0; i < fresh.length; i += CHUNK) await db.insertInto(table).values(fresh.slice(i, i + CHUNK)).execute();
+
+  const gone: string[] = [];
+  for (const [id, row] of existing) if (!seen.has(id) && row.archived_at === null) gone.push(id);
+  for (let i = 0; i < gone.length; i += CHUNK) {
+    const ids = gone.slice(i, i + CHUNK);
+    await db.updateTable(table).set({ archived_at: at, updated_at: at }).where('id', 'in', ids).execute();
   }
+  report.archived.push(...gone);
 }

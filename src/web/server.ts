@@ -179,7 +179,13 @@ export class WebServer {
     const next = barsOnly ? new Map(this.entries) : new Map<string, Entry>();
     const list = [...resources];
     // Bounded so a big publish does not queue hundreds of jobs ahead of everything else on the thread pool.
+    // Small bodies are compressed in place (prepared.ts, SYNC_COMPRESS): the event loop gets a turn every ~10 ms.
+    let turn = performance.now();
     for (let i = 0; i < list.length; i += 16) {
+      if (performance.now() - turn > 10) {
+        await new Promise((r) => setImmediate(r));
+        turn = performance.now();
+      }
       await Promise.all(
         list.slice(i, i + 16).map(async ([key, r]: [string, Resource]) => {
           const p = await prepare(r.body, r.type, previous);
