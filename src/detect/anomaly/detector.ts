@@ -152,7 +152,7 @@ export class AnomalyDetector {
   private backRun = 0;
   private backSign = 0;
   private hm = 0;
-  private readonly cal = new Calibrators(FEATURES.length);
+  private readonly cal = new Calibrators(FEATURES.length, 1);
   private readonly calOut = new Float64Array(FEATURES.length);
   private readonly raw = new Float64Array(FEATURES.length);
   private readonly zs = new Float64Array(FEATURES.length);
