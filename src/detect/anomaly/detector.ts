@@ -340,7 +340,7 @@ export class AnomalyDetector {
       this.hm = hm;
       // Either the value is far from the current level and much nearer the old one, a few times in a
       // row on one side, or the minutes mean is (it also sees a return smaller than a value's spread).
-      const away = tr.rP > 3 * tr.sP ? 1 : tr.rP < -3 * tr.sP ? -1 : 0;
+      const away = tr.r0 > 3 * tr.sP ? 1 : tr.r0 < -3 * tr.sP ? -1 : 0;
       const home = Math.abs(tr.r0 + gap) < 0.3 * Math.abs(tr.r0);
       if (away !== 0 && home && (this.backRun === 0 || away === this.backSign)) {
         this.backSign = away;
