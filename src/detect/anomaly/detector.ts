@@ -19,7 +19,8 @@
 // Each timescale gives a tail probability, re-read against the series' own history of such
 // probabilities (likelihood.ts); the score is the strongest of them, corrected for having looked
 // several times. A sustained change of level is re-learned after `relearn` points: the level jumps
-// to the recent one instead of crawling toward it for days.
+// to the recent one instead of crawling toward it for days; when the series comes back to the level
+// of before (the end of an outage that lasted), that level is restored within a few values.
 import { Calibrators } from './likelihood.js';
 import { DailyProfile } from './season.js';
 import { countZ, type Direction, sidedSurprise } from './tails.js';
