@@ -1,6 +1,6 @@
 // The demo as a newcomer runs it, accelerated: simulated services in a child process, Vigie
 // probing them over loopback. Order is checked strictly (nothing changes before its fault); times get
-// a tolerance, because at this speed one real second of CPU stall is 15 scenario minutes. Exact
+// a tolerance, because at this speed one real second of CPU stall is 5 scenario minutes. Exact
 // detection times are checked in simulated time by the replay tests.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -16,13 +16,19 @@ const at = (hhmm: string, day = 11) => Date.parse(`2024-12-${day}T${hhmm}:00Z`);
 /** Scenario minutes a change may lag its cause under a loaded machine. */
 const SLACK = 30 * 60_000;
 
-test('the correlated evening replays: Meta fails and recovers, then ChatGPT and Sora from 23:07, back region by region', { timeout: 120_000 }, async () => {
+test('the correlated evening replays: Meta fails and recovers, then ChatGPT and Sora from 23:07, back region by region', { timeout: 300_000 }, async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'vigie-demo-'));
   const lines: string[] = [];
   const demo = await startDemo({
     scenario: 'correlated-evening',
-    speed: 900,
+    // Meta fails 5 scenario minutes after the start: at 900× that was a third of a real second, less than
+    // Vigie's own start (its first publish) takes on a loaded machine, so its first checks came late.
+    speed: 300,
     intervalMs: 60_000,
+    // This scenario has no slow answers (its faults are resets and errors): on a loaded machine a slow
+    // loopback answer is the machine's, not the vendor's, and must not read as a change before the fault.
+    degradedAfterMs: null,
+    timeoutMs: 10_000,
     port: 0,
     dataDir,
     logger: pino({ level: 'silent' }),
@@ -52,7 +58,8 @@ test('the correlated evening replays: Meta fails and recovers, then ChatGPT and 
     for (const id of ['chatgpt/web', 'chatgpt/app', 'chatgpt/api', 'chatgpt/sora']) {
       const t = firstMajor(id);
       assert.ok(t !== undefined && t >= at('23:07') && t <= at('23:07') + SLACK, `${id} major outage at ${t && new Date(t).toISOString()}`);
-      assert.ok(!of(id).some((c) => c.at < at('23:07')), `${id} changed before its fault`);
+      const early = of(id).filter((c) => c.at < at('23:07'));
+      assert.deepEqual(early, [], `${id} changed before its fault`);
       assert.equal(lastChange(id)?.toStatus, 'operational', `${id} ends operational`);
     }
     // Europe recovers first (02:10): ChatGPT web is then in partial outage, not major, until the US is back.

@@ -22,7 +22,9 @@ function config(engine: TestEngine, notify: Record<string, unknown>, more: Recor
     site: { title: 'Acme status', port: 0 },
     store: engine.options.path ? { path: engine.options.path } : {},
     services: [{ id: 'acme', name: 'Acme', components: [{ id: 'api', name: 'API' }, { id: 'web', name: 'Web' }] }],
-    notify: { secret: 'notify-secret-0123456789', delivery: { poll: '20ms', backoff_min: '20ms', backoff_max: '80ms', timeout: '2s' }, ...notify },
+    // A delivery timeout with room for a loaded machine: one that ran out on a slow answer is sent again,
+    // and the tests below count what the receiver got.
+    notify: { secret: 'notify-secret-0123456789', delivery: { poll: '20ms', backoff_min: '20ms', backoff_max: '80ms', timeout: '15s' }, ...notify },
   });
 }
 
@@ -91,8 +93,11 @@ forEachEngine('status changes reach operator channels by rule: trigger, update, 
     const before = rec.requests.length;
     await set(vigie, 'acme/api', 'under_maintenance');
     await set(vigie, 'acme/api', 'operational');
-    await waitFor('expanded', async () => (await vigie.notify.status()).events_waiting === 0);
-    await new Promise((r) => setTimeout(r, 100));
+    // Expanded, and nothing left to send: whatever was sent has reached the receiver.
+    await waitFor('expanded and sent', async () => {
+      const st = await vigie.notify.status();
+      return st.events_waiting === 0 && (st.deliveries.pending ?? 0) === 0;
+    });
     assert.equal(rec.requests.length, before);
   } finally {
     await vigie.stop();
@@ -106,7 +111,8 @@ forEachEngine('failed deliveries retry, then dead-letter after dead_after; the a
   const { vigie, base } = await start(engine, {
     channels: { hook: { type: 'webhook', url: `${rec.origin}/hook` } },
     rules: [{ name: 'ops', channels: ['hook'] }],
-    delivery: { poll: '20ms', backoff_min: '20ms', backoff_max: '40ms', dead_after: '300ms' },
+    // dead_after leaves room for several attempts even when the machine is slow to make the second.
+    delivery: { poll: '20ms', backoff_min: '20ms', backoff_max: '40ms', dead_after: '3s' },
   });
   try {
     await set(vigie, 'acme/api', 'major_outage');

@@ -5,9 +5,10 @@ import type { ComponentType } from 'preact';
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { type Lang, LANGS, initialLang, rememberLang, translator } from './i18n/index.js';
 import { del, get, setCsrf, whenUnauthorized } from './lib/api.js';
-import { AppContext, type Ctx, atLeast } from './lib/context.js';
+import { AppContext, type Ctx } from './lib/context.js';
+import { type Operation, type Roles, allows, loadRoles } from './lib/roles.js';
 import { current, match, navigate, query, useLocation } from './lib/router.js';
-import type { AuthMethods, Role, SessionAnswer, User } from './lib/types.js';
+import type { AuthMethods, SessionAnswer, User } from './lib/types.js';
 import { Link } from './lib/ui.js';
 import { SignIn } from './screens/sign-in.js';
 import { Dashboard } from './screens/dashboard.js';
@@ -48,7 +49,8 @@ const ROUTES: [string, ComponentType<{ params: Params }>][] = [
   ['/audit', Audit],
 ];
 
-const NAV: [string, Key, Role?][] = [
+// A screen listed for those who may call the operation that fills it.
+const NAV: [string, Key, Operation?][] = [
   ['/', 'nav.dashboard'],
   ['/services', 'nav.services'],
   ['/incidents', 'nav.incidents'],
@@ -57,9 +59,9 @@ const NAV: [string, Key, Role?][] = [
   ['/notifications', 'nav.notifications'],
   ['/vendors', 'nav.vendors'],
   ['/agents', 'nav.agents'],
-  ['/users', 'nav.users', 'owner'],
-  ['/tokens', 'nav.tokens', 'owner'],
-  ['/audit', 'nav.audit', 'owner'],
+  ['/users', 'nav.users', 'listUsers'],
+  ['/tokens', 'nav.tokens', 'listTokens'],
+  ['/audit', 'nav.audit', 'listAudit'],
   ['/account', 'nav.account'],
 ];
 
@@ -80,6 +82,8 @@ export function App() {
   const [lang, setLangState] = useState<Lang>(initialLang);
   const t = useMemo(() => translator(lang), [lang]);
   const [user, setUser] = useState<User | null | undefined>(undefined);
+  // Which role each operation needs (the API's document), read once signed in.
+  const [roles, setRoles] = useState<Roles | undefined>(undefined);
   const [methods, setMethods] = useState<AuthMethods>({ password: true, oidc: null });
   const [expired, setExpired] = useState(false);
   // An OpenID Connect sign-in that failed comes back as /admin/?oidc_error=…: say why on the sign-in screen.
@@ -119,6 +123,12 @@ export function App() {
     );
   }, []);
 
+  useEffect(() => {
+    if (!user || roles) return;
+    // Unreadable: no operation is offered (the server decides anyway).
+    loadRoles().then(setRoles, () => setRoles(new Map()));
+  }, [user, roles]);
+
   const signedIn = (s: SessionAnswer) => {
     setCsrf(s.csrf_token);
     setUser(s.user);
@@ -155,7 +165,7 @@ export function App() {
     </div>
   );
 
-  if (user === undefined)
+  if (user === undefined || (user && !roles && !path.startsWith('/sign-in')))
     return (
       <main id="main" class="boot">
         <p role="status">{t('common.loading')}</p>
@@ -175,7 +185,8 @@ export function App() {
       </>
     );
 
-  const ctx: Ctx = { user, lang, t, can: (r: Role) => atLeast(user.role, r), say };
+  const known = roles ?? new Map();
+  const ctx: Ctx = { user, lang, t, may: (op: Operation) => allows(known, user.role, op), say };
   const [Screen, params] = pick(path);
   const here = path.split('?')[0] ?? '/';
   return (
@@ -192,7 +203,7 @@ export function App() {
         </button>
         <nav id="nav" class={menu ? 'open' : ''} aria-label={t('nav.label')} onClick={() => setMenu(false)}>
           <ul>
-            {NAV.filter(([, , r]) => !r || ctx.can(r)).map(([to, key]) => {
+            {NAV.filter(([, , op]) => !op || ctx.may(op)).map(([to, key]) => {
               const active = to === '/' ? here === '/' || here.startsWith('/monitors') : here.startsWith(to);
               return (
                 <li key={to}>

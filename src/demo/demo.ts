@@ -36,6 +36,10 @@ export interface DemoOptions {
   agents?: boolean;
   /** Scenarios with a ChatGPT API: a gateway and a client calling it through the outage (src/gateway/demo.ts). */
   gateway?: boolean;
+  /** Real milliseconds before a check times out (2 s by default). */
+  timeoutMs?: number;
+  /** Real milliseconds after which an answer counts as slow (1 s by default); null: never (a scenario without slow faults on a loaded machine). */
+  degradedAfterMs?: number | null;
 }
 
 export interface RunningDemo {
@@ -74,8 +78,8 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
     port: o.port,
     storePath: dbPath,
     ...(o.intervalMs !== undefined ? { intervalMs: o.intervalMs } : {}),
-    timeoutMs: DEMO_TIMEOUT_MS,
-    degradedAfterMs: DEMO_DEGRADED_AFTER_MS,
+    timeoutMs: o.timeoutMs ?? DEMO_TIMEOUT_MS,
+    degradedAfterMs: o.degradedAfterMs !== undefined ? o.degradedAfterMs : DEMO_DEGRADED_AFTER_MS,
   });
   const config = o.agents ? { ...probed, regions: [...scenario.regions] } : probed;
   const names = new Map<string, string>(config.services.flatMap((s) => s.components.map((c) => [`${s.id}/${c.id}`, `${s.name} › ${c.name}`] as const)));

@@ -8,6 +8,7 @@ import type { NotifyConfig } from '../config/schema.js';
 import type { Store } from '../store/store.js';
 import {
   claimReminder,
+  componentNames,
   componentsInMaintenance,
   deleteRuleState,
   enqueueNotifyEvent,
@@ -92,19 +93,10 @@ export async function enqueueReminders(store: Store, notify: NotifyConfig, now: 
   for (const s of due) {
     await store.db.transaction().execute(async (trx) => {
       if (!(await claimReminder(trx, s, now))) return;
-      const names = await trx
-        .selectFrom('components as c')
-        .innerJoin('services as sv', 'sv.id', 'c.service_id')
-        .select(['c.name as componentName', 'sv.id as serviceId', 'sv.name as serviceName'])
-        .where('c.id', '=', s.componentId)
-        .executeTakeFirst();
       const payload: ComponentStatusPayload & { rule: string; since: number } = {
         rule: s.rule,
         since: s.openedAt,
-        componentId: s.componentId,
-        componentName: names?.componentName ?? s.componentId,
-        serviceId: names?.serviceId ?? s.componentId.split('/')[0]!,
-        serviceName: names?.serviceName ?? s.componentId.split('/')[0]!,
+        ...(await componentNames(trx, s.componentId)),
         from: s.status as ComponentStatusPayload['from'],
         to: s.status as ComponentStatusPayload['to'],
         at: now,

@@ -55,19 +55,22 @@ export async function enqueueNotifyEvent(db: Db, e: NotifyEventInput, createdAt:
   return Number(row.id);
 }
 
-/** The outbox row for a component status change; called inside recordComponentStatus's transaction. */
-export async function enqueueComponentStatus(db: Db, c: { componentId: string; from: ComponentStatus; to: ComponentStatus; at: number; reason: string; reasonText?: string | null }): Promise<number> {
+/** A component's and its service's names for an event's payload (its ids where the rows are gone). */
+export async function componentNames(db: Db, componentId: string): Promise<Pick<ComponentStatusPayload, 'componentId' | 'componentName' | 'serviceId' | 'serviceName'>> {
   const names = await db
     .selectFrom('components as c')
     .innerJoin('services as s', 's.id', 'c.service_id')
     .select(['c.name as componentName', 's.id as serviceId', 's.name as serviceName'])
-    .where('c.id', '=', c.componentId)
+    .where('c.id', '=', componentId)
     .executeTakeFirst();
+  const service = componentId.split('/')[0]!;
+  return { componentId, componentName: names?.componentName ?? componentId, serviceId: names?.serviceId ?? service, serviceName: names?.serviceName ?? service };
+}
+
+/** The outbox row for a component status change; called inside recordComponentStatus's transaction. */
+export async function enqueueComponentStatus(db: Db, c: { componentId: string; from: ComponentStatus; to: ComponentStatus; at: number; reason: string; reasonText?: string | null }): Promise<number> {
   const payload: ComponentStatusPayload = {
-    componentId: c.componentId,
-    componentName: names?.componentName ?? c.componentId,
-    serviceId: names?.serviceId ?? c.componentId.split('/')[0]!,
-    serviceName: names?.serviceName ?? c.componentId.split('/')[0]!,
+    ...(await componentNames(db, c.componentId)),
     from: c.from,
     to: c.to,
     at: c.at,

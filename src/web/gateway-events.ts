@@ -14,6 +14,7 @@ import { MESSAGES } from '../i18n/index.js';
 import { type GenText, parseText, say } from '../i18n/text.js';
 import type { GatewayEventRecord } from '../store/gateway.js';
 import type { Snapshot } from './snapshot.js';
+import { xmlEscape } from './xml.js';
 
 export interface SnapshotGatewayEvent {
   id: string;
@@ -81,15 +82,6 @@ export function v2GatewayEvents(s: Snapshot, page: unknown) {
   };
 }
 
-export const xmlText = (s: string) =>
-  s
-    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;');
-
 function entryId(s: Snapshot, e: SnapshotGatewayEvent): string {
   const base = s.baseUrl.replace(/\/+$/, '');
   return base ? `${base}/#gateway-${encodeURIComponent(e.id)}` : `urn:vigie:gateway:${encodeURIComponent(e.id)}`;
@@ -102,12 +94,12 @@ export function gatewayAtomEntries(s: Snapshot, lang: Lang): string[] {
     const sentence = gatewaySentence(lang, e);
     return (
       '<entry>' +
-      `<id>${xmlText(entryId(s, e))}</id>` +
-      `<title>${xmlText(`${title}: ${sentence}`)}</title>` +
+      `<id>${xmlEscape(entryId(s, e))}</id>` +
+      `<title>${xmlEscape(`${title}: ${sentence}`)}</title>` +
       `<published>${iso(e.at)}</published>` +
       `<updated>${iso(e.at)}</updated>` +
-      `<category term="gateway" label="${xmlText(title)}"/>` +
-      `<content type="html">${xmlText(`<p>${xmlText(sentence)}</p>`)}</content>` +
+      `<category term="gateway" label="${xmlEscape(title)}"/>` +
+      `<content type="html">${xmlEscape(`<p>${xmlEscape(sentence)}</p>`)}</content>` +
       '</entry>'
     );
   });
@@ -120,11 +112,11 @@ export function gatewayRssItems(s: Snapshot, lang: Lang): string[] {
     const sentence = gatewaySentence(lang, e);
     return (
       '<item>' +
-      `<title>${xmlText(`${title}: ${sentence}`)}</title>` +
-      `<guid isPermaLink="false">${xmlText(entryId(s, e))}</guid>` +
+      `<title>${xmlEscape(`${title}: ${sentence}`)}</title>` +
+      `<guid isPermaLink="false">${xmlEscape(entryId(s, e))}</guid>` +
       `<pubDate>${new Date(e.at).toUTCString().replace('GMT', '+0000')}</pubDate>` +
-      `<category>${xmlText(title)}</category>` +
-      `<description>${xmlText(`<p>${xmlText(sentence)}</p>`)}</description>` +
+      `<category>${xmlEscape(title)}</category>` +
+      `<description>${xmlEscape(`<p>${xmlEscape(sentence)}</p>`)}</description>` +
       '</item>'
     );
   });

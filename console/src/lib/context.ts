@@ -2,14 +2,15 @@
 import { createContext } from 'preact';
 import { useContext } from 'preact/hooks';
 import type { Lang, T } from '../i18n/index.js';
-import type { Role, User } from './types.js';
+import type { Operation } from './roles.js';
+import type { User } from './types.js';
 
 export interface Ctx {
   user: User;
   lang: Lang;
   t: T;
-  /** Whether the user's role is at least `role` (viewer < editor < owner). */
-  can: (role: Role) => boolean;
+  /** Whether the user's role suffices for an admin operation (its x-vigie-role in the API's document). */
+  may: (op: Operation) => boolean;
   /** Shows a short message in the page's live region. */
   say: (text: string) => void;
 }
@@ -21,6 +22,3 @@ export function useApp(): Ctx {
   if (!c) throw new Error('useApp outside the signed-in app');
   return c;
 }
-
-const RANK: Record<Role, number> = { viewer: 0, editor: 1, owner: 2 };
-export const atLeast = (have: Role, need: Role) => (RANK[have] ?? -1) >= RANK[need];

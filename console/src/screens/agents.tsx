@@ -5,11 +5,12 @@ import { useApp } from '../lib/context.js';
 import { dateTime } from '../lib/format.js';
 import { useAction, useLoad } from '../lib/hooks.js';
 import type { Agent } from '../lib/types.js';
-import { Empty, ErrorBox, Field, Loading, Page } from '../lib/ui.js';
+import { ListTable } from '../lib/list.js';
+import { ErrorBox, Field, Page } from '../lib/ui.js';
 import { SecretOnce } from './secret.js';
 
 export function Agents() {
-  const { t, can, lang, say } = useApp();
+  const { t, may, lang, say } = useApp();
   const list = useLoad(() => get<{ regions: { name: string; silent: boolean }[]; agents: Agent[] }>('/agents'), []);
   const [name, setName] = useState('');
   const [region, setRegion] = useState('');
@@ -41,7 +42,7 @@ export function Agents() {
               ))}
         </p>
       ) : null}
-      {can('editor') ? (
+      {may('registerAgent') ? (
         <form class="form inline" noValidate onSubmit={(e) => (e.preventDefault(), void add.run())} aria-labelledby="new-agent">
           <h2 id="new-agent">{t('agents.register')}</h2>
           <ErrorBox error={add.error} fields={['name', 'region']} />
@@ -53,49 +54,39 @@ export function Agents() {
         </form>
       ) : null}
       {token ? <SecretOnce label={t('agents.token')} value={token} /> : null}
-      {!list.data ? (
-        list.error ? null : <Loading />
-      ) : list.data.agents.length === 0 ? (
-        <Empty>{t('agents.none')}</Empty>
-      ) : (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{t('agents.name')}</th>
-                <th scope="col">{t('agents.region')}</th>
-                <th scope="col">{t('agents.state')}</th>
-                <th scope="col">{t('agents.lastSeen')}</th>
-                <th scope="col">{t('agents.monitors')}</th>
-                {can('editor') ? <th scope="col"><span class="sr-only">{t('common.actions')}</span></th> : null}
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.agents.map((a) => (
-                <tr key={a.id}>
-                  <td>{a.name}</td>
-                  <td>{a.region}</td>
-                  <td>
-                    {a.revoked_at ? t('agents.revokedState') : a.live ? t('agents.live') : t('agents.offline')}
-                    {a.clock_flagged ? <div class="error-text">{t('agents.clock')}</div> : null}
-                  </td>
-                  <td>{dateTime(a.last_seen_at, lang)}</td>
-                  <td>{a.monitors}</td>
-                  {can('editor') ? (
-                    <td>
-                      {!a.revoked_at ? (
-                        <button type="button" class="small danger" onClick={() => void revoke.run(a)} aria-label={t('agents.revokeOne', { name: a.name })}>
-                          {t('agents.revoke')}
-                        </button>
-                      ) : null}
-                    </td>
-                  ) : null}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <ListTable
+        rows={list.data?.agents}
+        error={list.error ?? revoke.error}
+        errorShownElsewhere
+        empty={t('agents.none')}
+        rowKey={(a) => a.id}
+        columns={[
+          { head: t('agents.name'), cell: (a) => a.name },
+          { head: t('agents.region'), cell: (a) => a.region },
+          {
+            head: t('agents.state'),
+            cell: (a) => (
+              <>
+                {a.revoked_at ? t('agents.revokedState') : a.live ? t('agents.live') : t('agents.offline')}
+                {a.clock_flagged ? <div class="error-text">{t('agents.clock')}</div> : null}
+              </>
+            ),
+          },
+          { head: t('agents.lastSeen'), cell: (a) => dateTime(a.last_seen_at, lang) },
+          { head: t('agents.monitors'), cell: (a) => a.monitors },
+          {
+            head: t('common.actions'),
+            hidden: true,
+            show: may('revokeAgent'),
+            cell: (a) =>
+              !a.revoked_at ? (
+                <button type="button" class="small danger" onClick={() => void revoke.run(a)} aria-label={t('agents.revokeOne', { name: a.name })}>
+                  {t('agents.revoke')}
+                </button>
+              ) : null,
+          },
+        ]}
+      />
     </Page>
   );
 }

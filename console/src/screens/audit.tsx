@@ -6,7 +6,8 @@ import { useApp } from '../lib/context.js';
 import { dateTime, fromLocalInput } from '../lib/format.js';
 import { useLoad } from '../lib/hooks.js';
 import type { AuditEntry } from '../lib/types.js';
-import { Empty, ErrorBox, Field, Loading, Page } from '../lib/ui.js';
+import { ListTable, useCursors } from '../lib/list.js';
+import { Field, Page } from '../lib/ui.js';
 
 interface Filters {
   actor: string;
@@ -21,9 +22,8 @@ export function Audit() {
   const { t, lang } = useApp();
   const [draft, setDraft] = useState<Filters>(NONE);
   const [applied, setApplied] = useState<Filters>(NONE);
-  // The cursors of the pages seen so far: "previous" pops one.
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
-  const cursor = cursors[cursors.length - 1] ?? null;
+  const pages = useCursors();
+  const cursor = pages.cursor;
   const page = useLoad(
     () =>
       get<{ entries: AuditEntry[]; next_cursor: string | null }>(
@@ -41,7 +41,7 @@ export function Audit() {
         onSubmit={(e) => {
           e.preventDefault();
           setApplied(draft);
-          setCursors([null]);
+          pages.reset();
         }}
       >
         <Field label={t('audit.actor')} value={draft.actor} onInput={set('actor')} error={fe('actor')} />
@@ -58,69 +58,65 @@ export function Audit() {
             onClick={() => {
               setDraft(NONE);
               setApplied(NONE);
-              setCursors([null]);
+              pages.reset();
             }}
           >
             {t('audit.clear')}
           </button>
         </div>
       </form>
-      <ErrorBox error={page.error} fields={['actor', 'action', 'target', 'since', 'until']} />
-      {!page.data ? (
-        page.error ? null : <Loading />
-      ) : page.data.entries.length === 0 ? (
-        <Empty>{t('audit.none')}</Empty>
-      ) : (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{t('common.when')}</th>
-                <th scope="col">{t('audit.actor')}</th>
-                <th scope="col">{t('audit.action')}</th>
-                <th scope="col">{t('audit.target')}</th>
-                <th scope="col">{t('audit.change')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {page.data.entries.map((e) => (
-                <tr key={String(e.id)}>
-                  <td>{dateTime(e.at, lang)}</td>
-                  <td>
-                    {e.actor.name} <span class="muted">({e.actor.kind})</span>
-                  </td>
-                  <td>
-                    <code>{e.action}</code>
-                    {e.outcome !== 'ok' ? <div class="error-text">{e.outcome} ({e.status})</div> : null}
-                  </td>
-                  <td class="wrap">{e.target ? <code>{e.target}</code> : '—'}</td>
-                  <td>
-                    {(e.before !== undefined && e.before !== null) || (e.after !== undefined && e.after !== null) ? (
-                      <details>
-                        <summary>{t('audit.show')}</summary>
-                        <p>{t('audit.before')}</p>
-                        <pre>{JSON.stringify(e.before ?? null, null, 2)}</pre>
-                        <p>{t('audit.after')}</p>
-                        <pre>{JSON.stringify(e.after ?? null, null, 2)}</pre>
-                      </details>
-                    ) : (
-                      '—'
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      <nav class="pager" aria-label={t('audit.pages')}>
-        <button type="button" disabled={cursors.length <= 1} onClick={() => setCursors((c) => c.slice(0, -1))}>
-          {t('audit.newer')}
-        </button>
-        <button type="button" disabled={!page.data?.next_cursor} onClick={() => page.data?.next_cursor && setCursors((c) => [...c, page.data!.next_cursor])}>
-          {t('audit.older')}
-        </button>
-      </nav>
+      <ListTable
+        rows={page.data?.entries}
+        error={page.error}
+        errorFields={['actor', 'action', 'target', 'since', 'until']}
+        empty={t('audit.none')}
+        rowKey={(e) => String(e.id)}
+        columns={[
+          { head: t('common.when'), cell: (e) => dateTime(e.at, lang) },
+          {
+            head: t('audit.actor'),
+            cell: (e) => (
+              <>
+                {e.actor.name} <span class="muted">({e.actor.kind})</span>
+              </>
+            ),
+          },
+          {
+            head: t('audit.action'),
+            cell: (e) => (
+              <>
+                <code>{e.action}</code>
+                {e.outcome !== 'ok' ? <div class="error-text">{e.outcome} ({e.status})</div> : null}
+              </>
+            ),
+          },
+          { head: t('audit.target'), class: 'wrap', cell: (e) => (e.target ? <code>{e.target}</code> : '—') },
+          {
+            head: t('audit.change'),
+            cell: (e) =>
+              (e.before !== undefined && e.before !== null) || (e.after !== undefined && e.after !== null) ? (
+                <details>
+                  <summary>{t('audit.show')}</summary>
+                  <p>{t('audit.before')}</p>
+                  <pre>{JSON.stringify(e.before ?? null, null, 2)}</pre>
+                  <p>{t('audit.after')}</p>
+                  <pre>{JSON.stringify(e.after ?? null, null, 2)}</pre>
+                </details>
+              ) : (
+                '—'
+              ),
+          },
+        ]}
+        pager={{
+          label: t('audit.pages'),
+          newer: t('audit.newer'),
+          older: t('audit.older'),
+          hasNewer: pages.hasNewer,
+          hasOlder: !!page.data?.next_cursor,
+          onNewer: pages.newer,
+          onOlder: () => pages.older(page.data?.next_cursor),
+        }}
+      />
     </Page>
   );
 }

@@ -19,7 +19,7 @@ const PAGE = 5000;
 const STATUSES = ['down', 'degraded', 'unknown', 'paused', 'up'] as const;
 
 export function Dashboard() {
-  const { t, can } = useApp();
+  const { t, may } = useApp();
   const units = useRef(new Map<string, MonitorRow>());
   const [version, setVersion] = useState(0);
   const [done, setDone] = useState(false);
@@ -103,7 +103,7 @@ export function Dashboard() {
     <Page
       title={t('dash.title')}
       actions={
-        can('editor') ? (
+        may('createMonitor') ? (
           <Link to="/monitors/new" class="button primary">
             {t('dash.new')}
           </Link>

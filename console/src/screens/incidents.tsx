@@ -9,18 +9,19 @@ import { dateTime } from '../lib/format.js';
 import { useAction, useLoad } from '../lib/hooks.js';
 import { navigate } from '../lib/router.js';
 import type { Incident } from '../lib/types.js';
-import { Area, Empty, ErrorBox, Field, Link, Loading, Page, Select } from '../lib/ui.js';
+import { ListTable } from '../lib/list.js';
+import { Area, ErrorBox, Field, Link, Loading, Page, Select } from '../lib/ui.js';
 import { ComponentsPicker, useComponentNames } from './components-picker.js';
 
 export function IncidentList() {
-  const { t, can, lang } = useApp();
+  const { t, may, lang } = useApp();
   const [which, setWhich] = useState<'open' | 'all'>('all');
   const list = useLoad(() => get<{ incidents: Incident[] }>(`/incidents${qs({ status: which, limit: 100 })}`), [which]);
   return (
     <Page
       title={t('incidents.title')}
       actions={
-        can('editor') ? (
+        may('createIncident') ? (
           <Link to="/incidents/new" class="button primary">
             {t('incidents.new')}
           </Link>
@@ -30,38 +31,26 @@ export function IncidentList() {
       <div class="filters">
         <Select label={t('incidents.show')} value={which} onChange={(v) => setWhich(v as 'open' | 'all')} options={[['all', t('incidents.all')], ['open', t('incidents.open')]]} />
       </div>
-      <ErrorBox error={list.error} />
-      {!list.data ? (
-        list.error ? null : <Loading />
-      ) : list.data.incidents.length === 0 ? (
-        <Empty>{t('incidents.none')}</Empty>
-      ) : (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{t('incidents.name')}</th>
-                <th scope="col">{t('incidents.status')}</th>
-                <th scope="col">{t('incidents.impact')}</th>
-                <th scope="col">{t('incidents.opened')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.incidents.map((i) => (
-                <tr key={i.id}>
-                  <td>
-                    <Link to={`/incidents/${seg(i.id)}`}>{i.name}</Link>
-                    {i.origin === 'auto' ? <span class="tag">{t('incidents.auto')}</span> : null}
-                  </td>
-                  <td>{t(`istatus.${i.status}` as Key)}</td>
-                  <td>{t(`impact.${i.impact}` as Key)}</td>
-                  <td>{dateTime(i.created_at, lang)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <ListTable
+        rows={list.data?.incidents}
+        error={list.error}
+        empty={t('incidents.none')}
+        rowKey={(i) => i.id}
+        columns={[
+          {
+            head: t('incidents.name'),
+            cell: (i) => (
+              <>
+                <Link to={`/incidents/${seg(i.id)}`}>{i.name}</Link>
+                {i.origin === 'auto' ? <span class="tag">{t('incidents.auto')}</span> : null}
+              </>
+            ),
+          },
+          { head: t('incidents.status'), cell: (i) => t(`istatus.${i.status}` as Key) },
+          { head: t('incidents.impact'), cell: (i) => t(`impact.${i.impact}` as Key) },
+          { head: t('incidents.opened'), cell: (i) => dateTime(i.created_at, lang) },
+        ]}
+      />
     </Page>
   );
 }
@@ -117,7 +106,7 @@ export function NewIncident() {
 
 export function IncidentPage(props: { params: Record<string, string> }) {
   const id = props.params.id!;
-  const { t, can, lang, say } = useApp();
+  const { t, may, lang, say } = useApp();
   const inc = useLoad(() => get<Incident>(`/incidents/${seg(id)}`), [id]);
   const componentName = useComponentNames();
   const [status, setStatus] = useState('');
@@ -168,7 +157,7 @@ export function IncidentPage(props: { params: Record<string, string> }) {
         <dt>{t('incidents.components')}</dt>
         <dd>{i.components.length ? i.components.map((c) => `${componentName(c.id)} (${t(`cstatus.${c.status}` as Key)})`).join(', ') : '—'}</dd>
       </dl>
-      {can('editor') && !resolved ? (
+      {may('postIncidentUpdate') && !resolved ? (
         <form class="form" noValidate onSubmit={(e) => (e.preventDefault(), void update.run())} aria-labelledby="post-update">
           <h2 id="post-update">{t('incidents.postUpdate')}</h2>
           <ErrorBox error={update.error} fields={['status', 'body']} />
@@ -179,7 +168,7 @@ export function IncidentPage(props: { params: Record<string, string> }) {
           </button>
         </form>
       ) : null}
-      {can('editor') && !resolved ? (
+      {may('resolveIncident') && !resolved ? (
         <form class="form" noValidate onSubmit={(e) => (e.preventDefault(), void resolve.run())} aria-labelledby="resolve">
           <h2 id="resolve">{t('incidents.resolve')}</h2>
           <ErrorBox error={resolve.error} fields={['body']} />
@@ -189,7 +178,7 @@ export function IncidentPage(props: { params: Record<string, string> }) {
           </button>
         </form>
       ) : null}
-      {can('editor') && resolved && !i.postmortem ? (
+      {may('publishPostmortem') && resolved && !i.postmortem ? (
         <form class="form" noValidate onSubmit={(e) => (e.preventDefault(), void postmortem.run())} aria-labelledby="pm">
           <h2 id="pm">{t('incidents.postmortem')}</h2>
           <ErrorBox error={postmortem.error} fields={['body']} />

@@ -7,57 +7,47 @@ import { MAINTENANCE_STATUSES } from '../lib/enums.js';
 import { dateTime, fromLocalInput } from '../lib/format.js';
 import { useAction, useLoad } from '../lib/hooks.js';
 import type { Incident } from '../lib/types.js';
-import { Area, Check, Empty, ErrorBox, Field, Loading, Page, Select } from '../lib/ui.js';
+import { ListTable } from '../lib/list.js';
+import { Area, Check, ErrorBox, Field, Page, Select } from '../lib/ui.js';
 import { ComponentsPicker, useComponentNames } from './components-picker.js';
 
 const FIELDS = ['name', 'body', 'components', 'scheduled_for', 'scheduled_until', 'auto_transitions'];
 
 export function Maintenance() {
-  const { t, can, lang } = useApp();
+  const { t, may, lang } = useApp();
   const list = useLoad(() => get<{ maintenances: Incident[] }>('/maintenances?limit=100'), []);
   const componentName = useComponentNames();
   return (
     <Page title={t('maintenance.title')}>
-      {can('editor') ? <Schedule onDone={list.reload} /> : null}
+      {may('createMaintenance') ? <Schedule onDone={list.reload} /> : null}
       <h2>{t('maintenance.list')}</h2>
-      <ErrorBox error={list.error} />
-      {!list.data ? (
-        list.error ? null : <Loading />
-      ) : list.data.maintenances.length === 0 ? (
-        <Empty>{t('maintenance.none')}</Empty>
-      ) : (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{t('incidents.name')}</th>
-                <th scope="col">{t('maintenance.window')}</th>
-                <th scope="col">{t('incidents.status')}</th>
-                {can('editor') ? <th scope="col">{t('maintenance.move')}</th> : null}
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.maintenances.map((m) => (
-                <tr key={m.id}>
-                  <td>
-                    {m.name}
-                    <div class="muted">{m.components.map((c) => componentName(c.id)).join(', ')}</div>
-                  </td>
-                  <td>
-                    {dateTime(m.scheduled_for, lang)} → {dateTime(m.scheduled_until, lang)}
-                  </td>
-                  <td>{t(`istatus.${m.status}` as Key)}</td>
-                  {can('editor') ? (
-                    <td>
-                      <MoveStatus m={m} onDone={list.reload} />
-                    </td>
-                  ) : null}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <ListTable
+        rows={list.data?.maintenances}
+        error={list.error}
+        empty={t('maintenance.none')}
+        rowKey={(m) => m.id}
+        columns={[
+          {
+            head: t('incidents.name'),
+            cell: (m) => (
+              <>
+                {m.name}
+                <div class="muted">{m.components.map((c) => componentName(c.id)).join(', ')}</div>
+              </>
+            ),
+          },
+          {
+            head: t('maintenance.window'),
+            cell: (m) => (
+              <>
+                {dateTime(m.scheduled_for, lang)} → {dateTime(m.scheduled_until, lang)}
+              </>
+            ),
+          },
+          { head: t('incidents.status'), cell: (m) => t(`istatus.${m.status}` as Key) },
+          { head: t('maintenance.move'), show: may('patchMaintenance'), cell: (m) => <MoveStatus m={m} onDone={list.reload} /> },
+        ]}
+      />
     </Page>
   );
 }

@@ -9,6 +9,7 @@ import { dateTime, day, ms, pct } from '../lib/format.js';
 import { useAction, useLoad } from '../lib/hooks.js';
 import { navigate } from '../lib/router.js';
 import type { Day, Failure, MonitorDetail, Series, TestAnswer } from '../lib/types.js';
+import { ListTable } from '../lib/list.js';
 import { ErrorBox, Link, Loading, Page, StatusBadge } from '../lib/ui.js';
 import { TestResult } from './test-result.js';
 
@@ -16,7 +17,7 @@ const RANGES = ['1h', '1d', '30d', '90d'] as const;
 
 export function MonitorPage(props: { params: Record<string, string> }) {
   const id = props.params.id!;
-  const { t, can, lang, say } = useApp();
+  const { t, may, lang, say } = useApp();
   const [range, setRange] = useState<(typeof RANGES)[number]>('1d');
   const m = useLoad(() => get<MonitorDetail>(`/monitors/${seg(id)}`), [id]);
   const series = useLoad(() => get<Series>(`/monitors/${seg(id)}/series?range=${range}`), [id, range]);
@@ -60,30 +61,32 @@ export function MonitorPage(props: { params: Record<string, string> }) {
   if (!m.data) return <Page title={t('monitor.title')}><Loading /></Page>;
   const d = m.data;
   const fromConfig = d.source === 'config';
-  const editable = can('editor') && !fromConfig;
+  const app = !fromConfig;
 
   return (
     <Page
       title={d.name}
       actions={
         <>
-          {can('editor') ? (
+          {may('testMonitor') ? (
             <button type="button" onClick={() => act.run('test')} disabled={act.busy}>
               {t('monitor.testNow')}
             </button>
           ) : null}
-          {editable ? (
-            <>
-              <button type="button" onClick={() => act.run(d.paused ? 'resume' : 'pause')} disabled={act.busy}>
-                {d.paused ? t('monitor.resume') : t('monitor.pause')}
-              </button>
-              <Link to={`/monitors/${seg(d.monitor_id)}/edit`} class="button">
-                {t('common.edit')}
-              </Link>
-              <button type="button" class="danger" onClick={() => act.run('delete')} disabled={act.busy}>
-                {t('common.delete')}
-              </button>
-            </>
+          {app && may(d.paused ? 'resumeMonitor' : 'pauseMonitor') ? (
+            <button type="button" onClick={() => act.run(d.paused ? 'resume' : 'pause')} disabled={act.busy}>
+              {d.paused ? t('monitor.resume') : t('monitor.pause')}
+            </button>
+          ) : null}
+          {app && may('updateMonitor') ? (
+            <Link to={`/monitors/${seg(d.monitor_id)}/edit`} class="button">
+              {t('common.edit')}
+            </Link>
+          ) : null}
+          {app && may('deleteMonitor') ? (
+            <button type="button" class="danger" onClick={() => act.run('delete')} disabled={act.busy}>
+              {t('common.delete')}
+            </button>
           ) : null}
         </>
       }
@@ -185,41 +188,27 @@ export function MonitorPage(props: { params: Record<string, string> }) {
       )}
 
       <h2>{t('monitor.failures')}</h2>
-      {failures.error ? (
-        <ErrorBox error={failures.error} />
-      ) : !failures.data ? (
-        <Loading />
-      ) : failures.data.failures.length === 0 ? (
-        <p class="empty">{t('monitor.noFailures')}</p>
-      ) : (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{t('common.when')}</th>
-                <th scope="col">{t('monitor.region')}</th>
-                <th scope="col">{t('monitor.error')}</th>
-                <th scope="col">{t('monitor.detail')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {failures.data.failures.map((f, i) => (
-                <tr key={i}>
-                  <td>{dateTime(f.at, lang)}</td>
-                  <td>{f.region}</td>
-                  <td>
-                    <code>{f.error_kind ?? '—'}</code>
-                  </td>
-                  <td class="wrap">
-                    {f.status_code ? `HTTP ${f.status_code} · ` : ''}
-                    {f.error_message ?? ''}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <ListTable
+        rows={failures.data?.failures}
+        error={failures.error}
+        empty={t('monitor.noFailures')}
+        rowKey={(_f, i) => i}
+        columns={[
+          { head: t('common.when'), cell: (f) => dateTime(f.at, lang) },
+          { head: t('monitor.region'), cell: (f) => f.region },
+          { head: t('monitor.error'), cell: (f) => <code>{f.error_kind ?? '—'}</code> },
+          {
+            head: t('monitor.detail'),
+            class: 'wrap',
+            cell: (f) => (
+              <>
+                {f.status_code ? `HTTP ${f.status_code} · ` : ''}
+                {f.error_message ?? ''}
+              </>
+            ),
+          },
+        ]}
+      />
     </Page>
   );
 }

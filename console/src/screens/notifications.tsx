@@ -7,12 +7,13 @@ import { useApp } from '../lib/context.js';
 import { dateTime } from '../lib/format.js';
 import { useAction, useLoad } from '../lib/hooks.js';
 import type { ChannelTest, Delivery, NotifyStatus } from '../lib/types.js';
-import { Empty, ErrorBox, Loading, Page, Select } from '../lib/ui.js';
+import { List, ListTable } from '../lib/list.js';
+import { ErrorBox, Page, Select } from '../lib/ui.js';
 
 const DELIVERY = ['pending', 'delivered', 'dead'];
 
 export function Notifications() {
-  const { t, can, lang, say } = useApp();
+  const { t, may, lang, say } = useApp();
   const st = useLoad(() => get<NotifyStatus>('/notify'), []);
   const [status, setStatus] = useState('');
   const deliveries = useLoad(() => get<{ deliveries: Delivery[] }>(`/notify/deliveries${qs({ status: status || undefined, limit: 100 })}`), [status]);
@@ -41,31 +42,29 @@ export function Notifications() {
           {sent.response ? <pre>{sent.response.slice(0, 500)}</pre> : null}
         </div>
       ) : null}
-      {!st.data ? (
-        st.error ? null : <Loading />
-      ) : st.data.channels.length === 0 ? (
-        <Empty>{t('notify.noChannels')}</Empty>
-      ) : (
-        <ul class="plain cards">
-          {st.data.channels.map((c) => (
-            <li key={c.name} class="card">
-              <strong>{c.name}</strong> <span class="muted">{c.type}</span>{' '}
-              {can('editor') ? (
-                <button type="button" class="small" onClick={() => void test.run(c.name)} disabled={test.busy} aria-label={t('notify.sendTestTo', { name: c.name })}>
-                  {t('notify.sendTest')}
-                </button>
-              ) : null}
-              {st.data!.problems
-                .filter((p) => p.channel === c.name)
-                .map((p) => (
-                  <p class="error-text" key={p.field}>
-                    {p.text}
-                  </p>
-                ))}
-            </li>
-          ))}
-        </ul>
-      )}
+      <List rows={st.data?.channels} error={st.error ?? test.error} errorShownElsewhere empty={t('notify.noChannels')}>
+        {(channels) => (
+          <ul class="plain cards">
+            {channels.map((c) => (
+              <li key={c.name} class="card">
+                <strong>{c.name}</strong> <span class="muted">{c.type}</span>{' '}
+                {may('testNotifyChannel') ? (
+                  <button type="button" class="small" onClick={() => void test.run(c.name)} disabled={test.busy} aria-label={t('notify.sendTestTo', { name: c.name })}>
+                    {t('notify.sendTest')}
+                  </button>
+                ) : null}
+                {st.data!.problems
+                  .filter((p) => p.channel === c.name)
+                  .map((p) => (
+                    <p class="error-text" key={p.field}>
+                      {p.text}
+                    </p>
+                  ))}
+              </li>
+            ))}
+          </ul>
+        )}
+      </List>
       {st.data ? (
         <p class="summary">
           {t('notify.counts', { pending: st.data.deliveries.pending ?? 0, delivered: st.data.deliveries.delivered ?? 0, dead: st.data.deliveries.dead ?? 0, waiting: st.data.events_waiting })}
@@ -75,50 +74,38 @@ export function Notifications() {
       <div class="filters">
         <Select label={t('notify.show')} value={status} onChange={setStatus} options={[['', t('common.all')], ...DELIVERY.map((s): [string, string] => [s, t(`delivery.${s}` as Key)])]} />
       </div>
-      <ErrorBox error={deliveries.error ?? retry.error} />
-      {!deliveries.data ? (
-        deliveries.error ? null : <Loading />
-      ) : deliveries.data.deliveries.length === 0 ? (
-        <Empty>{t('notify.noDeliveries')}</Empty>
-      ) : (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{t('notify.target')}</th>
-                <th scope="col">{t('notify.action')}</th>
-                <th scope="col">{t('incidents.status')}</th>
-                <th scope="col">{t('notify.attempts')}</th>
-                <th scope="col">{t('common.when')}</th>
-                {can('editor') ? <th scope="col"><span class="sr-only">{t('common.actions')}</span></th> : null}
-              </tr>
-            </thead>
-            <tbody>
-              {deliveries.data.deliveries.map((d) => (
-                <tr key={d.id}>
-                  <td class="wrap">{d.target}</td>
-                  <td>{d.action}</td>
-                  <td>
-                    {t(`delivery.${d.status}` as Key)}
-                    {d.last_error ? <div class="muted wrap">{d.last_error}</div> : null}
-                  </td>
-                  <td>{d.attempts}</td>
-                  <td>{dateTime(d.delivered_at ?? d.created_at, lang)}</td>
-                  {can('editor') ? (
-                    <td>
-                      {d.status === 'dead' ? (
-                        <button type="button" class="small" onClick={() => void retry.run(d.id)}>
-                          {t('notify.retry')}
-                        </button>
-                      ) : null}
-                    </td>
-                  ) : null}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <ListTable
+        rows={deliveries.data?.deliveries}
+        error={deliveries.error ?? retry.error}
+        empty={t('notify.noDeliveries')}
+        rowKey={(d) => d.id}
+        columns={[
+          { head: t('notify.target'), class: 'wrap', cell: (d) => d.target },
+          { head: t('notify.action'), cell: (d) => d.action },
+          {
+            head: t('incidents.status'),
+            cell: (d) => (
+              <>
+                {t(`delivery.${d.status}` as Key)}
+                {d.last_error ? <div class="muted wrap">{d.last_error}</div> : null}
+              </>
+            ),
+          },
+          { head: t('notify.attempts'), cell: (d) => d.attempts },
+          { head: t('common.when'), cell: (d) => dateTime(d.delivered_at ?? d.created_at, lang) },
+          {
+            head: t('common.actions'),
+            hidden: true,
+            show: may('retryDelivery'),
+            cell: (d) =>
+              d.status === 'dead' ? (
+                <button type="button" class="small" onClick={() => void retry.run(d.id)}>
+                  {t('notify.retry')}
+                </button>
+              ) : null,
+          },
+        ]}
+      />
     </Page>
   );
 }

@@ -8,12 +8,12 @@ import type { Component, Service } from '../lib/types.js';
 import { Empty, ErrorBox, Field, Loading, Page } from '../lib/ui.js';
 
 export function Services() {
-  const { t, can } = useApp();
+  const { t, may } = useApp();
   const list = useLoad(() => get<{ services: Service[] }>('/services'), []);
   return (
     <Page title={t('services.title')}>
       <ErrorBox error={list.error} />
-      {can('editor') ? <NewService onDone={list.reload} /> : null}
+      {may('createService') ? <NewService onDone={list.reload} /> : null}
       {!list.data ? (
         list.error ? null : <Loading />
       ) : list.data.services.length === 0 ? (
@@ -57,9 +57,9 @@ function NewService(props: { onDone: () => void }) {
 }
 
 function ServiceCard(props: { s: Service; reload: () => void }) {
-  const { t, can, say } = useApp();
+  const { t, may, say } = useApp();
   const { s } = props;
-  const editable = can('editor') && s.source !== 'config';
+  const app = s.source !== 'config';
   const [name, setName] = useState(s.name);
   const [cid, setCid] = useState('');
   const [cname, setCname] = useState('');
@@ -87,26 +87,33 @@ function ServiceCard(props: { s: Service; reload: () => void }) {
         {s.name} <code class="muted">{s.id}</code> {s.source === 'config' ? <span class="tag">{t('common.fromConfig')}</span> : null}
       </h2>
       <ErrorBox error={rename.error ?? remove.error} fields={['name']} />
-      {editable ? (
+      {app && (may('updateService') || may('deleteService')) ? (
         <form class="form inline" noValidate onSubmit={(e) => (e.preventDefault(), void rename.run())}>
-          <Field label={t('services.name')} value={name} onInput={setName} error={rename.error?.forField('name')} />
-          <button type="submit" disabled={rename.busy}>
-            {t('services.rename')}
-          </button>
-          <button type="button" class="danger" onClick={() => void remove.run()} disabled={remove.busy}>
-            {t('common.delete')}
-          </button>
+          {may('updateService') ? (
+            <>
+              <Field label={t('services.name')} value={name} onInput={setName} error={rename.error?.forField('name')} />
+              <button type="submit" disabled={rename.busy}>
+                {t('services.rename')}
+              </button>
+            </>
+          ) : null}
+          {may('deleteService') ? (
+            <button type="button" class="danger" onClick={() => void remove.run()} disabled={remove.busy}>
+              {t('common.delete')}
+            </button>
+          ) : null}
         </form>
       ) : null}
       <h3>{t('services.components')}</h3>
       {s.components.length === 0 ? <Empty>{t('services.noComponents')}</Empty> : (
         <ul class="plain">
           {s.components.map((c) => (
-            <ComponentRow key={c.id} c={c} editable={can('editor') && c.source !== 'config'} reload={props.reload} />
+            <ComponentRow key={c.id} c={c} editable={c.source !== 'config' && may('updateComponent')}
+              deletable={c.source !== 'config' && may('deleteComponent')} reload={props.reload} />
           ))}
         </ul>
       )}
-      {can('editor') ? (
+      {may('createComponent') ? (
         <form class="form inline" noValidate onSubmit={(e) => (e.preventDefault(), void addComp.run())}>
           <ErrorBox error={addComp.error} fields={['id', 'name']} />
           <Field label={t('services.componentId')} value={cid} onInput={setCid} error={addComp.error?.forField('id')} />
@@ -120,7 +127,7 @@ function ServiceCard(props: { s: Service; reload: () => void }) {
   );
 }
 
-function ComponentRow(props: { c: Component; editable: boolean; reload: () => void }) {
+function ComponentRow(props: { c: Component; editable: boolean; deletable: boolean; reload: () => void }) {
   const { t, say } = useApp();
   const { c } = props;
   const [name, setName] = useState(c.name);
@@ -158,7 +165,12 @@ function ComponentRow(props: { c: Component; editable: boolean; reload: () => vo
               {' '}
               <button type="button" class="small" onClick={() => setEditing(true)} aria-label={t('services.editComponent', { name: c.name })}>
                 {t('common.edit')}
-              </button>{' '}
+              </button>
+            </>
+          ) : null}
+          {props.deletable ? (
+            <>
+              {' '}
               <button type="button" class="small danger" onClick={() => void remove.run()} aria-label={t('services.deleteComponent', { name: c.name })}>
                 {t('common.delete')}
               </button>

@@ -6,10 +6,11 @@ import { useApp } from '../lib/context.js';
 import { dateTime } from '../lib/format.js';
 import { useAction, useLoad } from '../lib/hooks.js';
 import type { Subscription } from '../lib/types.js';
-import { Empty, ErrorBox, Loading, Page, Select } from '../lib/ui.js';
+import { ListTable } from '../lib/list.js';
+import { Page, Select } from '../lib/ui.js';
 
 export function Subscribers() {
-  const { t, can, lang, say } = useApp();
+  const { t, may, lang, say } = useApp();
   const [status, setStatus] = useState('');
   const list = useLoad(() => get<{ subscriptions: Subscription[] }>(`/subscriptions${qs({ limit: 10000 })}`), []);
   const counts = useMemo(() => {
@@ -30,45 +31,29 @@ export function Subscribers() {
       <div class="filters">
         <Select label={t('subscribers.show')} value={status} onChange={setStatus} options={[['', t('common.all')], ...(['active', 'pending', 'unsubscribed'] as const).map((s): [string, string] => [s, t(`sub.${s}` as Key)])]} />
       </div>
-      <ErrorBox error={list.error ?? remove.error} />
-      {!list.data ? (
-        list.error ? null : <Loading />
-      ) : shown.length === 0 ? (
-        <Empty>{t('subscribers.none')}</Empty>
-      ) : (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{t('subscribers.address')}</th>
-                <th scope="col">{t('subscribers.kind')}</th>
-                <th scope="col">{t('incidents.status')}</th>
-                <th scope="col">{t('subscribers.since')}</th>
-                {can('editor') ? <th scope="col"><span class="sr-only">{t('common.actions')}</span></th> : null}
-              </tr>
-            </thead>
-            <tbody>
-              {shown.map((s) => (
-                <tr key={s.id}>
-                  <td class="wrap">{s.address}</td>
-                  <td>{s.kind === 'email' ? t('subscribers.email') : t('subscribers.webhook')}</td>
-                  <td>{t(`sub.${s.status}` as Key)}</td>
-                  <td>{dateTime(s.created_at, lang)}</td>
-                  {can('editor') ? (
-                    <td>
-                      {s.status !== 'unsubscribed' ? (
-                        <button type="button" class="small danger" onClick={() => void remove.run(s)} aria-label={t('subscribers.removeOne', { address: s.address })}>
-                          {t('subscribers.remove')}
-                        </button>
-                      ) : null}
-                    </td>
-                  ) : null}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <ListTable
+        rows={list.data ? shown : undefined}
+        error={list.error ?? remove.error}
+        empty={t('subscribers.none')}
+        rowKey={(s) => s.id}
+        columns={[
+          { head: t('subscribers.address'), class: 'wrap', cell: (s) => s.address },
+          { head: t('subscribers.kind'), cell: (s) => (s.kind === 'email' ? t('subscribers.email') : t('subscribers.webhook')) },
+          { head: t('incidents.status'), cell: (s) => t(`sub.${s.status}` as Key) },
+          { head: t('subscribers.since'), cell: (s) => dateTime(s.created_at, lang) },
+          {
+            head: t('common.actions'),
+            hidden: true,
+            show: may('deleteSubscription'),
+            cell: (s) =>
+              s.status !== 'unsubscribed' ? (
+                <button type="button" class="small danger" onClick={() => void remove.run(s)} aria-label={t('subscribers.removeOne', { address: s.address })}>
+                  {t('subscribers.remove')}
+                </button>
+              ) : null,
+          },
+        ]}
+      />
     </Page>
   );
 }

@@ -7,11 +7,12 @@ import { useApp } from '../lib/context.js';
 import { dateTime } from '../lib/format.js';
 import { useAction, useLoad } from '../lib/hooks.js';
 import { ROLES, type Token } from '../lib/types.js';
-import { Empty, ErrorBox, Field, Loading, Page, Select } from '../lib/ui.js';
+import { ListTable } from '../lib/list.js';
+import { ErrorBox, Field, Page, Select } from '../lib/ui.js';
 import { SecretOnce } from './secret.js';
 
 export function Tokens() {
-  const { t, can, lang, say } = useApp();
+  const { t, may, lang, say } = useApp();
   const list = useLoad(() => get<{ tokens: Token[] }>('/tokens'), []);
   const [name, setName] = useState('');
   const [role, setRole] = useState('viewer');
@@ -29,10 +30,9 @@ export function Tokens() {
     say(t('tokens.revoked', { name: tok.name }));
     list.reload();
   });
-  const owner = can('owner');
   return (
     <Page title={t('tokens.title')}>
-      {owner ? (
+      {may('createToken') ? (
         <form class="form inline" noValidate onSubmit={(e) => (e.preventDefault(), void create.run())} aria-labelledby="new-token">
           <h2 id="new-token">{t('tokens.new')}</h2>
           <ErrorBox error={create.error} fields={['name', 'role']} />
@@ -44,47 +44,30 @@ export function Tokens() {
         </form>
       ) : null}
       {made ? <SecretOnce label={t('tokens.token', { name: made.name })} value={made.token} /> : null}
-      <ErrorBox error={list.error ?? revoke.error} />
-      {!list.data ? (
-        list.error ? null : <Loading />
-      ) : list.data.tokens.length === 0 ? (
-        <Empty>{t('tokens.none')}</Empty>
-      ) : (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{t('tokens.name')}</th>
-                <th scope="col">{t('tokens.role')}</th>
-                <th scope="col">{t('tokens.createdAt')}</th>
-                <th scope="col">{t('tokens.lastUsed')}</th>
-                <th scope="col">{t('incidents.status')}</th>
-                {owner ? <th scope="col"><span class="sr-only">{t('common.actions')}</span></th> : null}
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.tokens.map((x) => (
-                <tr key={x.name}>
-                  <td>{x.name}</td>
-                  <td>{x.role ? t(`role.${x.role}` as Key) : '—'}</td>
-                  <td>{dateTime(x.created_at, lang)}</td>
-                  <td>{dateTime(x.last_used_at, lang)}</td>
-                  <td>{x.revoked_at ? t('tokens.revokedAt', { at: dateTime(x.revoked_at, lang) }) : t('tokens.active')}</td>
-                  {owner ? (
-                    <td>
-                      {!x.revoked_at ? (
-                        <button type="button" class="small danger" onClick={() => void revoke.run(x)} aria-label={t('tokens.revokeOne', { name: x.name })}>
-                          {t('tokens.revoke')}
-                        </button>
-                      ) : null}
-                    </td>
-                  ) : null}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <ListTable
+        rows={list.data?.tokens}
+        error={list.error ?? revoke.error}
+        empty={t('tokens.none')}
+        rowKey={(x) => x.name}
+        columns={[
+          { head: t('tokens.name'), cell: (x) => x.name },
+          { head: t('tokens.role'), cell: (x) => (x.role ? t(`role.${x.role}` as Key) : '—') },
+          { head: t('tokens.createdAt'), cell: (x) => dateTime(x.created_at, lang) },
+          { head: t('tokens.lastUsed'), cell: (x) => dateTime(x.last_used_at, lang) },
+          { head: t('incidents.status'), cell: (x) => (x.revoked_at ? t('tokens.revokedAt', { at: dateTime(x.revoked_at, lang) }) : t('tokens.active')) },
+          {
+            head: t('common.actions'),
+            hidden: true,
+            show: may('revokeToken'),
+            cell: (x) =>
+              !x.revoked_at ? (
+                <button type="button" class="small danger" onClick={() => void revoke.run(x)} aria-label={t('tokens.revokeOne', { name: x.name })}>
+                  {t('tokens.revoke')}
+                </button>
+              ) : null,
+          },
+        ]}
+      />
     </Page>
   );
 }

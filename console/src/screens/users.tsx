@@ -5,7 +5,8 @@ import { del, get, patch, post, seg } from '../lib/api.js';
 import { useApp } from '../lib/context.js';
 import { useAction, useLoad } from '../lib/hooks.js';
 import { ROLES, type Role } from '../lib/types.js';
-import { Empty, ErrorBox, Field, Loading, Page, Select } from '../lib/ui.js';
+import { ListTable } from '../lib/list.js';
+import { ErrorBox, Field, Page, Select } from '../lib/ui.js';
 
 interface UserRow {
   id?: string;
@@ -17,7 +18,7 @@ interface UserRow {
 }
 
 export function Users() {
-  const { t, can, user, say } = useApp();
+  const { t, may, user, say } = useApp();
   const list = useLoad(() => get<{ users: UserRow[] }>('/users'), []);
   const [name, setName] = useState('');
   const [password, setPassword] = useState('');
@@ -40,11 +41,10 @@ export function Users() {
     say(t('users.removed', { name: u.name }));
     list.reload();
   });
-  const owner = can('owner');
   const roleOptions = ROLES.map((r): [string, string] => [r, t(`role.${r}` as Key)]);
   return (
     <Page title={t('users.title')}>
-      {owner ? (
+      {may('createUser') ? (
         <form class="form inline" noValidate onSubmit={(e) => (e.preventDefault(), void add.run())} aria-labelledby="new-user">
           <h2 id="new-user">{t('users.add')}</h2>
           <ErrorBox error={add.error} fields={['name', 'password', 'role']} />
@@ -56,49 +56,36 @@ export function Users() {
           </button>
         </form>
       ) : null}
-      <ErrorBox error={list.error ?? change.error ?? remove.error} />
-      {!list.data ? (
-        list.error ? null : <Loading />
-      ) : list.data.users.length === 0 ? (
-        <Empty>{t('users.none')}</Empty>
-      ) : (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{t('users.name')}</th>
-                <th scope="col">{t('users.role')}</th>
-                <th scope="col">{t('users.totp')}</th>
-                {owner ? <th scope="col"><span class="sr-only">{t('common.actions')}</span></th> : null}
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.users.map((u) => (
-                <tr key={u.name}>
-                  <td>{u.name}</td>
-                  <td>
-                    {owner && u.name !== user.name ? (
-                      <Select label={t('users.roleOf', { name: u.name })} class="compact" value={u.role} onChange={(r) => void change.run(u, r)} options={roleOptions} disabled={change.busy} />
-                    ) : (
-                      t(`role.${u.role}` as Key)
-                    )}
-                  </td>
-                  <td>{u.totp_enabled ? t('common.yes') : t('common.no')}</td>
-                  {owner ? (
-                    <td>
-                      {u.name !== user.name ? (
-                        <button type="button" class="small danger" onClick={() => void remove.run(u)} aria-label={t('users.removeOne', { name: u.name })}>
-                          {t('users.remove')}
-                        </button>
-                      ) : null}
-                    </td>
-                  ) : null}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <ListTable
+        rows={list.data?.users}
+        error={list.error ?? change.error ?? remove.error}
+        empty={t('users.none')}
+        rowKey={(u) => u.name}
+        columns={[
+          { head: t('users.name'), cell: (u) => u.name },
+          {
+            head: t('users.role'),
+            cell: (u) =>
+              may('updateUser') && u.name !== user.name ? (
+                <Select label={t('users.roleOf', { name: u.name })} class="compact" value={u.role} onChange={(r) => void change.run(u, r)} options={roleOptions} disabled={change.busy} />
+              ) : (
+                t(`role.${u.role}` as Key)
+              ),
+          },
+          { head: t('users.totp'), cell: (u) => (u.totp_enabled ? t('common.yes') : t('common.no')) },
+          {
+            head: t('common.actions'),
+            hidden: true,
+            show: may('removeUser'),
+            cell: (u) =>
+              u.name !== user.name ? (
+                <button type="button" class="small danger" onClick={() => void remove.run(u)} aria-label={t('users.removeOne', { name: u.name })}>
+                  {t('users.remove')}
+                </button>
+              ) : null,
+          },
+        ]}
+      />
     </Page>
   );
 }

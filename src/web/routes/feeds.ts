@@ -7,18 +7,10 @@ import { listing } from '../../i18n/text.js';
 import { renderMarkdown } from '../markdown.js';
 import { gatewayAtomEntries, gatewayRssItems } from '../gateway-events.js';
 import { foldUpdates } from '../updates.js';
+import { xmlEscape } from '../xml.js';
 import type { Snapshot, SnapshotIncident } from '../snapshot.js';
 
 const FEED_MAX = 50;
-
-export const xmlEscape = (s: string) =>
-  s
-    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;');
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const rfc822 = (ms: number) => new Date(ms).toUTCString().replace('GMT', '+0000');

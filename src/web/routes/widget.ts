@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { type Lang, LANGS, MESSAGES } from '../../i18n/index.js';
 import type { Snapshot } from '../snapshot.js';
-import { xmlEscape } from './feeds.js';
+import { xmlEscape } from '../xml.js';
 
 const COLOR: Record<string, string> = { none: '#1a7f37', minor: '#9a6700', major: '#bc4c00', critical: '#cf222e', maintenance: '#0969da' };
 
