@@ -108,6 +108,50 @@ describe('anomaly detector: properties', () => {
     );
   });
 
+  test('return: a shift taken as the new usual that ends is not flagged as a change of its own', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+        fc.double({ min: 6, max: 40, noNaN: true }),
+        fc.boolean(),
+        (seed, k, up) => {
+          const r = rng(seed);
+          const base = 50 + 500 * r();
+          const sd = base * (0.01 + 0.1 * r());
+          const from = 3000;
+          const to = 3600; // ten hours: re-learned long before it ends
+          const xs: number[] = [];
+          for (let i = 0; i < 6000; i++) xs.push(base + (i >= from && i < to ? (up ? k : -k) * sd : 0) + sd * gauss(r));
+          const scores = run(xs);
+          const th = scoreThreshold(PER_DAY, MIN);
+          assert.ok(scores.slice(from, from + 30).some((s) => s >= th), 'the shift is flagged');
+          // Back at the old level: a few values at most, not the re-learning time (60 values).
+          const flagged = scores.slice(to, to + 240).filter((s) => s >= th).length;
+          assert.ok(flagged <= 6, `${flagged} flags in the 240 points after the return`);
+        },
+      ),
+      { numRuns: 15, seed: 15 },
+    );
+  });
+
+  test('a second outage is flagged as surely as the first (one outage does not deafen the detector)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.double({ min: 3, max: 10, noNaN: true }), (seed, mult) => {
+        const r = rng(seed);
+        const base = 20 + 300 * r();
+        const xs: number[] = [];
+        const surge = (i: number) => (i >= 2000 && i < 2090) || (i >= 4000 && i < 4090);
+        for (let i = 0; i < 6000; i++) xs.push(poisson(r, base * (surge(i) ? mult : 1)));
+        const scores = run(xs);
+        const th = scoreThreshold(PER_DAY, MIN);
+        const first = Math.max(...scores.slice(2000, 2010));
+        const second = Math.max(...scores.slice(4000, 4010));
+        assert.ok(first >= th && second >= th, `first ${first.toFixed(3)}, second ${second.toFixed(3)}, threshold ${th.toFixed(3)}`);
+      }),
+      { numRuns: 12, seed: 15 },
+    );
+  });
+
   test('sparse counts (mostly zeros) never score as extreme noise', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.double({ min: 0.005, max: 0.5, noNaN: true }), (seed, lam) => {

@@ -19,7 +19,8 @@
 // Each timescale gives a tail probability, re-read against the series' own history of such
 // probabilities (likelihood.ts); the score is the strongest of them, corrected for having looked
 // several times. A sustained change of level is re-learned after `relearn` points: the level jumps
-// to the recent one instead of crawling toward it for days.
+// to the recent one instead of crawling toward it for days; when the series comes back to the level
+// of before (the end of an outage that lasted), that level is restored within a few values.
 import { Calibrators } from './likelihood.js';
 import { DailyProfile } from './season.js';
 import { countZ, type Direction, sidedSurprise } from './tails.js';
@@ -83,6 +84,8 @@ const EDGE_VISITS = 3;
 
 /** Above this rate per value a count is read on the Anscombe scale, whose spread is then learned well. */
 const BUSY = 10;
+/** Values in a row back at the level of before the last re-learning that restore it. */
+const BACK = 3;
 
 const EMPTY = new Float64Array(0);
 const clamp = (v: number, lo: number, hi: number) => (v < lo ? lo : v > hi ? hi : v);
@@ -145,7 +148,12 @@ export class AnomalyDetector {
   private dMu = 0;
   private dMu2 = 0;
   private invK = 0;
-  private readonly cal = new Calibrators(FEATURES.length);
+  /** The count rate before the last re-learning, and the run of values that look like a return to it. */
+  private prevMu = NaN;
+  private backRun = 0;
+  private backSign = 0;
+  private hm = 0;
+  private readonly cal = new Calibrators(FEATURES.length, 1);
   private readonly calOut = new Float64Array(FEATURES.length);
   private readonly raw = new Float64Array(FEATURES.length);
   private readonly zs = new Float64Array(FEATURES.length);
@@ -322,7 +330,37 @@ export class AnomalyDetector {
     rates.fl = fl;
     this.plain.read(rates, false, 0);
     if (this.useSeason) this.daily.read(rates, true, prof);
-    const tr = this.seasonal ? this.daily : this.plain;
+    let tr = this.seasonal ? this.daily : this.plain;
+    // Back to the usual of before the last re-learning (the end of an outage taken as the new
+    // normal): a few values in a row usual there and unusual here, on one side, restore it at once
+    // instead of flagging the return as a change of its own until it is re-learned.
+    if (tr.prev === tr.prev) {
+      // The minutes mean of residuals against the old level, beside the one against the current.
+      const gap = tr.loc - tr.prev;
+      const hm = this.hm + this.aS * (tr.r0 + gap - this.hm);
+      this.hm = hm;
+      // Either the value is far from the current level and much nearer the old one, a few times in a
+      // row on one side, or the minutes mean is (it also sees a return smaller than a value's spread).
+      const away = tr.r0 > 3 * tr.sP ? 1 : tr.r0 < -3 * tr.sP ? -1 : 0;
+      const home = Math.abs(tr.r0 + gap) < 0.3 * Math.abs(tr.r0);
+      if (away !== 0 && home && (this.backRun === 0 || away === this.backSign)) {
+        this.backSign = away;
+        this.backRun++;
+      } else this.backRun = 0;
+      const minutes = (tr.zS > 3 || tr.zS < -3) && Math.abs(hm) < 0.25 * Math.abs(gap);
+      if (this.backRun >= BACK || minutes) {
+        this.plain.back();
+        this.daily.back();
+        if (this.count && this.prevMu === this.prevMu) this.muR = this.muH = this.prevMu;
+        this.prevMu = NaN;
+        this.backRun = 0;
+        this.snapRun = 0;
+        this.snapSign = 0;
+        this.plain.read(rates, false, 0);
+        if (this.useSeason) this.daily.read(rates, true, prof);
+        tr = this.seasonal ? this.daily : this.plain;
+      }
+    }
     const sP = tr.sP;
     const rP = tr.rP;
     const vs = this.vs + this.aV * (Math.min(Math.abs(rP), 4 * sP) - this.vs);
@@ -438,7 +476,11 @@ export class AnomalyDetector {
       const w = this.frozen >= this.relearn ? 1 - Math.pow(1 - this.aL, this.frozen) : 1;
       this.plain.relearn(w);
       this.daily.relearn(w);
+      const trn = this.seasonal ? this.daily : this.plain;
+      this.hm = trn.loc - trn.prev;
+      this.backRun = 0;
       if (this.count) {
+        if (this.prevMu !== this.prevMu) this.prevMu = this.muR;
         const m = w < 1 && w > 0.05 ? (this.muH - (1 - w) * this.muR) / w : this.muH;
         this.muR = this.muH = m > 0 ? m : 0;
       }

@@ -20,8 +20,8 @@ const BETA0 = Math.LOG10E;
 // The two thresholds and how fast each learns: [u, rate memory (values), excess memory
 // (exceedance runs), prior weight (values), prior weight (runs), winsorizing cap (× beta)].
 const LEVELS = [
-  [1.3, 2000, 100, 300, 20, 4],
-  [4, 10000, 30, 1000, 1, 20],
+  [1.3, 2000, 100, 300, 20, 4, 1.05],
+  [4, 10000, 30, 1000, 1, 20, 1.2],
 ] as const;
 const L = LEVELS.length;
 // Flat copies for the hot path (destructuring a tuple goes through the iterator protocol).
@@ -31,6 +31,7 @@ const A_EXCESS = Float64Array.from(LEVELS, (x) => 1 / x[2]);
 const PRIOR = Float64Array.from(LEVELS, (x) => x[3]);
 const PRIOR_EXCESS = Float64Array.from(LEVELS, (x) => x[4]);
 const CAP = Float64Array.from(LEVELS, (x) => x[5]);
+const STEP = Float64Array.from(LEVELS, (x) => x[6]);
 const U0 = LEVELS[0][0];
 
 /**
@@ -45,7 +46,11 @@ export class Calibrators {
   private readonly inRun: Uint8Array;
   private n = 0;
 
-  constructor(readonly views: number) {
+  /** `heavy`: how many of the first views are single values, whose tails may be heavier than their body (ordinary outliers). */
+  constructor(
+    readonly views: number,
+    private readonly heavy = views,
+  ) {
     const m = views * L;
     this.rate = new Float64Array(m);
     this.beta = new Float64Array(m).fill(BETA0);
@@ -92,12 +97,21 @@ export class Calibrators {
     this.inRun[i] = 0;
     const k = this.k[i]! + 1;
     this.k[i] = k;
-    const ae = Math.max(A_EXCESS[l]!, 1 / (k + PRIOR_EXCESS[l]!));
-    const cap = CAP[l]!;
     const b = this.beta[i]!;
     let ex = this.peak[i]! - u;
-    if (ex > cap * b) ex = cap * b;
-    const nb = b + ae * (ex - b);
+    let nb: number;
+    if (i >= this.heavy * L) {
+      // A view of several values (a mean, a run): its large excesses come from what is unusual,
+      // not from ordinary outliers. Its scale is read through the median of its excesses (an
+      // exponential's is beta·ln 2), tracked in bounded multiplicative steps, so one outage barely
+      // moves it while a tail that keeps producing large excesses still lifts it.
+      nb = ex > b * Math.LN2 ? b * STEP[l]! : b / STEP[l]!;
+    } else {
+      const ae = Math.max(A_EXCESS[l]!, 1 / (k + PRIOR_EXCESS[l]!));
+      const cap = CAP[l]!;
+      if (ex > cap * b) ex = cap * b;
+      nb = b + ae * (ex - b);
+    }
     this.beta[i] = nb < 0.05 ? 0.05 : nb;
   }
 }

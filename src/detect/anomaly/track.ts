@@ -26,6 +26,8 @@ export interface Rates {
 
 export class Track {
   loc: number;
+  /** The level before the re-learnings since the series was last at its usual (NaN once the series came back to it, or before any). */
+  prev = NaN;
   /** Mean absolute residual of the level alone, and of the level plus the fast correction. */
   mad0: number;
   mad1: number;
@@ -114,7 +116,19 @@ export class Track {
    * for a shorter time, whose hour mean still remembers the old level).
    */
   relearn(weight: number): void {
+    // Several re-learnings in one episode (a change that moves on) keep the level of before it.
+    if (this.prev !== this.prev) this.prev = this.loc;
     this.loc += weight > 0.05 && weight < 1 ? this.mlr / weight : this.mlr;
+    this.ms = 0;
+    this.ml = 0;
+    this.mlr = 0;
+    this.corr = 0;
+  }
+
+  /** The series came back to the level it had before the last re-learning: take it back. */
+  back(): void {
+    if (this.prev === this.prev) this.loc = this.prev;
+    this.prev = NaN;
     this.ms = 0;
     this.ml = 0;
     this.mlr = 0;
