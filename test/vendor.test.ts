@@ -354,7 +354,8 @@ forEachEngine('the app polls the vendor pages of its config and keeps their hist
   try {
     await vigie.start();
     await waitFor('a green reading', async () => (await latestVendorSnapshot(vigie.store.db, 'chatgpt'))?.saysOperational === true);
-    assert.equal(vigie.incidents.vendorState('chatgpt')?.green, true);
+    // The engine hears the reading through its queue, after the poller stored it.
+    await waitFor('the engine hears the green reading', () => vigie.incidents.vendorState('chatgpt')?.green === true);
     body = fixture('statuspage-major.json');
     await waitFor('the outage reading', async () => (await latestVendorSnapshot(vigie.store.db, 'chatgpt'))?.saysOperational === false);
     await waitFor('the engine hears it', () => vigie.incidents.vendorState('chatgpt')?.green === false);
