@@ -30,6 +30,7 @@ import { fileURLToPath } from 'node:url';
 import { arg, cpuSeconds, cpuSplit, flag, percentile, rssBytes, runMain } from './lib/proc.js';
 import { startTarget } from './lib/target.js';
 import { type CpuProfile, STAGES, type Stage, stagesOf, topFiles } from './lib/stages.js';
+import { pgDatabase } from './lib/pg-database.js';
 
 interface Params {
   monitors: number;
@@ -207,27 +208,6 @@ async function stopChild(c: ChildProcess, ms = 20_000): Promise<void> {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const round = (v: number, d = 3) => Math.round(v * 10 ** d) / 10 ** d;
 
-/** A fresh PostgreSQL database for this run; dropped by the returned function. */
-async function pgDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const pg = (await import('pg')).default;
-  const base = process.env.PGURL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const name = `vigie_bench_${process.pid}_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const u = new URL(base);
-  u.pathname = `/${name}`;
-  return {
-    url: u.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: base });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
-      await c.end();
-    },
-  };
-}
 
 /**
  * Syscalls per check over `seconds`, every thread of the process, from `strace -c -f` (strace slows
@@ -265,7 +245,7 @@ async function main(): Promise<void> {
   if (storeKind !== 'sqlite' && storeKind !== 'pg') throw new Error(`--store must be sqlite or pg (got "${storeKind}")`);
   const target = await startTarget(Number(arg('ports') ?? 50), (arg('target') as 'nginx' | 'node' | undefined) ?? 'nginx');
   const dir = await mkdtemp(join(tmpdir(), 'vigie-bench-pipeline-'));
-  const db = storeKind === 'pg' ? await pgDatabase() : undefined;
+  const db = storeKind === 'pg' ? await pgDatabase('pipeline') : undefined;
   const params: Params = { monitors, intervalS, ports: target.ports, dir, databaseUrl: db?.url, v8Flags: arg('v8-flags') };
   const children: ChildProcess[] = [];
   const spawnChild = (role: string, p: Params) => {

@@ -38,6 +38,7 @@ import { PerformanceObserver } from 'node:perf_hooks';
 import { stringify } from 'yaml';
 import { arg, flag, percentile, rssBytes, runMain } from './lib/proc.js';
 import { startTarget } from './lib/target.js';
+import { pgDatabase } from './lib/pg-database.js';
 
 interface Params {
   monitors: number;
@@ -239,26 +240,6 @@ function waitFor(c: ChildProcess, type: string, timeoutMs: number): Promise<Msg>
   });
 }
 
-async function pgDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const pg = (await import('pg')).default;
-  const base = process.env.PGURL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const name = `vigie_bench_startup_${process.pid}_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const u = new URL(base);
-  u.pathname = `/${name}`;
-  return {
-    url: u.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: base });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
-      await c.end();
-    },
-  };
-}
 
 async function oneStart(p: Params): Promise<Record<string, unknown>> {
   const c = fork(fileURLToPath(import.meta.url), ['--child'], { env: { ...process.env, VIGIE_BENCH_PARAMS: JSON.stringify(p) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -319,7 +300,7 @@ async function main(): Promise<void> {
   if (storeKind !== 'sqlite' && storeKind !== 'pg') throw new Error(`--store must be sqlite or pg (got "${storeKind}")`);
   const target = await startTarget(Number(arg('ports') ?? 50), (arg('target') as 'nginx' | 'node' | undefined) ?? 'nginx');
   const dir = await mkdtemp(join(tmpdir(), 'vigie-bench-startup-'));
-  const db = storeKind === 'pg' ? await pgDatabase() : undefined;
+  const db = storeKind === 'pg' ? await pgDatabase('startup') : undefined;
   try {
     const configFile = join(dir, 'vigie.yaml');
     await writeFile(configFile, configYaml({ monitors, intervalS, ports: target.ports, dir }));
