@@ -1,6 +1,7 @@
 // The gateway's Prometheus metrics, on its own registry (served at the gateway's /metrics).
 // Labels are bounded by the config: routes, upstreams, clients and a fixed set of kinds.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { EVENT_LOOP_SAMPLE_MS } from '../metrics/metrics.js';
 import type { HealthState } from './health.js';
 
 const STATE_VALUE: Record<HealthState, number> = { up: 0, recovering: 1, down: 2 };
@@ -23,7 +24,8 @@ export class GatewayMetrics {
     this.failovers = new Counter({ name: 'vigie_gateway_traffic_moves_total', help: 'Times a route’s traffic moved to another upstream (kind: failover or failback).', labelNames: ['route', 'from', 'to', 'kind'], registers });
     this.clientResponses = new Counter({ name: 'vigie_gateway_responses_total', help: 'Responses to clients by status code.', labelNames: ['route', 'client', 'code'], registers });
     this.state = new Gauge({ name: 'vigie_gateway_upstream_state', help: 'Upstream health: 0 up, 1 recovering, 2 down (avoided).', labelNames: ['upstream'], registers });
-    if (opts.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    // As Vigie's own (src/metrics/metrics.ts): prom-client's 10 ms loop sampler wakes an idle gateway 100 times a second.
+    if (opts.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
   }
 
   setState(upstream: string, s: HealthState): void {

@@ -14,6 +14,7 @@ import { parseClientBody } from './requests.js';
 import { type Route, attemptOrder, routeFor, upstreamModel } from './route.js';
 import { type Answer, type ClientLink, type StartedCall, countDataLines, startAttempt } from './attempt.js';
 import { type Endpoint, upstreamHeaders, upstreamTarget } from './upstream.js';
+import { TailRing } from './tail.js';
 import { estimateTokens, usageFromJson, usageFromSseTail } from './usage.js';
 
 export interface ProxyDeps {
@@ -139,13 +140,12 @@ async function relayStarted(d: ProxyDeps, r: Relay): Promise<void> {
   if (r.stream) Object.assign(headers, { 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
   copyHeaders(call.headers, headers);
   res.writeHead(call.status, headers);
-  // Per chunk: its bytes are written as they came (no copy, no text), data events are counted in the
-  // Buffer, and the last few chunks are kept by reference for the usage at the end.
+  // Per chunk: its bytes are written as they came (no text), data events are counted in the Buffer,
+  // and the last TAIL bytes are copied aside for the usage at the end (tail.ts says why a copy).
   let bytesOut = 0;
   let events = 0;
   let prev = 10;
-  const tail: Buffer[] = [];
-  let tailBytes = 0;
+  const tail = new TailRing(TAIL);
   let kept: Buffer[] | undefined = r.stream ? undefined : [];
   let waiting = false;
   const onDrain = () => {
@@ -158,8 +158,6 @@ async function relayStarted(d: ProxyDeps, r: Relay): Promise<void> {
       events += countDataLines(c, prev);
       prev = c[c.length - 1] ?? prev;
       tail.push(c);
-      tailBytes += c.length;
-      while (tail.length > 1 && tailBytes - tail[0]!.length >= TAIL) tailBytes -= tail.shift()!.length;
     } else if (kept) {
       if (bytesOut <= JSON_KEEP) kept.push(c);
       else kept = undefined;
@@ -202,7 +200,7 @@ async function relayStarted(d: ProxyDeps, r: Relay): Promise<void> {
     const message = `The upstream "${r.upstream}" failed after the response had started (${err instanceof Error ? err.message : 'error'}); it was not retried, to avoid a duplicate answer.`;
     if (r.stream) {
       // Close the event the upstream may have left half-written, then a clean error event.
-      const end = tailEnd(tail);
+      const end = tail.last(2);
       const sep = bytesOut === 0 || end === '\n\n' ? '' : end.endsWith('\n') ? '\n' : '\n\n';
       res.end(`${sep}data: ${JSON.stringify(apiError(message, 'upstream_error', 'stream_interrupted'))}\n\n`);
     } else res.destroy();
@@ -217,7 +215,7 @@ async function relayStarted(d: ProxyDeps, r: Relay): Promise<void> {
   d.metrics.requests.inc({ ...labels, outcome: 'ok' });
   d.board.clientServed(r.route.name);
   d.board.outcome(r.upstream, { ok: true, ...(r.stream ? { firstTokenMs: call.firstDataMs } : {}) });
-  const used = (r.stream ? usageFromSseTail(Buffer.concat(tail, tailBytes).toString('utf8')) : kept && kept.length > 0 ? usageFromJson(Buffer.concat(kept).toString('utf8')) : undefined) ?? estimateTokens(r.bytesIn, bytesOut, r.stream ? events : undefined);
+  const used = (r.stream ? usageFromSseTail(tail.bytes().toString('utf8')) : kept && kept.length > 0 ? usageFromJson(Buffer.concat(kept).toString('utf8')) : undefined) ?? estimateTokens(r.bytesIn, bytesOut, r.stream ? events : undefined);
   d.clients.charge(r.client, used);
   countResponse(d, r.route.name, r.client, call.status);
   logRequest(d, { route: r.route.name, client: r.client.name, upstream: r.upstream, status: call.status, outcome: 'ok', t0: r.t0, bytesIn: r.bytesIn, bytesOut, tried: r.tried, ttftMs: call.firstDataMs, tokens: used });
@@ -242,12 +240,6 @@ function frameChunk(c: Buffer): Buffer {
   out[i++] = 13;
   out[i] = 10;
   return out;
-}
-
-/** The last two bytes the client was sent (as text), to close a half-written event. */
-function tailEnd(tail: Buffer[]): string {
-  const last = Buffer.concat(tail.slice(-2));
-  return last.subarray(Math.max(0, last.length - 2)).toString('latin1');
 }
 
 /** Deeper than any API needs; a body nested deeper is refused rather than passed to a provider. */
