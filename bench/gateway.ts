@@ -1,55 +1,89 @@
 // Bench: what `vigie gateway` adds to an LLM call, and what it saves during an outage, in one run.
 //
-// A child process plays two OpenAI-compatible upstreams (primary and fallback: streamed chat
-// completions of CHUNKS chunks, CHUNK_MS apart, as a model emitting tokens), with a control port
-// that scripts the primary's outage. The gateway runs as its own process (`vigie gateway`, the
-// command users run) so its CPU is read from /proc alone. This process is the load generator.
-//   1. direct:  C concurrent streams straight to the primary for S seconds;
-//   2. gateway: the same through the gateway; added latency = gateway − direct, at p50 and p99,
-//      for the time to first token and the whole stream; requests per CPU-second of the gateway;
-//   3. outage:  C/4 concurrent streams through the gateway while the primary answers 500s, then
-//      stalls before the first token, then refuses connections, then recovers: client errors (goal 0).
+// A child process plays two OpenAI-compatible upstreams (primary and fallback) answering streamed chat
+// completions, with a control port that sets the answer's shape and scripts the primary's outage. The
+// gateway runs as its own process (`vigie gateway`, the command users run) so its CPU is read from /proc
+// alone. This process is the load generator. Two answer shapes, each measured the same way:
+//   llm:   the first token after 300 ms, then 150 chunks 12 ms apart (about 80 tokens/s): a chat answer
+//          from a hosted model (gpt-4o-mini, Mistral Small); 200 streams at once start about 95 a second.
+//   burst: 20 chunks 5 ms apart from the first byte: a hundred times the request rate of `llm` at the
+//          same concurrency, so that every process on the machine is CPU-bound; it measures the cost
+//          per stream (streams per CPU-second) and what a saturated machine does to latency.
+// For each shape, C concurrent streams for S seconds:
+//   1. direct:  straight to the primary;
+//   2. nginx:   through nginx as a plain reverse proxy (proxy_buffering off, upstream keep-alive, as many
+//               worker processes as the gateway has), when nginx is installed: what any proxy adds here;
+//   3. gateway: through the gateway; added latency = gateway − direct, at p50 and p99, for the time to
+//               first token and the whole stream; streams per CPU-second of the gateway (and of nginx).
+// Then the outage: C/4 concurrent `burst` streams through the gateway while the primary answers 500s,
+// then stalls before the first token, then refuses connections, then recovers: client errors (goal 0).
 //
 // The gateway runs as users run it: with its database (SQLite here) and a client token whose rate limit
 // and monthly budget are counted there (leased and flushed: counters.ts), so the figures include that cost.
 // --quick keeps the issue's 200 concurrent streams and shortens each phase.
 //
 //   node dist/bench/gateway.js [--quick] [--seconds S] [--concurrency C] [--workers N (gateway processes; default 1)]
-//                              [--no-outage] [--cpu-prof DIR | --heap-prof DIR (the gateway's)]
+//                              [--shape llm|burst (only that one)] [--no-nginx] [--no-outage]
+//                              [--cpu-prof DIR | --heap-prof DIR (the gateway's)]
 import { fork, spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
 import { Agent, request } from 'undici';
 import { arg, cpuSeconds, flag, percentile, runMain, treeCpuSeconds } from './lib/proc.js';
+import { NGINX, freePort, spawnNginx, stopper, waitListening } from './lib/target.js';
 
-const CHUNKS = 20;
-const CHUNK_MS = 5;
+interface Shape {
+  /** Before the first chunk. */
+  firstMs: number;
+  /** Chunks per answer: on average (answers vary from half to one and a half times it when `vary`). */
+  chunks: number;
+  chunkMs: number;
+  vary: boolean;
+}
+
+// Answers of one length would keep 200 clients in lockstep, every request of a round arriving in the
+// same millisecond: real answers vary in length, which spreads the arrivals as in real traffic.
+const SHAPES = {
+  llm: { firstMs: 300, chunks: 150, chunkMs: 12, vary: true },
+  burst: { firstMs: 0, chunks: 20, chunkMs: 5, vary: false },
+} satisfies Record<string, Shape>;
+type ShapeName = keyof typeof SHAPES;
+
 const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
 
 // --- the upstreams (child process) ---------------------------------------------------------------
 
 type Mode = 'ok' | '500' | 'stall' | 'refuse';
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 async function upstreamChild(): Promise<void> {
   let mode: Mode = 'ok';
+  let shape: Shape = SHAPES.burst;
   const chunk = (name: string, i: number) => `data: {"id":"c-${name}","object":"chat.completion.chunk","model":"m","choices":[{"index":0,"delta":{"content":"tok${i} "}}]}\n\n`;
   const serve = (name: string, primary: boolean) => async (req: IncomingMessage, res: ServerResponse) => {
-    for await (const _ of req);
+    let body = '';
+    for await (const c of req) body += c;
     if (primary && mode === '500') {
       res.writeHead(500, { 'content-type': 'application/json' });
       return res.end('{"error":{"message":"boom","type":"server_error","param":null,"code":null}}');
     }
     if (primary && mode === 'stall') return; // never answers; the gateway gives up on it
+    const { firstMs, chunkMs } = shape;
+    // The answer's length is the request's max_tokens (the load generator draws it), else the shape's.
+    const asked = (JSON.parse(body) as { max_tokens?: unknown }).max_tokens;
+    const chunks = typeof asked === 'number' && shape.vary ? asked : shape.chunks;
     res.writeHead(200, { 'content-type': 'text/event-stream' });
-    for (let i = 0; i < CHUNKS; i++) {
+    if (firstMs > 0) await sleep(firstMs);
+    for (let i = 0; i < chunks; i++) {
       if (res.destroyed) return;
       res.write(chunk(name, i));
-      await new Promise((r) => setTimeout(r, CHUNK_MS));
+      await sleep(chunkMs);
     }
     res.end('data: [DONE]\n\n');
   };
@@ -58,7 +92,10 @@ async function upstreamChild(): Promise<void> {
   const primaryPort = await listen(primary);
   const fallbackPort = await listen(createServer(serve('fallback', false)));
   const control = createServer(async (req, res) => {
-    const next = new URL(req.url ?? '/', 'http://x').searchParams.get('mode') as Mode;
+    const q = new URL(req.url ?? '/', 'http://x').searchParams;
+    const name = q.get('shape');
+    if (name) shape = SHAPES[name as ShapeName];
+    const next = (q.get('mode') as Mode | null) ?? mode;
     if (next === 'refuse' && mode !== 'refuse') {
       primary.close();
       primary.closeIdleConnections();
@@ -81,15 +118,26 @@ interface Sample {
   totalMs: number;
 }
 
-const BODY = JSON.stringify({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'Say something.' }] });
+const body = (maxTokens: number) => JSON.stringify({ model: 'gpt-4o-mini', stream: true, max_tokens: maxTokens, messages: [{ role: 'user', content: 'Say something.' }] });
+
+/** Answer lengths from half to one and a half times `mean`, the same sequence for each client in every phase (mulberry32). */
+function lengths(seed: number, mean: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return Math.round(mean * (0.5 + ((t ^ (t >>> 14)) >>> 0) / 4294967296));
+  };
+}
 const CLIENT_TOKEN = 'vg-bench-client-token-0123456789';
 const HEADERS = { 'content-type': 'application/json', authorization: `Bearer ${CLIENT_TOKEN}` };
 
-async function one(dispatcher: Agent, url: string): Promise<Sample> {
+async function one(dispatcher: Agent, url: string, maxTokens: number): Promise<Sample> {
   const t0 = performance.now();
   let ttft = NaN;
   try {
-    const res = await request(url, { method: 'POST', dispatcher, headers: HEADERS, body: BODY });
+    const res = await request(url, { method: 'POST', dispatcher, headers: HEADERS, body: body(maxTokens) });
     let text = '';
     for await (const c of res.body) {
       if (Number.isNaN(ttft)) ttft = performance.now() - t0;
@@ -102,32 +150,124 @@ async function one(dispatcher: Agent, url: string): Promise<Sample> {
   }
 }
 
-async function load(url: string, concurrency: number, seconds: number): Promise<Sample[]> {
+/**
+ * `concurrency` clients, each sending one request after another for `seconds`. With a shape that varies,
+ * each client starts after a delay drawn up to one answer's length (so that a phase does not begin with
+ * every request at once) and asks for answers of varying length, the same sequence in every phase.
+ */
+async function load(url: string, concurrency: number, seconds: number, shape: Shape = SHAPES.burst): Promise<Sample[]> {
   const dispatcher = new Agent({ connections: concurrency, keepAliveTimeout: 10_000 });
   const out: Sample[] = [];
   const end = performance.now() + seconds * 1000;
   await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < end) out.push(await one(dispatcher, url));
+    Array.from({ length: concurrency }, async (_, k) => {
+      const next = lengths(k + 1, shape.chunks);
+      if (shape.vary) await sleep((next() / shape.chunks) * (shape.firstMs + shape.chunks * shape.chunkMs));
+      while (performance.now() < end) out.push(await one(dispatcher, url, next()));
     }),
   );
   await dispatcher.close();
   return out;
 }
 
-function stats(samples: Sample[]) {
+interface Stats {
+  requests: number;
+  errors: number;
+  ttft_p50_ms: number;
+  ttft_p99_ms: number;
+  total_p50_ms: number;
+  total_p99_ms: number;
+}
+
+function stats(samples: Sample[]): Stats {
   const good = samples.filter((s) => s.ok);
   const ttft = good.map((s) => s.ttftMs).sort((a, b) => a - b);
   const total = good.map((s) => s.totalMs).sort((a, b) => a - b);
-  return { requests: samples.length, errors: samples.length - good.length, ttft_p50_ms: percentile(ttft, 0.5), ttft_p99_ms: percentile(ttft, 0.99), total_p50_ms: percentile(total, 0.5), total_p99_ms: percentile(total, 0.99) };
+  return { requests: samples.length, errors: samples.length - good.length, ttft_p50_ms: r2(percentile(ttft, 0.5)), ttft_p99_ms: r2(percentile(ttft, 0.99)), total_p50_ms: r2(percentile(total, 0.5)), total_p99_ms: r2(percentile(total, 0.99)) };
 }
 
 const r2 = (n: number) => Math.round(n * 100) / 100;
 
+/** Latency a proxy adds over calling the upstream directly. */
+function added(via: Stats, direct: Stats) {
+  return { ttft_p50_ms: r2(via.ttft_p50_ms - direct.ttft_p50_ms), ttft_p99_ms: r2(via.ttft_p99_ms - direct.ttft_p99_ms), total_p50_ms: r2(via.total_p50_ms - direct.total_p50_ms), total_p99_ms: r2(via.total_p99_ms - direct.total_p99_ms) };
+}
+
+/** nginx as a plain streaming reverse proxy in front of the primary. */
+async function startNginx(dir: string, upstreamPort: number, workers: number) {
+  const port = await freePort();
+  const home = join(dir, 'nginx');
+  await mkdir(home, { recursive: true });
+  const child = await spawnNginx(
+    home,
+    `  upstream primary { server 127.0.0.1:${upstreamPort}; keepalive 512; }
+  server {
+    listen 127.0.0.1:${port} backlog=4096;
+    keepalive_timeout 65; keepalive_requests 100000;
+    location / {
+      proxy_pass http://primary;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_buffering off;
+      proxy_request_buffering off;
+      proxy_read_timeout 60s;
+    }
+  }`,
+    workers,
+  );
+  await waitListening(port);
+  return { url: `http://127.0.0.1:${port}`, pid: child.pid!, stop: stopper(child, home) };
+}
+
+interface Path {
+  name: 'direct' | 'nginx' | 'gateway';
+  url: string;
+  /** The proxy's process (tree) whose CPU is read; none for direct. */
+  pid?: number;
+  /** The gateway's /metrics: its event-loop lag over the phase (prom-client resets it at each scrape). */
+  metrics?: string;
+}
+
+/** The gateway's event-loop sampler interval (EVENT_LOOP_SAMPLE_MS): prom-client's figures include it. */
+const LAG_SAMPLE_MS = 100;
+
+/** The event-loop lag figures of a Prometheus text (seconds → ms, beyond the sampling interval). */
+async function loopLag(url: string): Promise<{ p50_ms: number; p99_ms: number; max_ms: number }> {
+  const text = await (await request(url)).body.text();
+  const get = (name: string) => r2(Math.max(0, Number(new RegExp(`^${name} ([0-9.e+-]+)`, 'm').exec(text)?.[1] ?? NaN) * 1000 - LAG_SAMPLE_MS));
+  return { p50_ms: get('nodejs_eventloop_lag_p50_seconds'), p99_ms: get('nodejs_eventloop_lag_p99_seconds'), max_ms: get('nodejs_eventloop_lag_max_seconds') };
+}
+
+/** One shape: each path under the same load, one after the other; the direct path's CPU is the fake upstream's. */
+type PathStats = Stats & { cpu_s: number; requests_per_cpu_second: number; event_loop_lag?: Awaited<ReturnType<typeof loopLag>> };
+
+async function measureShape(paths: Path[], shape: Shape, upstreamPid: number, concurrency: number, seconds: number): Promise<Partial<Record<Path['name'], PathStats>> & { gateway_added: ReturnType<typeof added>; nginx_added?: ReturnType<typeof added> }> {
+  const out: Partial<Record<Path['name'], PathStats>> = {};
+  for (const p of paths) {
+    // Warm at full concurrency: the connection pools (client → proxy → upstream) are open before measuring.
+    await load(p.url, concurrency, 0.5, shape);
+    const pid = p.pid ?? upstreamPid;
+    if (p.metrics) await loopLag(p.metrics);
+    const cpu0 = p.pid ? treeCpuSeconds(pid) : cpuSeconds(pid);
+    const s = stats(await load(p.url, concurrency, seconds, shape));
+    const cpu = (p.pid ? treeCpuSeconds(pid) : cpuSeconds(pid)) - cpu0;
+    out[p.name] = { ...s, cpu_s: r2(cpu), requests_per_cpu_second: r2(s.requests / cpu), ...(p.metrics ? { event_loop_lag: await loopLag(p.metrics) } : {}) };
+  }
+  const d = out.direct!;
+  return {
+    ...out,
+    gateway_added: added(out.gateway!, d),
+    ...(out.nginx ? { nginx_added: added(out.nginx, d) } : {}),
+  };
+}
+
 async function main(): Promise<void> {
   const quick = flag('quick');
-  const seconds = Number(arg('seconds') ?? (quick ? 2 : 15));
+  const seconds = Number(arg('seconds') ?? (quick ? 3 : 15));
   const concurrency = Number(arg('concurrency') ?? 200);
+  const only = arg('shape') as ShapeName | undefined;
+  if (only !== undefined && !(only in SHAPES)) throw new Error(`--shape: one of ${Object.keys(SHAPES).join(', ')}`);
+  const shapes = only ? [only] : (Object.keys(SHAPES) as ShapeName[]);
 
   const up = fork(fileURLToPath(import.meta.url), ['--upstreams'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const ports = await new Promise<{ primaryPort: number; fallbackPort: number; controlPort: number }>((r) => up.once('message', (m) => r(m as never)));
@@ -146,7 +286,7 @@ gateway:
   routes:
     - { name: chat, models: ["*"], upstreams: [primary, fallback] }
   health: { min_requests: 5, window: 5s, cooldown: 1s, recover_after: 1s, success_streak: 3 }
-  retry: { first_token_timeout: 500ms, idle_timeout: 5s }
+  retry: { first_token_timeout: 2s, idle_timeout: 5s }
 `,
   );
   // --cpu-prof DIR: the gateway process writes a V8 CPU profile there when it stops (see bench/lib/cpuprofile.ts).
@@ -163,80 +303,75 @@ gateway:
     });
     gw.once('exit', (c) => reject(new Error(`gateway exited ${c}`)));
   });
+  const nginx = NGINX && !flag('no-nginx') ? await startNginx(dir, ports.primaryPort, workers) : undefined;
   try {
-    const direct = `http://127.0.0.1:${ports.primaryPort}/v1/chat/completions`;
-    const via = `${gwUrl}/v1/chat/completions`;
-    // Warm both paths at full concurrency: the connection pools (client → gateway → upstream) are open
-    // before measuring, so the figures are the steady state, not 200 connection set-ups.
-    await load(direct, concurrency, 0.5);
-    await load(via, concurrency, 0.5);
-
-    // The fake upstream's CPU while it serves the direct phase: a floor for comparison (it writes every
-    // chunk once, as the gateway must; the gateway also reads each one).
-    const up0 = cpuSeconds(up.pid!);
-    const d = stats(await load(direct, concurrency, seconds));
-    const upCpu = cpuSeconds(up.pid!) - up0;
-    // Every gateway process counts: the primary and its workers (--workers).
-    const cpu0 = treeCpuSeconds(gw.pid!);
-    const g = stats(await load(via, concurrency, seconds));
-    const cpu = treeCpuSeconds(gw.pid!) - cpu0;
-
-    // --no-outage: steady state only (for profiling the relay).
-    if (flag('no-outage')) {
-      process.stdout.write(JSON.stringify({ bench: 'gateway', concurrency, seconds, direct: d, gateway: g, added_ttft_p50_ms: r2(g.ttft_p50_ms - d.ttft_p50_ms), added_ttft_p99_ms: r2(g.ttft_p99_ms - d.ttft_p99_ms), gateway_requests_per_cpu_second: r2(g.requests / cpu), upstream_requests_per_cpu_second: r2(d.requests / upCpu), gateway_workers: workers }) + '\n');
-      return;
+    const control = (q: string) => request(`http://127.0.0.1:${ports.controlPort}/?${q}`).then((r) => r.body.text());
+    const path = '/v1/chat/completions';
+    const paths: Path[] = [
+      { name: 'direct', url: `http://127.0.0.1:${ports.primaryPort}${path}` },
+      ...(nginx ? [{ name: 'nginx' as const, url: `${nginx.url}${path}`, pid: nginx.pid }] : []),
+      // Every gateway process counts: the primary and its workers (--workers).
+      { name: 'gateway', url: `${gwUrl}${path}`, pid: gw.pid!, ...(workers === 1 ? { metrics: `${gwUrl}/metrics` } : {}) },
+    ];
+    const results: Partial<Record<ShapeName, Awaited<ReturnType<typeof measureShape>>>> = {};
+    for (const name of shapes) {
+      await control(`shape=${name}`);
+      results[name] = await measureShape(paths, SHAPES[name], up.pid!, concurrency, seconds);
     }
-    const control = (mode: Mode) => request(`http://127.0.0.1:${ports.controlPort}/?mode=${mode}`).then((r) => r.body.text());
-    const phase = Math.max(1, seconds / 3);
-    const outageLoad = load(via, Math.max(4, Math.round(concurrency / 4)), phase * 5);
-    const script = (async () => {
-      await new Promise((r) => setTimeout(r, phase * 1000));
-      for (const m of ['500', 'stall', 'refuse', 'ok'] as Mode[]) {
-        await control(m);
-        await new Promise((r) => setTimeout(r, phase * 1000));
-      }
-    })();
-    const [outSamples] = await Promise.all([outageLoad, script]);
-    const o = stats(outSamples);
 
+    let outage: { requests: number; client_errors: number; script: string; phase_s: number } | undefined;
+    if (!flag('no-outage')) {
+      await control('shape=burst');
+      const phase = Math.max(1, seconds / 3);
+      const outageLoad = load(paths.at(-1)!.url, Math.max(4, Math.round(concurrency / 4)), phase * 5);
+      const script = (async () => {
+        await sleep(phase * 1000);
+        for (const m of ['500', 'stall', 'refuse', 'ok'] as Mode[]) {
+          await control(`mode=${m}`);
+          await sleep(phase * 1000);
+        }
+      })();
+      const [outSamples] = await Promise.all([outageLoad, script]);
+      const o = stats(outSamples);
+      outage = { requests: o.requests, client_errors: o.errors, script: '500s, stall before first token, connection refused, recovery', phase_s: phase };
+    }
+
+    const head = results.llm ?? results.burst!;
     const result = {
       bench: 'gateway',
       quick,
       concurrency,
       seconds,
       gateway_workers: workers,
-      stream_chunks: CHUNKS,
-      chunk_interval_ms: CHUNK_MS,
-      direct: d,
-      gateway: g,
-      added_ttft_p50_ms: r2(g.ttft_p50_ms - d.ttft_p50_ms),
-      added_ttft_p99_ms: r2(g.ttft_p99_ms - d.ttft_p99_ms),
-      added_total_p50_ms: r2(g.total_p50_ms - d.total_p50_ms),
-      added_total_p99_ms: r2(g.total_p99_ms - d.total_p99_ms),
-      gateway_cpu_s: r2(cpu),
-      gateway_requests_per_cpu_second: r2(g.requests / cpu),
-      upstream_requests_per_cpu_second: r2(d.requests / upCpu),
-      outage: { requests: o.requests, client_errors: o.errors, script: '500s, stall before first token, connection refused, recovery', phase_s: phase },
+      load_average: loadavg().map(r2),
+      shapes: SHAPES,
+      // The headline: the llm shape when measured.
+      added_ttft_p50_ms: head.gateway_added.ttft_p50_ms,
+      added_ttft_p99_ms: head.gateway_added.ttft_p99_ms,
+      gateway_requests_per_cpu_second: (results.burst ?? head).gateway!.requests_per_cpu_second,
+      ...results,
+      ...(outage ? { outage } : {}),
     };
     process.stdout.write(JSON.stringify(result) + '\n');
-    const row = (label: string, a: number, b: number) => `  ${label.padEnd(28)}${String(r2(a)).padStart(10)}${String(r2(b)).padStart(10)}${String(r2(b - a)).padStart(10)}`;
-    process.stdout.write(
-      [
-        `Gateway bench (${quick ? 'quick' : 'full'}): ${concurrency} concurrent streams of ${CHUNKS} chunks for ${seconds} s, direct then through the gateway (${workers} worker process${workers === 1 ? '' : 'es'}).`,
-        `  ${''.padEnd(28)}${'direct'.padStart(10)}${'gateway'.padStart(10)}${'added'.padStart(10)}`,
-        row('time to first token p50 ms', d.ttft_p50_ms, g.ttft_p50_ms),
-        row('time to first token p99 ms', d.ttft_p99_ms, g.ttft_p99_ms),
-        row('whole stream p50 ms', d.total_p50_ms, g.total_p50_ms),
-        row('whole stream p99 ms', d.total_p99_ms, g.total_p99_ms),
-        `  ${'streams per CPU-s'.padEnd(28)}${String(result.upstream_requests_per_cpu_second).padStart(10)}${String(result.gateway_requests_per_cpu_second).padStart(10)}   (direct: the fake upstream's; gateway: the gateway's)`,
-        `  ${'client errors, outage'.padEnd(28)}${''.padStart(10)}${String(o.errors).padStart(10)}   of ${o.requests} (goal 0)`,
-        `  gateway: ${g.requests} streams on ${r2(cpu)} CPU-s; errors direct ${d.errors}, gateway ${g.errors}; outage script: 500s, stall before the first token, refused connections, recovery (${phase} s each)`,
-        quick ? '  (quick run: measure on a quiet machine without --quick for the figures to quote)' : '',
-      ]
-        .filter(Boolean)
-        .join('\n') + '\n',
-    );
+    const lines = [`Gateway bench (${quick ? 'quick' : 'full'}): ${concurrency} concurrent streams, ${seconds} s per path, ${workers} gateway process${workers === 1 ? '' : 'es'}${nginx ? `, nginx with ${workers} worker${workers === 1 ? '' : 's'}` : ', nginx not installed'}; load average ${result.load_average.join(' ')}.`];
+    for (const name of shapes) {
+      const r = results[name]!;
+      const sh = SHAPES[name];
+      const cols = paths.map((p) => p.name);
+      lines.push(``, `  ${name}: first token after ${sh.firstMs} ms, ${sh.vary ? `${sh.chunks / 2}–${(sh.chunks * 3) / 2}` : sh.chunks} chunks ${sh.chunkMs} ms apart`);
+      lines.push(`  ${''.padEnd(26)}${cols.map((c) => c.padStart(10)).join('')}${'gw added'.padStart(10)}${nginx ? 'nginx added'.padStart(12) : ''}`);
+      const row = (label: string, k: keyof Stats) =>
+        `  ${label.padEnd(26)}${cols.map((c) => String(r[c]![k]).padStart(10)).join('')}${String(r2(r.gateway![k] - r.direct![k])).padStart(10)}${r.nginx ? String(r2(r.nginx[k] - r.direct![k])).padStart(12) : ''}`;
+      lines.push(row('first token p50 ms', 'ttft_p50_ms'), row('first token p99 ms', 'ttft_p99_ms'), row('whole stream p50 ms', 'total_p50_ms'), row('whole stream p99 ms', 'total_p99_ms'), row('streams', 'requests'), row('errors', 'errors'));
+      lines.push(`  ${'streams per CPU-second'.padEnd(26)}${cols.map((c) => String(r[c]!.requests_per_cpu_second).padStart(10)).join('')}   (direct: the fake upstream's own)`);
+      const lag = r.gateway!.event_loop_lag;
+      if (lag) lines.push(`  gateway event-loop lag: p50 ${lag.p50_ms} ms, p99 ${lag.p99_ms} ms, max ${lag.max_ms} ms`);
+    }
+    if (outage) lines.push(``, `  outage (${outage.script}, ${outage.phase_s} s each): ${outage.client_errors} client errors of ${outage.requests} streams (goal 0)`);
+    if (quick) lines.push('  (quick run: measure on a quiet machine without --quick for the figures to quote)');
+    process.stdout.write(lines.join('\n') + '\n');
   } finally {
+    await nginx?.stop();
     const exited = new Promise((r) => gw.once('exit', r));
     gw.kill('SIGTERM');
     await exited;

@@ -28,7 +28,7 @@ export async function freePort(): Promise<number> {
 
 export const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p));
 
-async function waitListening(port: number, ms = 10_000): Promise<void> {
+export async function waitListening(port: number, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
   for (;;) {
     const ok = await new Promise<boolean>((r) => {
@@ -41,7 +41,7 @@ async function waitListening(port: number, ms = 10_000): Promise<void> {
   }
 }
 
-function stopper(child: ChildProcess, dir: string) {
+export function stopper(child: ChildProcess, dir: string) {
   return async () => {
     if (child.exitCode === null && child.signalCode === null) {
       const gone = new Promise((r) => child.once('exit', r));
