@@ -408,6 +408,11 @@ describe('gateway progress on the page', () => {
       assert.match(bad.text, new RegExp(field), bad.text);
     }
     assert.equal((await call('POST', path, late, null)).status, 401);
+    // In the admin document beside reportGatewayEvent, with the same role.
+    const doc = (await call('GET', '/openapi.json')).json;
+    const op = doc.paths['/api/admin/gateway/events/{id}/progress']?.post;
+    assert.equal(op?.operationId, 'reportGatewayProgress');
+    assert.equal(op['x-vigie-role'], doc.paths['/api/admin/gateway/events'].post['x-vigie-role']);
     assert.equal((await call('POST', '/gateway/events/x/progress', late)).status, 400, 'an id too short to be one');
 
     openai.mode = 'ok';
