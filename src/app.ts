@@ -62,7 +62,7 @@ import { registerClusterMetrics } from './cluster/metrics.js';
 import { liveAgentsInStore } from './cluster/agents.js';
 import type { FeedMessage } from './cluster/feed.js';
 import { gatewayAdminRoutes } from './web/routes/admin-gateway.js';
-import { type GatewayEventRecord, recentGatewayEvents, recordGatewayEvent } from './store/gateway.js';
+import { type GatewayEventRecord, type GatewayProgressRecord, type ProgressOutcome, recentGatewayEvents, recordGatewayEvent, recordGatewayProgress } from './store/gateway.js';
 import { WriteBehind } from './store/write-behind.js';
 import { GATEWAY_PAGE_DAYS, GATEWAY_PAGE_MAX, resolveComponent, snapshotGatewayEvents } from './web/gateway-events.js';
 import { Catalog } from './catalog/catalog.js';
@@ -127,7 +127,7 @@ export class Vigie {
   /** The OpenAI-compatible failover proxy, when the config has a gateway: section; fed each published component status. */
   gateway: Gateway | undefined;
   /** The in-process gateway's failovers and failbacks on their way to the store (held in memory while it fails, as other writes). */
-  gatewayEvents: WriteBehind<GatewayEventRecord> | undefined;
+  gatewayEvents: WriteBehind<GatewayEventRecord | GatewayProgressRecord> | undefined;
   /** Rollups and retention on the clock. */
   readonly storageJob: StorageJob;
   /** Beats pushed by jobs to /api/push/<token>, read by heartbeat monitors. */
@@ -272,7 +272,7 @@ export class Vigie {
     this.web.app.register(subscriptionRoutes, { subs, perNetwork: () => this.config.notify.subscriptions.per_network, trustProxy: () => this.reports.trustProxy, worker: this.notify, store, now: () => this.clock.now(), title: () => this.config.site.title, baseUrl: () => site().baseUrl });
     this.admin.add(...notifyAdminRoutes({ store, worker: this.notify, now: () => this.clock.now(), notifyConfig: () => this.config.notify, site }), ...tokenAdminRoutes({ store, now: () => this.clock.now() }));
     this.web.app.register(historyRoutes, { cache: this.history, siteTitle: () => this.config.site.title, state: () => this.web.stateKey });
-    this.admin.add(...gatewayAdminRoutes({ store, now: () => this.clock.now(), record: (e) => this.recordGatewayEvent(e) }));
+    this.admin.add(...gatewayAdminRoutes({ store, now: () => this.clock.now(), record: (e) => this.recordGatewayEvent(e), progress: (p) => this.recordGatewayProgress(p) }));
     const monitorDeps = { catalog: this.catalog, board: this.board, db: store.db, now: () => this.clock.now(), runOnce: (m: MonitorEntity, deadlineMs: number) => this.runOnce(m, deadlineMs) };
     this.admin.add(...catalogAdminRoutes({ catalog: this.catalog }), ...monitorReadRoutes(monitorDeps), ...monitorEditRoutes(monitorDeps), ...vendorAdminRoutes({ config: () => this.config, db: store.db }));
     this.monitorEvents = new MonitorEvents({ board: this.board, catalog: this.catalog });
@@ -318,8 +318,9 @@ export class Vigie {
   async start(): Promise<string> {
     if (this.config.gateway) {
       const { Gateway } = await import('./gateway/gateway.js');
-      const events = (this.gatewayEvents = new WriteBehind<GatewayEventRecord>({ kind: 'gateway events', health: this.guard.health, maxHeld: 1000, write: async (batch) => { for (const e of batch) await this.recordGatewayEvent(e); } }));
-      this.gateway = new Gateway({ config: this.config.gateway, logger: this.log, clock: this.clock, processMetrics: false, vigieUrl: null, store: this.store, events: (e) => void events.submit([e]) });
+      // Events and a failover's progress reports in one queue: a report is written after the event it belongs to.
+      const events = (this.gatewayEvents = new WriteBehind<GatewayEventRecord | GatewayProgressRecord>({ kind: 'gateway events', health: this.guard.health, maxHeld: 1000, write: async (batch) => { for (const e of batch) await ('eventId' in e ? this.recordGatewayProgress(e) : this.recordGatewayEvent(e)); } }));
+      this.gateway = new Gateway({ config: this.config.gateway, logger: this.log, clock: this.clock, processMetrics: false, vigieUrl: null, store: this.store, events: (e) => void events.submit([e]), progress: (p) => void events.submit([p]) });
       this.log.info({ url: await this.gateway.start() }, 'gateway started');
     }
     this.url = await this.web.listen(this.config.site.host, this.opts.port ?? this.config.site.port);
@@ -699,6 +700,13 @@ export class Vigie {
       this.schedulePublish();
     }
     return stored;
+  }
+
+  /** A failover's figures while it lasts (this process's gateway, or a standalone one's report): stored and shown, never notified. */
+  async recordGatewayProgress(p: GatewayProgressRecord): Promise<ProgressOutcome> {
+    const outcome = await recordGatewayProgress(this.store.db, p);
+    if (outcome === 'applied') this.schedulePublish();
+    return outcome;
   }
 
   async publish(): Promise<void> {

@@ -83,9 +83,10 @@ describe('gateway events', () => {
     await until(() => gw.board.activeOf('chat') === 'mistral', 'failover');
     // Requests keep succeeding on Mistral; they are counted for the failback.
     for (let i = 0; i < 3; i++) assert.equal((await chat(url, ask())).status, 200);
-    await until(async () => (await page(base, '/', 'en')).includes('API traffic moved from OpenAI to Mistral'), 'the failover on the English page');
+    // While it lasts, the failover's line gives its figures so far (test/gateway-progress.test.ts has them grow).
+    await until(async () => (await page(base, '/', 'en')).includes('Ongoing: API traffic has been on Mistral instead of OpenAI since'), 'the failover on the English page');
     const fr = await page(base, '/', 'fr');
-    assert.match(fr, /Trafic API basculé d’OpenAI vers Mistral à \d\d:\d\d UTC \(route chat\)/);
+    assert.match(fr, /En cours : le trafic API passe par Mistral au lieu d’OpenAI depuis \d\d:\d\d UTC \(route chat\)/);
     // In ChatGPT's section, not somewhere else.
     const section = fr.slice(fr.indexOf('data-service="chatgpt"'));
     assert.match(section.slice(0, section.indexOf('</section>')), /data-gateway-event="failover"/);
@@ -156,9 +157,11 @@ describe('gateway events', () => {
     openai.mode = '500';
     await until(() => gw.board.activeOf('chat') === 'mistral', 'failover on the server’s word', 20_000);
     assert.equal((await chat(url, ask())).status, 200);
-    await until(async () => (await page(base, '/', 'en')).includes('API traffic moved from OpenAI to Mistral'), 'the reported failover on the server’s page');
+    await until(async () => (await page(base, '/', 'en')).includes('Ongoing: API traffic has been on Mistral instead of OpenAI'), 'the reported failover on the server’s page');
     assert.equal(gw.reporter?.sent, 1);
-    assert.deepEqual((await (await request(`${url}/healthz`)).body.json() as any).events, { sent: 1, pending: 0 });
+    const events = ((await (await request(`${url}/healthz`)).body.json()) as any).events;
+    assert.deepEqual({ sent: events.sent, pending: events.pending }, { sent: 1, pending: 0 });
+    assert.ok(events.progress_sent >= 1, 'the failover’s first figures reported');
     await until(() => hook.requests.some((r) => r.json?.type === 'gateway'), 'the reported failover notified');
 
     const call = adminCaller(base, ADMIN);

@@ -100,10 +100,15 @@ it('in-process: a failover seen while the store fails is kept and stored once th
   gw.board.vigie('openai', 'bad');
   assert.equal(gw.board.activeOf('chat'), 'mistral');
   await until(() => refused > 0, 'the write tried and refused');
-  assert.equal(vigie.gatewayEvents?.pending.length, 1, 'the event is held in memory');
+  // The event and, behind it, its failover's first figures (progress.ts): held in memory, in that order.
+  await until(() => vigie.gatewayEvents?.pending.length === 2, 'the event and its first figures held');
+  const [held, figures] = vigie.gatewayEvents!.pending;
+  assert.ok(held && 'kind' in held && held.kind === 'failover', 'the event is held in memory');
+  assert.ok(figures && 'eventId' in figures && figures.eventId === held.id);
   failing = false;
   await until(async () => (await recentGatewayEvents(vigie.store.db, { limit: 10, since: 0 })).some((e) => e.kind === 'failover' && e.fromUpstream === 'openai'), 'the held event stored', 15_000);
   assert.equal(vigie.gatewayEvents?.pending.length, 0);
   const stored = await recentGatewayEvents(vigie.store.db, { limit: 10, since: 0 });
   assert.equal(stored.filter((e) => e.kind === 'failover').length, 1, 'stored once');
+  await until(async () => (await recentGatewayEvents(vigie.store.db, { limit: 10, since: 0 })).some((e) => e.kind === 'failover' && e.progress !== null), 'its figures stored after it');
 });

@@ -24,6 +24,10 @@ export interface TrafficMove {
   servedRequests: number;
   /** Why `from` was left (its down reason), when it was. */
   reason: string | null;
+  /** The failover this move began (none was in progress on the route), as ongoing() gives it: its progress is reported from here. */
+  started?: OngoingFailover;
+  /** The failover this move ended, with its final counts (as ongoing() gave them just before the move). */
+  ended?: OngoingFailover;
 }
 
 /** Client requests of a route so far (only ever grows). */
@@ -148,6 +152,7 @@ export class HealthBoard {
       const before = this.active.get(r.name);
       const after = activeUpstream(r.upstreams, (id) => this.peek(id));
       if (before === after || before === undefined || after === undefined) continue;
+      const was = this.ongoing(r.name);
       this.active.set(r.name, after);
       const rank = (id: string) => r.upstreams.findIndex((u) => u.id === id);
       const kind = rank(after) > rank(before) ? 'failover' : 'failback';
@@ -173,6 +178,10 @@ export class HealthBoard {
       marks.delete(after);
       // Back on an upstream preferred to those it had left: those departures are over too.
       for (const id of [...marks.keys()]) if (rank(id) > rank(after)) marks.delete(id);
+      const is = this.ongoing(r.name);
+      const same = !!was && !!is && was.from === is.from && was.since === is.since;
+      if (was && !same) move.ended = was;
+      if (is && !same) move.started = is;
       for (const l of this.listeners) l.move?.(move);
     }
   }

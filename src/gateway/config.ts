@@ -67,6 +67,8 @@ export function gatewaySchema({ duration, rateLimit }: Primitives) {
       vigie_poll: duration.default(5000),
       /** An admin API token of that server (write it as ${VIGIE_GATEWAY_TOKEN}): failovers and failbacks are reported with it, for its page and notifications. */
       vigie_token: z.string().min(1).optional(),
+      /** While a failover lasts, how often its figures (requests served and failed since traffic left) are reported for the page. */
+      progress_every: duration.default(30_000).refine((ms) => ms >= 1000 && ms <= 86_400_000, 'must be between 1s and 1d'),
       /** With a database: how often the client tokens made by `vigie gateway client add` are re-read. */
       clients_refresh: duration.default(5000),
       /** With a database: how often each replica adds its clients' token usage to the shared count and reads the others'. */

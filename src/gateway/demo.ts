@@ -66,6 +66,8 @@ export async function startDemoGateway(o: DemoGatewayOptions): Promise<DemoGatew
       name: 'demo',
       port: 0,
       vigie_poll: '500ms',
+      // A failover's figures on the page every few real seconds (each report is a publish), not 30 s of scenario time.
+      progress_every: `${Math.min(86_400_000, Math.max(1000, Math.round(5000 * speed)))}ms`,
       ...(o.vigieToken ? { vigie_token: o.vigieToken } : {}),
       upstreams: {
         openai: { base_url: `${openai.url}/v1`, api_key: 'sk-demo-openai', component: 'chatgpt/api', display_name: 'OpenAI' },

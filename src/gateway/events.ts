@@ -3,14 +3,16 @@
 // for every language). In-process (`vigie start` with a gateway: section) the record goes straight to
 // Vigie; standalone (`vigie gateway --vigie URL`) it is POSTed to the server's admin API
 // (reportGatewayEvent) with an API token, retried until the server takes it: the event's id makes a
-// retried report land once.
+// retried report land once. A failover's progress reports (progress.ts) follow the same path, in order
+// after the event they belong to.
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { type Dispatcher, request } from 'undici';
 import { english, text } from '../i18n/text.js';
-import type { GatewayEventRecord } from '../store/gateway.js';
+import type { GatewayEventRecord, GatewayProgressRecord } from '../store/gateway.js';
 import type { TrafficMove } from './board.js';
 import type { GatewayConfig } from './config.js';
+import type { GatewayProgressSink } from './progress.js';
 
 export type GatewayEventSink = (e: GatewayEventRecord) => void;
 
@@ -60,6 +62,13 @@ export function eventJson(e: GatewayEventRecord) {
   };
 }
 
+/** The wire form of a progress report (the body of POST /api/admin/gateway/events/{id}/progress). */
+export function progressJson(p: GatewayProgressRecord) {
+  return { to: p.to, to_name: p.toName, served_requests: p.served, failed_requests: p.failed, as_of: p.asOf, ended: p.ended };
+}
+
+type Report = { event: GatewayEventRecord } | { progress: GatewayProgressRecord };
+
 const QUEUE_MAX = 500;
 const RETRY_MIN_MS = 1000;
 const RETRY_MAX_MS = 60_000;
@@ -79,29 +88,50 @@ export interface EventReporterOptions {
  * oldest are dropped, and said so.
  */
 export class EventReporter {
-  private queue: GatewayEventRecord[] = [];
+  private queue: Report[] = [];
   private running: Promise<void> | undefined;
   private delay = RETRY_MIN_MS;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly endpoint: string;
   sent = 0;
+  progressSent = 0;
 
   constructor(private readonly o: EventReporterOptions) {
     this.endpoint = `${o.url.replace(/\/+$/, '')}/api/admin/gateway/events`;
   }
 
-  readonly sink: GatewayEventSink = (e) => {
-    this.queue.push(e);
+  readonly sink: GatewayEventSink = (e) => this.push({ event: e });
+
+  /**
+   * A newer report of a failover replaces its older ones still waiting (not the one being sent): a Vigie
+   * server away for hours would otherwise find hundreds of stale figures ahead of the next event.
+   */
+  readonly progressSink: GatewayProgressSink = (p) => {
+    for (let i = this.queue.length - 1; i >= (this.running ? 1 : 0); i--) {
+      const q = this.queue[i]!;
+      if ('progress' in q && q.progress.eventId === p.eventId && !q.progress.ended) this.queue.splice(i, 1);
+    }
+    this.push({ progress: p });
+  };
+
+  private push(r: Report): void {
+    this.queue.push(r);
     if (this.queue.length > QUEUE_MAX) {
       const dropped = this.queue.splice(0, this.queue.length - QUEUE_MAX);
       this.o.log.warn({ event: 'gateway.events_dropped', count: dropped.length }, 'too many gateway events waiting for the Vigie server: the oldest were dropped');
     }
     this.kick();
-  };
+  }
 
+  /** Events waiting to be sent. */
   get pending(): number {
-    return this.queue.length;
+    return this.queue.filter((q) => 'event' in q).length;
+  }
+
+  /** Progress reports waiting to be sent. */
+  get progressPending(): number {
+    return this.queue.length - this.pending;
   }
 
   private kick(): void {
@@ -111,16 +141,20 @@ export class EventReporter {
 
   private async drain(): Promise<void> {
     while (this.queue.length > 0 && !this.stopped) {
-      const problem = await this.post(this.queue[0]!);
+      const head = this.queue[0]!;
+      const problem = await this.post(head);
       if (problem === undefined) {
         this.queue.shift();
-        this.sent++;
+        if ('event' in head) this.sent++;
+        else this.progressSent++;
         this.delay = RETRY_MIN_MS;
         continue;
       }
       if (problem.permanent) {
         // The server refused this event as it is (a 4xx other than 401/403/408/429): sending it again changes nothing.
-        this.o.log.error({ event: 'gateway.event_refused', status: problem.status, detail: problem.detail }, 'the Vigie server refused a gateway event; it is dropped');
+        // A progress report of an event the server does not have (it refused the event, or it was dropped here) is refused the same way.
+        if ('event' in head) this.o.log.error({ event: 'gateway.event_refused', status: problem.status, detail: problem.detail }, 'the Vigie server refused a gateway event; it is dropped');
+        else this.o.log.warn({ event: 'gateway.progress_refused', event_id: head.progress.eventId, status: problem.status, detail: problem.detail }, 'the Vigie server refused a failover’s progress report; it is dropped');
         this.queue.shift();
         continue;
       }
@@ -135,20 +169,21 @@ export class EventReporter {
     }
   }
 
-  private async post(e: GatewayEventRecord): Promise<{ permanent: boolean; status?: number; detail: string } | undefined> {
+  private async post(r: Report): Promise<{ permanent: boolean; status?: number; detail: string } | undefined> {
     try {
-      const res = await request(this.endpoint, {
+      const [url, body] = 'event' in r ? [this.endpoint, eventJson(r.event)] : [`${this.endpoint}/${encodeURIComponent(r.progress.eventId)}/progress`, progressJson(r.progress)];
+      const res = await request(url, {
         method: 'POST',
         dispatcher: this.o.dispatcher,
         headers: { 'content-type': 'application/json', authorization: `Bearer ${this.o.token}` },
-        body: JSON.stringify(eventJson(e)),
+        body: JSON.stringify(body),
         headersTimeout: 10_000,
         bodyTimeout: 10_000,
       });
-      const body = await res.body.text();
+      const text = await res.body.text();
       if (res.statusCode >= 200 && res.statusCode < 300) return undefined;
       const permanent = res.statusCode >= 400 && res.statusCode < 500 && ![401, 403, 408, 425, 429].includes(res.statusCode);
-      return { permanent, status: res.statusCode, detail: `HTTP ${res.statusCode}: ${body.slice(0, 200)}` };
+      return { permanent, status: res.statusCode, detail: `HTTP ${res.statusCode}: ${text.slice(0, 200)}` };
     } catch (err) {
       return { permanent: false, detail: err instanceof Error ? ((err as { code?: string }).code ?? err.message) : String(err) };
     }
@@ -163,6 +198,6 @@ export class EventReporter {
     }
     await Promise.race([this.running ?? Promise.resolve(), new Promise((r) => setTimeout(r, graceMs).unref())]);
     this.stopped = true;
-    if (this.queue.length > 0) this.o.log.warn({ event: 'gateway.events_unsent', count: this.queue.length }, 'gateway events not reported to the Vigie server before stopping');
+    if (this.queue.length > 0) this.o.log.warn({ event: 'gateway.events_unsent', count: this.pending, progress: this.progressPending }, 'gateway events not reported to the Vigie server before stopping');
   }
 }

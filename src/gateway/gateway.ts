@@ -14,6 +14,7 @@ import { listGatewayClients } from '../store/gateway.js';
 import type { GatewayConfig } from './config.js';
 import type { HealthConfig } from './health.js';
 import { GatewayMetrics } from './metrics.js';
+import { FailoverProgress, type GatewayProgressSink } from './progress.js';
 import { type Route, trickleTicker } from './route.js';
 import { gatewayServer } from './server.js';
 import { type ComponentReading, VigiePoller, findComponent, signalFor } from './vigie-source.js';
@@ -35,6 +36,8 @@ export interface GatewayOptions {
   store?: Pick<Store, 'db'>;
   /** Where failover/failback events go (in-process: Vigie records them); standalone with vigie_token: POSTed to the server. */
   events?: GatewayEventSink;
+  /** Where an ongoing failover's figures go (in-process: Vigie records them, after its event); standalone with vigie_token: POSTed to the server. */
+  progress?: GatewayProgressSink;
   /** A worker of several (cluster.ts): the health view it routes on and reports to (the primary's); default: its own board. */
   view?: BoardView;
   /** /metrics for a worker of several (every process's). */
@@ -79,6 +82,8 @@ export class Gateway {
   /** Standalone: reports events to the Vigie server. */
   readonly reporter: EventReporter | undefined;
   private readonly sink: GatewayEventSink | undefined;
+  /** Reports an ongoing failover's figures, where this process holds the board and reports events. */
+  readonly progress: FailoverProgress | undefined;
   private clientTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly o: GatewayOptions) {
@@ -113,6 +118,8 @@ export class Gateway {
     const vigieUrl = o.vigieUrl === null ? undefined : (o.vigieUrl ?? c.vigie_url);
     if (vigieUrl && c.vigie_token && !o.events) this.reporter = new EventReporter({ url: vigieUrl, token: c.vigie_token, log: this.log, dispatcher: this.dispatcher });
     this.sink = o.events ?? this.reporter?.sink;
+    const progressSink = o.progress ?? this.reporter?.progressSink;
+    if (progressSink && !o.view) this.progress = new FailoverProgress({ ongoing: (r) => this.board.ongoing(r), clock: this.clock, everyMs: c.progress_every, names: this.names, sink: progressSink });
     if (vigieUrl) {
       this.poller = new VigiePoller({ url: vigieUrl, pollMs: c.vigie_poll, staleAfterMs: c.health.stale_after, clock: this.clock, log: this.log, dispatcher: this.dispatcher, onReading: (list) => this.applyReading(list) });
     }
@@ -166,6 +173,7 @@ export class Gateway {
       clearTimeout(cut);
       clearTimeout(this.clientTimer);
       await this.counters.stop();
+      this.progress?.stop();
       await this.reporter?.stop();
       await this.dispatcher.close();
     })());
@@ -183,7 +191,7 @@ export class Gateway {
       routes: Object.fromEntries(this.o.config.routes.map((r) => [r.name, { active: this.view.activeOf(r.name) ?? null, failover: ongoingJson(this.view.ongoing(r.name)) }])),
       ...(cluster.isWorker ? { worker: cluster.worker?.id ?? null, pid: process.pid } : {}),
       // Standalone: failovers and failbacks reported to the Vigie server, and those still waiting for it.
-      ...(this.reporter ? { events: { sent: this.reporter.sent, pending: this.reporter.pending } } : {}),
+      ...(this.reporter ? { events: { sent: this.reporter.sent, pending: this.reporter.pending, progress_sent: this.reporter.progressSent, progress_pending: this.reporter.progressPending } } : {}),
     };
   }
 
@@ -222,7 +230,10 @@ export class Gateway {
     if (this.moves.length > 100) this.moves.shift();
     this.metrics.failovers.inc({ route: m.route, from: m.from, to: m.to, kind: m.kind });
     this.log.info({ event: `gateway.${m.kind}`, route: m.route, from: m.from, to: m.to, reason: m.reason, failed_requests: m.failedRequests, served_requests: m.servedRequests, at: new Date(m.at).toISOString() }, moveSentence(m, this.names));
-    this.sink?.(eventOf(m, this.o.config, this.o.config.name, this.clock.now()));
+    const e = eventOf(m, this.o.config, this.o.config.name, this.clock.now());
+    this.progress?.ending(m);
+    this.sink?.(e);
+    this.progress?.starting(m, e.id);
   }
 }
 

@@ -3,12 +3,18 @@
 // Every function takes its parameters already worded for the language (src/i18n/text.ts).
 type P = Record<string, string>;
 
+/** "1,234": a count, grouped (its plural is decided on the digits). */
+const count = (s: string | undefined) => (s !== undefined && /^\d+$/.test(s) ? Number(s).toLocaleString('en-US') : (s ?? ''));
+
 export const genEn = {
   raw: (p: P) => p.s ?? '',
   maintenanceScheduledPlain: 'Maintenance scheduled.',
   // The gateway's failovers and failbacks (src/gateway/events.ts, src/web/views/gateway.tsx).
-  gatewayFailover: (p: P) => `API traffic moved from ${p.from} to ${p.to} at ${p.time} (route ${p.route}); ${p.failed} failed request${p.failed === '1' ? '' : 's'}`,
-  gatewayFailback: (p: P) => `API traffic moved back from ${p.from} to ${p.to} at ${p.time} (route ${p.route}); during the failover, ${p.served} request${p.served === '1' ? '' : 's'} served and ${p.failed} failed`,
+  gatewayFailover: (p: P) => `API traffic moved from ${p.from} to ${p.to} at ${p.time} (route ${p.route}); ${count(p.failed)} failed request${p.failed === '1' ? '' : 's'}`,
+  gatewayFailback: (p: P) => `API traffic moved back from ${p.from} to ${p.to} at ${p.time} (route ${p.route}); during the failover, ${count(p.served)} request${p.served === '1' ? '' : 's'} served and ${count(p.failed)} failed`,
+  // A failover in progress (src/web/gateway-events.ts): its figures so far, and when they were taken.
+  gatewayOngoing: (p: P) =>
+    `Ongoing: API traffic has been on ${p.to} instead of ${p.from} since ${p.time} (route ${p.route}); ${count(p.served)} request${p.served === '1' ? '' : 's'} served, ${count(p.failed)} failed (as of ${p.asOf})`,
   gatewayTitle: 'API gateway',
   gatewayIntro: 'Where our applications’ API traffic went while a provider was failing.',
   gatewayFactRoute: 'Route',

@@ -5,12 +5,16 @@ type P = Record<string, string>;
 
 /** "de Mistral", "d’OpenAI" (the gateway's sentences). */
 const deFr = (name: string) => (/^[aeiouyàâéèêëîïôûü]/i.test(name) ? `d’${name}` : `de ${name}`);
+/** "1 234": a count, grouped as in French (its plural is decided on the digits). */
+const count = (s: string | undefined) => (s !== undefined && /^\d+$/.test(s) ? Number(s).toLocaleString('fr-FR') : (s ?? ''));
 
 export const genFr: GenMessages = {
   raw: (p: P) => p.s ?? '',
   maintenanceScheduledPlain: 'Maintenance planifiée.',
-  gatewayFailover: (p: P) => `Trafic API basculé ${deFr(p.from ?? '')} vers ${p.to} à ${p.time} (route ${p.route}) ; ${p.failed} ${Number(p.failed) >= 2 ? 'requêtes' : 'requête'} en échec`,
-  gatewayFailback: (p: P) => `Trafic API revenu ${deFr(p.from ?? '')} vers ${p.to} à ${p.time} (route ${p.route}) ; pendant la bascule, ${p.served} ${Number(p.served) >= 2 ? 'requêtes servies' : 'requête servie'} et ${p.failed} en échec`,
+  gatewayFailover: (p: P) => `Trafic API basculé ${deFr(p.from ?? '')} vers ${p.to} à ${p.time} (route ${p.route}) ; ${count(p.failed)} ${Number(p.failed) >= 2 ? 'requêtes' : 'requête'} en échec`,
+  gatewayFailback: (p: P) => `Trafic API revenu ${deFr(p.from ?? '')} vers ${p.to} à ${p.time} (route ${p.route}) ; pendant la bascule, ${count(p.served)} ${Number(p.served) >= 2 ? 'requêtes servies' : 'requête servie'} et ${count(p.failed)} en échec`,
+  gatewayOngoing: (p: P) =>
+    `En cours : le trafic API passe par ${p.to} au lieu ${deFr(p.from ?? '')} depuis ${p.time} (route ${p.route}) ; ${count(p.served)} ${Number(p.served) >= 2 ? 'requêtes servies' : 'requête servie'}, ${count(p.failed)} en échec (état à ${p.asOf})`,
   gatewayTitle: 'Passerelle API',
   gatewayIntro: 'Où est allé le trafic API de nos applications pendant la panne d’un fournisseur.',
   gatewayFactRoute: 'Route',

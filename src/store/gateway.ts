@@ -32,6 +32,27 @@ export interface GatewayEventRecord {
   body: string;
   bodyText: string | null;
   createdAt: number;
+  /** A failover's live figures while it lasts (from its progress reports; read from the store, never sent with the event). */
+  progress?: GatewayProgress | null;
+  /** When the failover ended (traffic back where it left, or the same upstream left again after a gateway restart). */
+  endedAt?: number | null;
+}
+
+/** What a failover's clients got since traffic left, as of a time. */
+export interface GatewayProgress {
+  served: number;
+  failed: number;
+  asOf: number;
+  /** Where the traffic is now (the upstream id and its display name): with three upstreams or more, maybe not where it first went. */
+  to: string;
+  toName: string;
+}
+
+/** A report of a failover in progress (or, ended: its last). */
+export interface GatewayProgressRecord extends GatewayProgress {
+  /** The failover event it is the progress of. */
+  eventId: string;
+  ended: boolean;
 }
 
 function toRecord(r: GatewayEventTable): GatewayEventRecord {
@@ -52,6 +73,11 @@ function toRecord(r: GatewayEventTable): GatewayEventRecord {
     body: r.body,
     bodyText: r.body_text,
     createdAt: Number(r.created_at),
+    progress:
+      r.progress_at === null
+        ? null
+        : { served: Number(r.progress_served ?? 0), failed: Number(r.progress_failed ?? 0), asOf: Number(r.progress_at), to: r.progress_to ?? r.to_upstream, toName: r.progress_to_name ?? r.to_name },
+    endedAt: r.ended_at === null ? null : Number(r.ended_at),
   };
 }
 
@@ -192,7 +218,72 @@ export async function leaseGatewayRate(db: Db, client: string, windowStart: numb
 export async function recordGatewayEvent(db: Db, e: GatewayEventRecord, componentIds: string[]): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
     if (!(await insertGatewayEvent(trx, e))) return false;
+    await endFailovers(trx, e);
     await enqueueNotifyEvent(trx, { kind: 'gateway', subject: `gateway:${e.source}:${e.route}`, componentIds, payload: e, at: e.at }, e.createdAt);
     return true;
   });
+}
+
+// A failover's progress.
+
+/**
+ * The failovers an event shows are over: a failback to the upstream they left ends them, and so does a
+ * new failover away from it (the traffic came back without a failback on record: the gateway restarted,
+ * or that report was lost). Without this a failover whose last report never came would read "ongoing"
+ * for as long as the page shows it.
+ */
+async function endFailovers(db: Db, e: GatewayEventRecord): Promise<void> {
+  const left = e.kind === 'failback' ? e.toUpstream : e.fromUpstream;
+  await db
+    .updateTable('gateway_events')
+    .set({ ended_at: Math.round(e.at) })
+    .where('source', '=', e.source)
+    .where('route', '=', e.route)
+    .where('kind', '=', 'failover')
+    .where('from_upstream', '=', left)
+    .where('ended_at', 'is', null)
+    .where('at', '<=', Math.round(e.at))
+    .where('id', '!=', e.id)
+    .execute();
+}
+
+export type ProgressOutcome = 'applied' | 'stale' | 'unknown' | 'not_failover';
+
+/**
+ * Records a failover's figures. One conditional UPDATE: applied only when newer than the figures held
+ * (a late or retried report never rewinds them) and, once the failover has ended, only by its own last
+ * report (ended) — which may come after the failback that ended it. 'stale' when not applied.
+ */
+export async function recordGatewayProgress(db: Db, p: GatewayProgressRecord): Promise<ProgressOutcome> {
+  const asOf = Math.round(p.asOf);
+  let q = db
+    .updateTable('gateway_events')
+    .set((eb) => ({
+      progress_served: p.served,
+      progress_failed: p.failed,
+      progress_at: asOf,
+      progress_to: p.to,
+      progress_to_name: p.toName,
+      ...(p.ended ? { ended_at: eb.fn.coalesce('ended_at', eb.val(asOf)) } : {}),
+    }))
+    .where('id', '=', p.eventId)
+    .where('kind', '=', 'failover')
+    .where((eb) => eb.or([eb('progress_at', 'is', null), eb('progress_at', '<', asOf), ...(p.ended ? [eb('progress_at', '=', asOf)] : [])]));
+  if (!p.ended) q = q.where('ended_at', 'is', null);
+  const r = await q.executeTakeFirst();
+  if (Number(r.numUpdatedRows) > 0) return 'applied';
+  const row = await db.selectFrom('gateway_events').select('kind').where('id', '=', p.eventId).executeTakeFirst();
+  if (!row) return 'unknown';
+  return row.kind === 'failover' ? 'stale' : 'not_failover';
+}
+
+/** One event (with its progress), or undefined. */
+export async function gatewayEvent(db: Db, id: string): Promise<GatewayEventRecord | undefined> {
+  const r = await db.selectFrom('gateway_events').selectAll().where('id', '=', id).executeTakeFirst();
+  return r ? toRecord(r) : undefined;
+}
+
+/** A failover whose figures are still coming: reported at least once, not ended. */
+export function isOngoing(e: GatewayEventRecord): boolean {
+  return e.kind === 'failover' && !!e.progress && (e.endedAt ?? null) === null;
 }

@@ -667,6 +667,26 @@ function migrations(engine: Engine): Record<string, Migration> {
         for (const t of ['catalog_monitors', 'catalog_components', 'catalog_services']) await db.schema.dropTable(t).ifExists().execute();
       },
     },
+    // A failover's live figures while it lasts (src/store/gateway.ts, recordGatewayProgress): requests served
+    // and failed since traffic left, as of when, where the traffic is now, and when the failover ended.
+    '0023_gateway_progress': {
+      async up(db) {
+        // Column by column, each only if missing: SQLite runs this DDL outside a transaction, so a crash may leave some added.
+        const have = new Set((await db.introspection.getTables()).find((t) => t.name === 'gateway_events')?.columns.map((c) => c.name) ?? []);
+        for (const [column, type] of [
+          ['progress_served', 'bigint'],
+          ['progress_failed', 'bigint'],
+          ['progress_at', 'bigint'],
+          ['progress_to', 'text'],
+          ['progress_to_name', 'text'],
+          ['ended_at', 'bigint'],
+        ] as const)
+          if (!have.has(column)) await db.schema.alterTable('gateway_events').addColumn(column, type).execute();
+      },
+      async down(db) {
+        for (const column of ['progress_served', 'progress_failed', 'progress_at', 'progress_to', 'progress_to_name', 'ended_at']) await db.schema.alterTable('gateway_events').dropColumn(column).execute();
+      },
+    },
   };
 }
 

@@ -500,6 +500,13 @@ export interface GatewayEventTable {
   body: string;
   body_text: string | null;
   created_at: number;
+  /** 0023_gateway_progress: a failover's live figures (null until its first report) and its end. */
+  progress_served: number | null;
+  progress_failed: number | null;
+  progress_at: number | null;
+  progress_to: string | null;
+  progress_to_name: string | null;
+  ended_at: number | null;
 }
 
 export interface GatewayClientTable {

@@ -8,11 +8,16 @@
 // provider's timeline in every client that mirrors it. So /api/v2/summary.json and incidents.json stay
 // exactly Statuspage's, and the moves are at /api/v2/gateway-events.json in the same conventions
 // (page object, ISO times, snake_case, component by its v2 id).
+//
+// A failover in progress (its figures still reported, src/gateway/progress.ts) shows them instead of
+// the figures of the moment it began: "has been on Mistral instead of OpenAI since 23:08 UTC …; 1,234
+// requests served, 0 failed (as of 23:20 UTC)". Once it has ended, its line is the move's own again
+// (the failback's line gives the whole failover's figures).
 import { publicId } from '../core/ids.js';
 import type { Lang } from '../i18n/index.js';
 import { MESSAGES } from '../i18n/index.js';
-import { type GenText, parseText, say } from '../i18n/text.js';
-import type { GatewayEventRecord } from '../store/gateway.js';
+import { type GenText, parseText, say, text } from '../i18n/text.js';
+import { type GatewayEventRecord, isOngoing } from '../store/gateway.js';
 import type { Snapshot } from './snapshot.js';
 import { xmlEscape } from './xml.js';
 
@@ -30,6 +35,10 @@ export interface SnapshotGatewayEvent {
   bodyText: GenText | null;
   /** The page's component the event is about (the provider that failed or came back), when the page shows it. */
   componentId: string | null;
+  /** A failover whose figures are still being reported. */
+  ongoing?: boolean;
+  /** A failover's latest figures (kept once it has ended): since the traffic left, as of a time, and where the traffic is. */
+  progress?: { served: number; failed: number; asOf: number; toName: string } | null;
 }
 
 /** How long the page keeps showing a move. */
@@ -55,11 +64,26 @@ export function snapshotGatewayEvents(rows: readonly GatewayEventRecord[], compo
     body: r.body,
     bodyText: parseText(r.bodyText),
     componentId: resolveComponent(r.component, componentIds),
+    ongoing: isOngoing(r),
+    progress: r.progress ? { served: r.progress.served, failed: r.progress.failed, asOf: r.progress.asOf, toName: r.progress.toName } : null,
   }));
 }
 
+/** The sentence of a failover in progress, or null. */
+function ongoingText(e: SnapshotGatewayEvent): GenText | null {
+  const p = e.progress;
+  if (!e.ongoing || !p) return null;
+  return text('gatewayOngoing', { from: e.fromName, to: p.toName, time: { time: e.at }, route: e.route, served: p.served, failed: p.failed, asOf: { time: p.asOf } });
+}
+
 export function gatewaySentence(lang: Lang, e: SnapshotGatewayEvent): string {
-  return e.bodyText ? say(lang, e.bodyText) : e.body;
+  const t = ongoingText(e) ?? e.bodyText;
+  return t ? say(lang, t) : e.body;
+}
+
+/** When the event's line last changed: a failover's latest figures, or the move itself. */
+export function gatewayUpdated(e: SnapshotGatewayEvent): number {
+  return Math.max(e.at, e.progress?.asOf ?? e.at);
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -77,7 +101,10 @@ export function v2GatewayEvents(s: Snapshot, page: unknown) {
       failed_requests: e.failedRequests,
       served_requests: e.servedRequests,
       component_id: e.componentId ? publicId('component', e.componentId) : null,
-      body: e.body,
+      // While a failover lasts, what the page says of it (its figures so far); else the move's own sentence.
+      body: e.ongoing ? gatewaySentence('en', e) : e.body,
+      ongoing: e.ongoing ?? false,
+      progress: e.progress ? { served_requests: e.progress.served, failed_requests: e.progress.failed, as_of: iso(e.progress.asOf), to: e.progress.toName } : null,
     })),
   };
 }
@@ -97,7 +124,7 @@ export function gatewayAtomEntries(s: Snapshot, lang: Lang): string[] {
       `<id>${xmlEscape(entryId(s, e))}</id>` +
       `<title>${xmlEscape(`${title}: ${sentence}`)}</title>` +
       `<published>${iso(e.at)}</published>` +
-      `<updated>${iso(e.at)}</updated>` +
+      `<updated>${iso(gatewayUpdated(e))}</updated>` +
       `<category term="gateway" label="${xmlEscape(title)}"/>` +
       `<content type="html">${xmlEscape(`<p>${xmlEscape(sentence)}</p>`)}</content>` +
       '</entry>'

@@ -1,10 +1,21 @@
 // Admin API for the gateway: the events a standalone gateway reports (failovers and failbacks, for the
-// page and notifications) and the gateway's client tokens (the same as `vigie gateway client add|list|revoke`).
+// page and notifications), the figures of a failover in progress, and the gateway's client tokens (the same as `vigie gateway client add|list|revoke`).
 // A new client token is in the answer once; only its sha256 is stored.
 import { z } from 'zod';
 import { rateLimit } from '../../config/schema.js';
 import { newClientToken, sha256Hex } from '../../gateway/clients.js';
-import { GatewayClientNameTaken, type GatewayClientRecord, type GatewayEventRecord, createGatewayClient, listGatewayClients, recentGatewayEvents, revokeGatewayClient } from '../../store/gateway.js';
+import {
+  GatewayClientNameTaken,
+  type GatewayClientRecord,
+  type GatewayEventRecord,
+  type GatewayProgressRecord,
+  type ProgressOutcome,
+  createGatewayClient,
+  isOngoing,
+  listGatewayClients,
+  recentGatewayEvents,
+  revokeGatewayClient,
+} from '../../store/gateway.js';
 import type { Store } from '../../store/store.js';
 import { english, text } from '../../i18n/text.js';
 import { AdminError, iso, isoTime, route, time } from './admin-common.js';
@@ -30,6 +41,27 @@ export const gatewayEventBody = z.strictObject({
   served_requests: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).nullable(),
 });
 
+const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+export const gatewayProgressBody = z.strictObject({
+  to: slug.meta({ description: 'upstream id the route’s traffic is on now' }),
+  to_name: label,
+  served_requests: count.meta({ description: 'requests of the route answered successfully since the traffic left the upstream the failover began with' }),
+  failed_requests: count.meta({ description: 'requests of the route that failed at the client over the same span' }),
+  as_of: time.meta({ description: 'when these figures were taken; a report older than the figures held is not applied' }),
+  ended: z.boolean().default(false).meta({ description: 'the failover is over (the traffic came back): its last report' }),
+});
+
+const eventId = z.string().min(8).max(100);
+
+const progressResponse = z.strictObject({
+  served_requests: z.number(),
+  failed_requests: z.number(),
+  as_of: isoTime.nullable(),
+  to: z.string(),
+  to_name: z.string(),
+});
+
 const eventResponse = z.strictObject({
   id: z.string(),
   source: z.string(),
@@ -44,6 +76,9 @@ const eventResponse = z.strictObject({
   failed_requests: z.number(),
   served_requests: z.number().nullable(),
   body: z.string(),
+  ongoing: z.boolean().meta({ description: 'a failover whose figures are still being reported (see progress)' }),
+  progress: progressResponse.nullable().meta({ description: 'a failover’s figures since the traffic left, as of a time (null: none reported)' }),
+  ended_at: isoTime.nullable().meta({ description: 'when the failover ended (null: not ended, or a failback)' }),
 });
 
 const clientInfo = z.strictObject({
@@ -80,6 +115,9 @@ export function eventResponseJson(e: GatewayEventRecord) {
     failed_requests: e.failedRequests,
     served_requests: e.servedRequests,
     body: e.body,
+    ongoing: isOngoing(e),
+    progress: e.progress ? { served_requests: e.progress.served, failed_requests: e.progress.failed, as_of: iso(e.progress.asOf), to: e.progress.to, to_name: e.progress.toName } : null,
+    ended_at: iso(e.endedAt ?? null),
   };
 }
 
@@ -107,7 +145,7 @@ export function recordFromBody(b: z.output<typeof gatewayEventBody>, createdAt: 
   };
 }
 
-export function gatewayAdminRoutes(o: { store: Store; now: () => number; record: (e: GatewayEventRecord) => Promise<boolean> }) {
+export function gatewayAdminRoutes(o: { store: Store; now: () => number; record: (e: GatewayEventRecord) => Promise<boolean>; progress: (p: GatewayProgressRecord) => Promise<ProgressOutcome> }) {
   const db = o.store.db;
   return [
     route({
@@ -120,6 +158,24 @@ export function gatewayAdminRoutes(o: { store: Store; now: () => number; record:
       response: z.strictObject({ id: z.string(), stored: z.boolean() }),
       okStatus: 201,
       handler: async ({ body }) => ({ id: body.id, stored: await o.record(recordFromBody(body, Math.round(o.now()))) }),
+    }),
+    route({
+      method: 'POST',
+      url: '/gateway/events/:id/progress',
+      operationId: 'reportGatewayProgress',
+      summary: 'Report the figures of a failover in progress (requests served and failed since the traffic left), shown on the page; not notified',
+      description:
+        'Sent by the gateway every gateway.progress_every while the failover lasts, and once with ended: true when it is over. Figures move only forward in as_of: an older report than those held answers applied: false.',
+      tag: 'gateway',
+      params: z.strictObject({ id: eventId.meta({ description: 'the failover event’s id, as reported with reportGatewayEvent' }) }),
+      body: gatewayProgressBody,
+      response: z.strictObject({ id: z.string(), applied: z.boolean() }),
+      handler: async ({ params, body }) => {
+        const outcome = await o.progress({ eventId: params.id, to: body.to, toName: body.to_name, served: body.served_requests, failed: body.failed_requests, asOf: body.as_of, ended: body.ended });
+        if (outcome === 'unknown') throw new AdminError(404, 'not_found', `no gateway event "${params.id}": report the failover (POST /gateway/events) before its progress`, 'id');
+        if (outcome === 'not_failover') throw new AdminError(409, 'not_failover', `gateway event "${params.id}" is a failback: only a failover has progress`, 'id');
+        return { id: params.id, applied: outcome === 'applied' };
+      },
     }),
     route({
       method: 'GET',

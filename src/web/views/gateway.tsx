@@ -13,7 +13,7 @@ function EventList({ lang, list }: { lang: Lang; list: SnapshotGatewayEvent[] })
   return (
     <ul class="gateway-events">
       {list.map((e) => (
-        <li id={`gateway-${e.id}`} data-gateway-event={e.kind} data-failed={e.failedRequests}>
+        <li id={`gateway-${e.id}`} data-gateway-event={e.kind} data-failed={e.failedRequests} data-ongoing={e.ongoing ? 'true' : undefined}>
           <time dateTime={new Date(e.at).toISOString()}>{gatewaySentence(lang, e)}</time>
         </li>
       ))}
