@@ -216,7 +216,7 @@ async function startNginx(dir: string, upstreamPort: number, workers: number) {
     workers,
   );
   await waitListening(port);
-  return { url: `http://127.0.0.1:${port}`, pid: child.pid!, stop: stopper(child, home) };
+  return { url: `http://127.0.0.1:${port}`, pid: child.pid!, child, stop: stopper(child, home) };
 }
 
 interface Path {
@@ -304,6 +304,11 @@ gateway:
     gw.once('exit', (c) => reject(new Error(`gateway exited ${c}`)));
   });
   const nginx = NGINX && !flag('no-nginx') ? await startNginx(dir, ports.primaryPort, workers) : undefined;
+  // A run cut short (Ctrl-C, a closed pipe on stdout) must not leave its servers running.
+  process.once('exit', () => {
+    for (const c of [up, gw, nginx?.child]) if (c && c.exitCode === null) c.kill('SIGKILL');
+  });
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(sig, () => process.exit(130));
   try {
     const control = (q: string) => request(`http://127.0.0.1:${ports.controlPort}/?${q}`).then((r) => r.body.text());
     const path = '/v1/chat/completions';
