@@ -8,7 +8,7 @@ import { type Health, type HealthConfig, type Outcome, type VigieSignal, advance
 import { attemptOrder, activeUpstream, routeFor, trickleTicker, upstreamModel } from '../src/gateway/route.js';
 import { statusAction } from '../src/gateway/errors.js';
 import { upstreamHeaders, upstreamUrl } from '../src/gateway/upstream.js';
-import { estimateTokens, usageFromJson, usageFromSseTail } from '../src/gateway/usage.js';
+import { estimateTokens, usageFromJson, usageFromSseBytes, usageFromSseTail } from '../src/gateway/usage.js';
 import { findComponent, parseComponents, signalFor } from '../src/gateway/vigie-source.js';
 import { publicId } from '../src/core/ids.js';
 import { ManualClock } from '../src/core/time.js';
@@ -201,6 +201,8 @@ describe('gateway helpers', () => {
     assert.equal(usageFromJson('{"usage":'), undefined);
     assert.equal(usageFromSseTail('ta":1}\n\ndata: {"choices":[],"usage":{"total_tokens":12}}\n\ndata: [DONE]\n\n'), 12);
     assert.equal(usageFromSseTail('data: {"choices":[{"delta":{}}]}\n\n'), undefined);
+    assert.equal(usageFromSseBytes(Buffer.from('data: {"choices":[],"usage":{"total_tokens":9}}\n\ndata: [DONE]\n\n')), 9);
+    assert.equal(usageFromSseBytes(Buffer.from('data: {"choices":[{"delta":{"content":"é"}}]}\n\n')), undefined);
     assert.equal(estimateTokens(400, 9999, 20), 120);
   });
 

@@ -15,7 +15,7 @@ import { type Route, attemptOrder, routeFor, upstreamModel } from './route.js';
 import { type Answer, type ClientLink, type StartedCall, countDataLines, startAttempt } from './attempt.js';
 import { type Endpoint, upstreamHeaders, upstreamTarget } from './upstream.js';
 import { TailRing } from './tail.js';
-import { estimateTokens, usageFromJson, usageFromSseTail } from './usage.js';
+import { estimateTokens, usageFromJson, usageFromSseBytes } from './usage.js';
 
 export interface ProxyDeps {
   config: GatewayConfig;
@@ -215,7 +215,7 @@ async function relayStarted(d: ProxyDeps, r: Relay): Promise<void> {
   d.metrics.requests.inc({ ...labels, outcome: 'ok' });
   d.board.clientServed(r.route.name);
   d.board.outcome(r.upstream, { ok: true, ...(r.stream ? { firstTokenMs: call.firstDataMs } : {}) });
-  const used = (r.stream ? usageFromSseTail(tail.bytes().toString('utf8')) : kept && kept.length > 0 ? usageFromJson(Buffer.concat(kept).toString('utf8')) : undefined) ?? estimateTokens(r.bytesIn, bytesOut, r.stream ? events : undefined);
+  const used = (r.stream ? usageFromSseBytes(tail.bytes()) : kept && kept.length > 0 ? usageFromJson(Buffer.concat(kept).toString('utf8')) : undefined) ?? estimateTokens(r.bytesIn, bytesOut, r.stream ? events : undefined);
   d.clients.charge(r.client, used);
   countResponse(d, r.route.name, r.client, call.status);
   logRequest(d, { route: r.route.name, client: r.client.name, upstream: r.upstream, status: call.status, outcome: 'ok', t0: r.t0, bytesIn: r.bytesIn, bytesOut, tried: r.tried, ttftMs: call.firstDataMs, tokens: used });

@@ -24,6 +24,11 @@ export function usageFromJson(text: string): number | undefined {
   }
 }
 
+/** usageFromSseTail of the tail's bytes, decoded only when a usage is there (most streams have none). */
+export function usageFromSseBytes(tail: Buffer): number | undefined {
+  return tail.includes(USAGE_KEY) ? usageFromSseTail(tail.toString('utf8')) : undefined;
+}
+
 /** The last usage in the tail of an SSE stream (the final chunk carries it when include_usage is on). */
 export function usageFromSseTail(tail: string): number | undefined {
   const lines = tail.split('\n');
