@@ -231,15 +231,24 @@ interface Path {
 /** The gateway's event-loop sampler interval (EVENT_LOOP_SAMPLE_MS): prom-client's figures include it. */
 const LAG_SAMPLE_MS = 100;
 
-/** The event-loop lag figures of a Prometheus text (seconds → ms, beyond the sampling interval). */
-async function loopLag(url: string): Promise<{ p50_ms: number; p99_ms: number; max_ms: number }> {
+interface Runtime {
+  /** Event-loop lag since the previous scrape (ms, beyond the sampling interval). */
+  lag: { p50_ms: number; p99_ms: number; max_ms: number };
+  /** Garbage collection so far: seconds, by kind (minor, major, incremental, weakcb). */
+  gc: Record<string, number>;
+}
+
+/** The gateway's event-loop lag and GC time from its /metrics (prom-client's default metrics). */
+async function runtime(url: string): Promise<Runtime> {
   const text = await (await request(url)).body.text();
   const get = (name: string) => r2(Math.max(0, Number(new RegExp(`^${name} ([0-9.e+-]+)`, 'm').exec(text)?.[1] ?? NaN) * 1000 - LAG_SAMPLE_MS));
-  return { p50_ms: get('nodejs_eventloop_lag_p50_seconds'), p99_ms: get('nodejs_eventloop_lag_p99_seconds'), max_ms: get('nodejs_eventloop_lag_max_seconds') };
+  const gc: Record<string, number> = {};
+  for (const m of text.matchAll(/^nodejs_gc_duration_seconds_sum\{kind="([a-z]+)"\} ([0-9.e+-]+)/gm)) gc[m[1]!] = Number(m[2]);
+  return { lag: { p50_ms: get('nodejs_eventloop_lag_p50_seconds'), p99_ms: get('nodejs_eventloop_lag_p99_seconds'), max_ms: get('nodejs_eventloop_lag_max_seconds') }, gc };
 }
 
 /** One shape: each path under the same load, one after the other; the direct path's CPU is the fake upstream's. */
-type PathStats = Stats & { cpu_s: number; requests_per_cpu_second: number; event_loop_lag?: Awaited<ReturnType<typeof loopLag>> };
+type PathStats = Stats & { cpu_s: number; requests_per_cpu_second: number; event_loop_lag?: Runtime['lag']; gc_s?: Record<string, number> };
 
 async function measureShape(paths: Path[], shape: Shape, upstreamPid: number, concurrency: number, seconds: number): Promise<Partial<Record<Path['name'], PathStats>> & { gateway_added: ReturnType<typeof added>; nginx_added?: ReturnType<typeof added> }> {
   const out: Partial<Record<Path['name'], PathStats>> = {};
@@ -247,11 +256,13 @@ async function measureShape(paths: Path[], shape: Shape, upstreamPid: number, co
     // Warm at full concurrency: the connection pools (client → proxy → upstream) are open before measuring.
     await load(p.url, concurrency, 0.5, shape);
     const pid = p.pid ?? upstreamPid;
-    if (p.metrics) await loopLag(p.metrics);
+    const before = p.metrics ? await runtime(p.metrics) : undefined;
     const cpu0 = p.pid ? treeCpuSeconds(pid) : cpuSeconds(pid);
     const s = stats(await load(p.url, concurrency, seconds, shape));
     const cpu = (p.pid ? treeCpuSeconds(pid) : cpuSeconds(pid)) - cpu0;
-    out[p.name] = { ...s, cpu_s: r2(cpu), requests_per_cpu_second: r2(s.requests / cpu), ...(p.metrics ? { event_loop_lag: await loopLag(p.metrics) } : {}) };
+    const after = p.metrics ? await runtime(p.metrics) : undefined;
+    const gc = before && after ? Object.fromEntries(Object.entries(after.gc).map(([k, v]) => [k, r2(v - (before.gc[k] ?? 0))])) : undefined;
+    out[p.name] = { ...s, cpu_s: r2(cpu), requests_per_cpu_second: r2(s.requests / cpu), ...(after ? { event_loop_lag: after.lag, gc_s: gc } : {}) };
   }
   const d = out.direct!;
   return {
@@ -370,7 +381,8 @@ gateway:
       lines.push(row('first token p50 ms', 'ttft_p50_ms'), row('first token p99 ms', 'ttft_p99_ms'), row('whole stream p50 ms', 'total_p50_ms'), row('whole stream p99 ms', 'total_p99_ms'), row('streams', 'requests'), row('errors', 'errors'));
       lines.push(`  ${'streams per CPU-second'.padEnd(26)}${cols.map((c) => String(r[c]!.requests_per_cpu_second).padStart(10)).join('')}   (direct: the fake upstream's own)`);
       const lag = r.gateway!.event_loop_lag;
-      if (lag) lines.push(`  gateway event-loop lag: p50 ${lag.p50_ms} ms, p99 ${lag.p99_ms} ms, max ${lag.max_ms} ms`);
+      const gc = r.gateway!.gc_s;
+      if (lag) lines.push(`  gateway event-loop lag: p50 ${lag.p50_ms} ms, p99 ${lag.p99_ms} ms, max ${lag.max_ms} ms; GC ${gc ? Object.entries(gc).map(([k, v]) => `${k} ${v} s`).join(', ') : '?'} of ${r.gateway!.cpu_s} CPU-s`);
     }
     if (outage) lines.push(``, `  outage (${outage.script}, ${outage.phase_s} s each): ${outage.client_errors} client errors of ${outage.requests} streams (goal 0)`);
     if (quick) lines.push('  (quick run: measure on a quiet machine without --quick for the figures to quote)');
