@@ -113,6 +113,7 @@ describe('cluster nodes: real vigie start processes on one PostgreSQL', { skip: 
       }, 60_000, 250);
 
       // c joins: the shards are shared again, c runs its share.
+      const joinStartedAt = await dbNow(db);
       const c = startNode(env.config, 'c');
       env.nodes.push(c);
       await c.url;
@@ -134,6 +135,8 @@ describe('cluster nodes: real vigie start processes on one PostgreSQL', { skip: 
       let slots = 0;
       for (const id of IDS) {
         const list = times.get(id) ?? [];
+        const shard = shardOf(id, SHARDS);
+        const handedToC = cShards.includes(shard);
         const phase = phaseOffset(id, INTERVAL);
         assert.equal(new Set(list).size, list.length, `${id}: a planned slot checked twice`);
         for (const at of list) assert.equal((((at - phase) % INTERVAL) + INTERVAL) % INTERVAL, 0, `${id}: a check off its grid (at ${at})`);
@@ -141,14 +144,19 @@ describe('cluster nodes: real vigie start processes on one PostgreSQL', { skip: 
           const gap = list[i]! - list[i - 1]!;
           assert.ok(gap >= INTERVAL, `${id}: two checks within one interval`);
           slots += gap / INTERVAL;
-          // Slots are missed only while a's leases ran out (and a first check can only be skipped by a scheduler start lag).
+          // Slots are missed only while a's leases ran out, or while b handed the shard to c (c resumes at
+          // once on the grid, but how many slots that took depends on how fast both ran), and a first
+          // check can only be skipped by a scheduler start lag.
           const spansKill = list[i - 1]! <= takenAt && list[i]! >= killedAt - INTERVAL;
-          if (gap > INTERVAL && !spansKill && !aShards.has(shardOf(id, SHARDS)))
+          const spansJoin = handedToC && list[i - 1]! <= joinedAt && list[i]! >= joinStartedAt - INTERVAL;
+          if (gap > INTERVAL && !spansKill && !spansJoin && !aShards.has(shard))
             assert.ok(gap <= 2 * INTERVAL, `${id}: ${gap / INTERVAL - 1} slots missed outside the takeover`);
         }
-        // Every check the target saw was written once (in flight at the SIGKILL: seen, not written).
+        // Every check the target saw was written once, but for at most one in flight at each interruption
+        // it went through: the SIGKILL (a's shards), the handover to c (cut after a bounded wait), the SIGTERM.
         const seen = env.target.count(pathOf(id));
-        assert.ok(seen >= list.length && seen <= list.length + 1, `${id}: target saw ${seen} checks, the store has ${list.length}`);
+        const interruptions = 1 + (aShards.has(shard) ? 1 : 0) + (handedToC ? 1 : 0);
+        assert.ok(seen >= list.length && seen <= list.length + interruptions, `${id}: target saw ${seen} checks, the store has ${list.length}`);
       }
       assert.ok(slots > 0);
       // Each shard epoch was written by one node only: the lease's holder at that epoch.
