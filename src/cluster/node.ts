@@ -122,6 +122,15 @@ export class ClusterNode {
     return this.shards.current().has(this.shardOf(monitorId));
   }
 
+  /**
+   * Whether this node holds the monitor's shard as last renewed: what it schedules. A renewal that
+   * comes late lapses the local view (`owns`) for a moment without changing what is held, and no
+   * change is announced when it comes back: a schedule built from `owns` would lose those units for good.
+   */
+  holds(monitorId: string): boolean {
+    return this.shards.holding(this.shardOf(monitorId)) !== undefined;
+  }
+
   /** Shards held now (local view). */
   heldShards(): string[] {
     return [...this.shards.current().keys()].sort();
