@@ -439,11 +439,12 @@ export class Vigie {
 
   /** Schedules the units of the shards held now; those new to this node pick up after their last stored check. */
   private async followShards(): Promise<void> {
-    const units = this.localUnits.filter((m) => this.cluster!.owns(m.id));
+    // Held, not owns(): a check still runs only while the local view says so (check()), but a late renewal must not unschedule units.
+    const units = this.localUnits.filter((m) => this.cluster!.holds(m.id));
     const fresh = units.filter((m) => !this.owned.has(m.id)).map((m) => m.id);
     this.resume = fresh.length > 0 ? await lastChecks(this.store.db, fresh) : new Map();
     // Ownership read again after the wait: a shard may have gone meanwhile.
-    const now = units.filter((m) => this.cluster!.owns(m.id));
+    const now = units.filter((m) => this.cluster!.holds(m.id));
     this.scheduler.setMonitors(now);
     this.resume = new Map();
     this.owned = new Set(now.map((m) => m.id));

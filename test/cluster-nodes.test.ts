@@ -113,6 +113,7 @@ describe('cluster nodes: real vigie start processes on one PostgreSQL', { skip: 
       }, 60_000, 250);
 
       // c joins: the shards are shared again, c runs its share.
+      const joinStartedAt = await dbNow(db);
       const c = startNode(env.config, 'c');
       env.nodes.push(c);
       await c.url;
@@ -134,6 +135,8 @@ describe('cluster nodes: real vigie start processes on one PostgreSQL', { skip: 
       let slots = 0;
       for (const id of IDS) {
         const list = times.get(id) ?? [];
+        const shard = shardOf(id, SHARDS);
+        const handedToC = cShards.includes(shard);
         const phase = phaseOffset(id, INTERVAL);
         assert.equal(new Set(list).size, list.length, `${id}: a planned slot checked twice`);
         for (const at of list) assert.equal((((at - phase) % INTERVAL) + INTERVAL) % INTERVAL, 0, `${id}: a check off its grid (at ${at})`);
@@ -141,14 +144,19 @@ describe('cluster nodes: real vigie start processes on one PostgreSQL', { skip: 
           const gap = list[i]! - list[i - 1]!;
           assert.ok(gap >= INTERVAL, `${id}: two checks within one interval`);
           slots += gap / INTERVAL;
-          // Slots are missed only while a's leases ran out (and a first check can only be skipped by a scheduler start lag).
+          // Slots are missed only while a's leases ran out, or while b handed the shard to c (c resumes at
+          // once on the grid, but how many slots that took depends on how fast both ran), and a first
+          // check can only be skipped by a scheduler start lag.
           const spansKill = list[i - 1]! <= takenAt && list[i]! >= killedAt - INTERVAL;
-          if (gap > INTERVAL && !spansKill && !aShards.has(shardOf(id, SHARDS)))
+          const spansJoin = handedToC && list[i - 1]! <= joinedAt && list[i]! >= joinStartedAt - INTERVAL;
+          if (gap > INTERVAL && !spansKill && !spansJoin && !aShards.has(shard))
             assert.ok(gap <= 2 * INTERVAL, `${id}: ${gap / INTERVAL - 1} slots missed outside the takeover`);
         }
-        // Every check the target saw was written once (in flight at the SIGKILL: seen, not written).
+        // Every check the target saw was written once, but for at most one in flight at each interruption
+        // it went through: the SIGKILL (a's shards), the handover to c (cut after a bounded wait), the SIGTERM.
         const seen = env.target.count(pathOf(id));
-        assert.ok(seen >= list.length && seen <= list.length + 1, `${id}: target saw ${seen} checks, the store has ${list.length}`);
+        const interruptions = 1 + (aShards.has(shard) ? 1 : 0) + (handedToC ? 1 : 0);
+        assert.ok(seen >= list.length && seen <= list.length + interruptions, `${id}: target saw ${seen} checks, the store has ${list.length}`);
       }
       assert.ok(slots > 0);
       // Each shard epoch was written by one node only: the lease's holder at that epoch.
@@ -172,10 +180,12 @@ describe('cluster nodes: real vigie start processes on one PostgreSQL', { skip: 
         return shardsOf(l, 'a') > 0 && shardsOf(l, 'b') > 0 && shardsOf(l, 'a') + shardsOf(l, 'b') === SHARDS;
       }, 60_000, 200);
       await waitFor('b writing checks', async () => (await db.selectFrom('cluster_writes').select('rows').where('node', '=', 'b').execute()).length > 0, 60_000, 200);
-      // Slow answers: b is mid-check when paused, and finishes those checks when resumed.
+      // Slow answers: b is paused mid-check (the target holds one of its checks), and finishes it when resumed.
       env.target.delayMs = 700;
-      await new Promise((r) => setTimeout(r, INTERVAL));
       const urlB = await b.url;
+      const bShards = new Set((await liveLeases(db)).filter((l) => l.holder === 'b').map((l) => l.name));
+      const bPaths = IDS.filter((id) => bShards.has(shardOf(id, SHARDS))).map(pathOf);
+      await waitFor('a check of b’s held by the target', () => bPaths.some((p) => env.target.pending(p) > 0), 30_000, 10);
 
       b.child.kill('SIGSTOP');
       await waitFor('a holding every shard once b’s leases ran out', async () => shardsOf(await liveLeases(db), 'a') === SHARDS, 60_000, 100);
@@ -185,7 +195,13 @@ describe('cluster nodes: real vigie start processes on one PostgreSQL', { skip: 
       b.child.kill('SIGCONT');
       // b resumes: its timers are overdue, its checks in flight finish, its batcher writes — all refused or skipped.
       await waitFor('b taking a share again after it rejoined', async () => shardsOf(await liveLeases(db), 'b') > 0, 60_000, 200);
-      await new Promise((r) => setTimeout(r, 2 * INTERVAL));
+      // b did try: the check it had in flight was finished and refused, not written.
+      const fenced = await waitFor('b refusing the check it had in flight at the pause', async () => {
+        const metrics = await (await fetch(`${urlB}/metrics`)).text();
+        const n = Number(/vigie_cluster_fenced_observations\{node="b"\} (\d+)/.exec(metrics)?.[1]);
+        return n > 0 ? n : undefined;
+      }, 30_000, 100);
+      assert.ok(fenced > 0);
       const bAfter = await db.selectFrom('cluster_writes').selectAll().where('node', '=', 'b').execute();
       const epochsBefore = new Map(bBefore.map((w) => [`${w.shard}#${w.epoch}`, Number(w.rows)]));
       for (const w of bAfter) {
@@ -194,9 +210,9 @@ describe('cluster nodes: real vigie start processes on one PostgreSQL', { skip: 
         if (epochsBefore.has(key)) assert.equal(Number(w.rows), epochsBefore.get(key), `b wrote under ${key}, an epoch it had lost`);
       }
       // The observations agree with the audit: every row is counted under one shard epoch, none written outside a lease.
-      const total = Number((await sql<{ n: string }>`select count(*) as n from observations`.execute(db)).rows[0]!.n);
-      const counted = Number((await sql<{ n: string }>`select coalesce(sum(rows), 0) as n from cluster_writes`.execute(db)).rows[0]!.n);
-      assert.equal(total, counted);
+      // One statement, so one snapshot: a and b go on writing between two.
+      const both = (await sql<{ total: string; counted: string }>`select (select count(*) from observations) as total, (select coalesce(sum(rows), 0) from cluster_writes) as counted`.execute(db)).rows[0]!;
+      assert.equal(Number(both.total), Number(both.counted));
       const times = await checkTimes(db);
       for (const id of IDS) assert.equal(new Set(times.get(id)).size, times.get(id)?.length ?? 0, `${id}: a slot checked twice`);
       // And b's new epochs are written again (it rejoined), after the resume.
@@ -204,10 +220,6 @@ describe('cluster nodes: real vigie start processes on one PostgreSQL', { skip: 
         const rows = await db.selectFrom('cluster_writes').selectAll().where('node', '=', 'b').execute();
         return rows.some((w) => !epochsBefore.has(`${w.shard}#${w.epoch}`) && Number(w.last_at) > resumedAt);
       }, 60_000, 250);
-      // b did try: the checks it had in flight were finished and refused, not written.
-      const metrics = await (await fetch(`${urlB}/metrics`)).text();
-      const fenced = Number(/vigie_cluster_fenced_observations\{node="b"\} (\d+)/.exec(metrics)?.[1]);
-      assert.ok(fenced > 0, `b's checks in flight at the pause were refused (fenced: ${fenced})`);
     } finally {
       await tearDown(env);
     }
@@ -220,7 +232,7 @@ notify:
   secret: cluster-test-secret-0123456789
   channels: { hook: { type: webhook, url: "${rec.origin}/hook" } }
   rules: [{ name: ops, channels: [hook] }]
-  delivery: { poll: 100ms, backoff_min: 100ms, backoff_max: 200ms }`);
+  delivery: { poll: 100ms, backoff_min: 100ms, backoff_max: 200ms, timeout: 4s, lease: 5s }`);
     try {
       const db = env.store.db;
       const a = startNode(env.config, 'a');
@@ -276,7 +288,9 @@ notify:
         last.set(c.component_id, c.to_status);
       }
 
-      // The outbox, drained by both nodes while both lived: every delivery sent once, by its key.
+      // The outbox, drained by both nodes while both lived: every delivery sent once, by its key. One that
+      // a held when it was killed comes back once its lease (5 s here, a minute by default) runs out, and
+      // b sends it again with the same key: the only way a key reaches the receiver twice.
       await waitFor('every delivery sent', async () => {
         const left = await db.selectFrom('notify_deliveries').select('id').where('status', 'in', ['pending', 'sending']).execute();
         return left.length === 0;
@@ -284,8 +298,13 @@ notify:
       const deliveries = await db.selectFrom('notify_deliveries').selectAll().where('status', '=', 'delivered').execute();
       const keys = rec.requests.map((r) => String(r.headers['idempotency-key']));
       assert.ok(deliveries.length >= 8, `deliveries: ${deliveries.length}`);
-      assert.equal(new Set(keys).size, keys.length, 'an idempotency key delivered twice');
-      assert.equal(keys.length, deliveries.length);
+      assert.equal(new Set(keys).size, deliveries.length, 'one idempotency key per delivery');
+      const attempts = new Map(deliveries.map((d) => [d.idempotency_key, Number(d.attempts)]));
+      for (const k of new Set(keys)) {
+        const received = keys.filter((x) => x === k).length;
+        assert.ok(attempts.has(k), `a key received that no delivered row has: ${k}`);
+        assert.ok(received <= attempts.get(k)!, `${k} received ${received} times in ${attempts.get(k)} attempts`);
+      }
       process.stdout.write(`# change on a's page reached b's within ${propagationMs} ms\n`);
     } finally {
       await tearDown(env);

@@ -122,6 +122,15 @@ export class ClusterNode {
     return this.shards.current().has(this.shardOf(monitorId));
   }
 
+  /**
+   * Whether this node holds the monitor's shard as last renewed: what it schedules. A renewal that
+   * comes late lapses the local view (`owns`) for a moment without changing what is held, and no
+   * change is announced when it comes back: a schedule built from `owns` would lose those units for good.
+   */
+  holds(monitorId: string): boolean {
+    return this.shards.holding(this.shardOf(monitorId)) !== undefined;
+  }
+
   /** Shards held now (local view). */
   heldShards(): string[] {
     return [...this.shards.current().keys()].sort();
@@ -146,18 +155,22 @@ export class ClusterNode {
 
   /**
    * Two live processes with one node name would both hold its leases. A name seen within the TTL is
-   * waited for (a node restarted right after a crash finds its old heartbeat going stale); one that
-   * stays fresh belongs to a live node: refused.
+   * waited for (a node restarted right after a crash finds its old heartbeat going stale); one whose
+   * heartbeat moves meanwhile (every TTL/3), or stays fresh, belongs to a live node: refused.
    */
   private async nameFree(): Promise<void> {
     const { db, settings } = this.opts;
     const deadline = performance.now() + 2 * settings.ttlMs + 1000;
+    let firstSeen: number | undefined;
     for (;;) {
-      const r = await sql<{ n: number }>`
-        select count(*)::int as n from cluster_nodes where id = ${this.id} and seen_at >= (extract(epoch from clock_timestamp()) * 1000)::bigint - ${settings.ttlMs}`.execute(db);
-      if ((r.rows[0]?.n ?? 0) === 0) return;
-      if (performance.now() > deadline)
+      const r = await sql<{ seen_at: string }>`
+        select seen_at from cluster_nodes where id = ${this.id} and seen_at >= (extract(epoch from clock_timestamp()) * 1000)::bigint - ${settings.ttlMs}`.execute(db);
+      const seen = r.rows[0] === undefined ? undefined : Number(r.rows[0].seen_at);
+      if (seen === undefined) return;
+      // A crashed node's heartbeat only ages; a beat after the first look is a live node's.
+      if ((firstSeen !== undefined && seen > firstSeen) || performance.now() > deadline)
         throw new StoreLockedError(`another live cluster node is named "${this.id}" on this database: give each node its own --node name`);
+      firstSeen ??= seen;
       await new Promise((res) => setTimeout(res, settings.ttlMs / 3));
     }
   }

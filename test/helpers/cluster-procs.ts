@@ -16,19 +16,26 @@ export interface Target {
   /** Milliseconds every answer waits (checks stay in flight that long). */
   delayMs: number;
   count(path: string): number;
+  /** Requests to this path received and not yet answered (checks in flight, while delayMs holds them). */
+  pending(path: string): number;
   close(): Promise<void>;
 }
 
 export async function startTarget(): Promise<Target> {
   const hits = new Map<string, number[]>();
   const failing = new Set<string>();
+  const waiting = new Map<string, number>();
   const opts = { delayMs: 0 };
   const server = http.createServer((req, res) => {
     const path = req.url ?? '/';
     const list = hits.get(path) ?? [];
     list.push(Date.now());
     hits.set(path, list);
-    const answer = () => res.writeHead(failing.has(path) ? 500 : 200, { 'content-type': 'text/plain', connection: 'close' }).end('ok');
+    waiting.set(path, (waiting.get(path) ?? 0) + 1);
+    const answer = () => {
+      waiting.set(path, waiting.get(path)! - 1);
+      res.writeHead(failing.has(path) ? 500 : 200, { 'content-type': 'text/plain', connection: 'close' }).end('ok');
+    };
     if (opts.delayMs > 0) setTimeout(answer, opts.delayMs);
     else answer();
   });
@@ -44,6 +51,7 @@ export async function startTarget(): Promise<Target> {
       opts.delayMs = ms;
     },
     count: (p) => hits.get(p)?.length ?? 0,
+    pending: (p) => waiting.get(p) ?? 0,
     close: () =>
       new Promise<void>((r) => {
         server.closeAllConnections();
