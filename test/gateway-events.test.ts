@@ -16,6 +16,7 @@ import { buildResources } from '../src/web/routes/pages.js';
 import { buildSnapshot } from '../src/web/snapshot.js';
 import { FakeUpstream } from './gateway-fake.js';
 import { ask, chat, until } from './gateway-setup.js';
+import { gatewaySection, page, scene, trafficOn, vigieConfig } from './gateway-vigie.js';
 import { adminCaller } from './helpers/admin.js';
 import { englishIn, readableText } from './helpers/english.js';
 import { NOW, outageSnapshot } from './helpers/page-snapshot.js';
@@ -23,53 +24,9 @@ import { startRecorder } from './helpers/receivers.js';
 
 const ADMIN = 'gateway-events-admin-token';
 
-async function page(base: string, path: string, lang: 'en' | 'fr'): Promise<string> {
-  const r = await request(`${base}${path}${path.includes('?') ? '&' : '?'}lang=${lang}`);
-  return r.body.text();
-}
-
-/** A Vigie probing the fake OpenAI's /models (so its detection says when OpenAI fails), with a webhook rule for gateway events. */
-function vigieConfig(dir: string, openaiUrl: string, hookUrl: string, gateway?: Record<string, unknown>) {
-  return configSchema.parse({
-    site: { title: 'Status', port: 0 },
-    store: { path: join(dir, 'vigie.db') },
-    defaults: { interval: '100ms', timeout: '1s', failures_to_down: 2, successes_to_up: 2 },
-    services: [{ id: 'chatgpt', name: 'ChatGPT', components: [{ id: 'api', name: 'API', monitors: [{ name: 'models', url: `${openaiUrl}/models` }] }] }],
-    notify: {
-      secret: 'notify-secret-0123456789',
-      channels: { hook: { type: 'webhook', url: `${hookUrl}/hook` } },
-      rules: [{ name: 'gateway', channels: ['hook'], events: ['gateway'] }],
-      delivery: { poll: '20ms', backoff_min: '20ms', backoff_max: '100ms', timeout: '2s' },
-    },
-    ...(gateway ? { gateway } : {}),
-  });
-}
-
-const gatewaySection = (openai: string, mistral: string, extra: Record<string, unknown> = {}) => ({
-  port: 0,
-  upstreams: { openai: { base_url: openai, api_key: 'sk-a', component: 'chatgpt/api', display_name: 'OpenAI' }, mistral: { base_url: mistral, api_key: 'sk-b', display_name: 'Mistral' } },
-  routes: [{ name: 'chat', models: ['*'], upstreams: ['openai', 'mistral'] }],
-  health: { recover_after: '200ms', success_streak: 1, trickle: 1, stale_after: '5s' },
-  ...extra,
-});
-
-/** Sends requests until the route's traffic is on `upstream` (the failback needs a trickle of traffic). */
-async function trafficOn(url: string, upstream: string, what: string): Promise<void> {
-  await until(async () => (await chat(url, ask())).headers.get('x-vigie-upstream') === upstream, what, 20_000);
-}
-
 describe('gateway events', () => {
   it('in-process: a failover and a failback reach the page in both languages, the feeds, the v2 list and a webhook, and stay after a restart', async (t) => {
-    const openai = await new FakeUpstream('openai').start();
-    const mistral = await new FakeUpstream('mistral').start();
-    const hook = await startRecorder();
-    const dir = await mkdtemp(join(tmpdir(), 'vigie-gw-events-'));
-    t.after(async () => {
-      await openai.stop();
-      await mistral.stop();
-      await hook.close();
-      await rm(dir, { recursive: true, force: true });
-    });
+    const { openai, mistral, hook, dir } = await scene(t, 'vigie-gw-events-');
     const config = vigieConfig(dir, openai.url, hook.origin, gatewaySection(openai.url, mistral.url));
     let vigie: Vigie | undefined = await createVigie({ config });
     t.after(() => vigie?.stop());
@@ -135,16 +92,7 @@ describe('gateway events', () => {
   });
 
   it('standalone: the gateway reports its moves to the server with an API token; a report sent twice is stored once; bad reports are named', async (t) => {
-    const openai = await new FakeUpstream('openai').start();
-    const mistral = await new FakeUpstream('mistral').start();
-    const hook = await startRecorder();
-    const dir = await mkdtemp(join(tmpdir(), 'vigie-gw-standalone-'));
-    t.after(async () => {
-      await openai.stop();
-      await mistral.stop();
-      await hook.close();
-      await rm(dir, { recursive: true, force: true });
-    });
+    const { openai, mistral, hook, dir } = await scene(t, 'vigie-gw-standalone-');
     const vigie = await createVigie({ config: vigieConfig(dir, openai.url, hook.origin), adminToken: ADMIN });
     t.after(() => vigie.stop());
     const base = await vigie.start();

@@ -24,6 +24,7 @@ import { buildResources } from '../src/web/routes/pages.js';
 import { buildSnapshot } from '../src/web/snapshot.js';
 import { FakeUpstream } from './gateway-fake.js';
 import { ask, chat, until } from './gateway-setup.js';
+import { gatewaySection as sharedSection, page, scene, trafficOn, vigieConfig } from './gateway-vigie.js';
 import { adminCaller } from './helpers/admin.js';
 import { forEachEngine } from './helpers/engines.js';
 import { englishIn, readableText } from './helpers/english.js';
@@ -227,60 +228,20 @@ describe('gateway progress: who reports, and when', () => {
   });
 });
 
-async function page(base: string, path: string, lang: 'en' | 'fr'): Promise<string> {
-  return (await request(`${base}${path}${path.includes('?') ? '&' : '?'}lang=${lang}`)).body.text();
-}
-
 async function v2(base: string): Promise<any[]> {
   return ((await (await request(`${base}/api/v2/gateway-events.json`)).body.json()) as any).gateway_events;
 }
 
-/** A Vigie probing the fake OpenAI (its detection says when OpenAI fails), a webhook for gateway notifications, and optionally the gateway in-process. */
-function vigieConfig(dir: string, openaiUrl: string, hookUrl: string, gateway?: Record<string, unknown>) {
-  return configSchema.parse({
-    site: { title: 'Status', port: 0 },
-    store: { path: join(dir, 'vigie.db') },
-    defaults: { interval: '100ms', timeout: '1s', failures_to_down: 2, successes_to_up: 2 },
-    services: [{ id: 'chatgpt', name: 'ChatGPT', components: [{ id: 'api', name: 'API', monitors: [{ name: 'models', url: `${openaiUrl}/models` }] }] }],
-    notify: {
-      secret: 'notify-secret-0123456789',
-      channels: { hook: { type: 'webhook', url: `${hookUrl}/hook` } },
-      rules: [{ name: 'gateway', channels: ['hook'], events: ['gateway'] }],
-      delivery: { poll: '20ms', backoff_min: '20ms', backoff_max: '100ms', timeout: '2s' },
-    },
-    ...(gateway ? { gateway } : {}),
-  });
-}
-
-const gatewaySection = (openai: string, mistral: string, extra: Record<string, unknown> = {}) => ({
-  port: 0,
-  progress_every: '1s',
-  upstreams: { openai: { base_url: openai, api_key: 'sk-a', component: 'chatgpt/api', display_name: 'OpenAI' }, mistral: { base_url: mistral, api_key: 'sk-b', display_name: 'Mistral' } },
-  routes: [{ name: 'chat', models: ['*'], upstreams: ['openai', 'mistral'] }],
-  health: { recover_after: '200ms', success_streak: 1, trickle: 1, stale_after: '5s' },
-  ...extra,
-});
+/** The gateway section of these tests: figures reported every second. */
+const gatewaySection = (openai: string, mistral: string, extra: Record<string, unknown> = {}) => sharedSection(openai, mistral, { progress_every: '1s', ...extra });
 
 async function send(url: string, n: number): Promise<void> {
   for (let i = 0; i < n; i++) assert.equal((await chat(url, ask(i % 2 === 1))).status, 200);
 }
 
-async function trafficOn(url: string, upstream: string, what: string): Promise<void> {
-  await until(async () => (await chat(url, ask())).headers.get('x-vigie-upstream') === upstream, what, 20_000);
-}
-
 describe('gateway progress on the page', () => {
   it('in-process: the failover’s figures grow on the page, feeds and v2 list while it lasts; a late report does not rewind them; the failback ends it; no notification per report', async (t) => {
-    const openai = await new FakeUpstream('openai').start();
-    const mistral = await new FakeUpstream('mistral').start();
-    const hook = await startRecorder();
-    const dir = await mkdtemp(join(tmpdir(), 'vigie-gw-progress-'));
-    t.after(async () => {
-      await openai.stop();
-      await mistral.stop();
-      await hook.close();
-      await rm(dir, { recursive: true, force: true });
-    });
+    const { openai, mistral, hook, dir } = await scene(t, 'vigie-gw-progress-');
     const vigie: Vigie = await createVigie({ config: vigieConfig(dir, openai.url, hook.origin, gatewaySection(openai.url, mistral.url)) });
     t.after(() => vigie.stop());
     const base = await vigie.start();
@@ -347,16 +308,7 @@ describe('gateway progress on the page', () => {
   });
 
   it('standalone: the gateway sends its figures through the admin API; unknown ids are 404, bad bodies 400 naming the field, a failback 409', async (t) => {
-    const openai = await new FakeUpstream('openai').start();
-    const mistral = await new FakeUpstream('mistral').start();
-    const hook = await startRecorder();
-    const dir = await mkdtemp(join(tmpdir(), 'vigie-gw-progress-sa-'));
-    t.after(async () => {
-      await openai.stop();
-      await mistral.stop();
-      await hook.close();
-      await rm(dir, { recursive: true, force: true });
-    });
+    const { openai, mistral, hook, dir } = await scene(t, 'vigie-gw-progress-sa-');
     const vigie = await createVigie({ config: vigieConfig(dir, openai.url, hook.origin), adminToken: ADMIN });
     t.after(() => vigie.stop());
     const base = await vigie.start();
