@@ -1,24 +1,15 @@
 // The gateway inside `vigie start`: the same process's detection feeds its routing, with no poll.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
 import { createVigie } from '../src/app.js';
 import { configSchema } from '../src/config/schema.js';
-import { FakeUpstream } from './gateway-fake.js';
 import { recentGatewayEvents } from '../src/store/gateway.js';
 import { ask, chat, until } from './gateway-setup.js';
+import { providers } from './gateway-vigie.js';
 
 it('in-process: Vigie’s own probes take the provider out of the gateway’s routing, and bring it back', async (t) => {
-  const openai = await new FakeUpstream('openai').start();
-  const mistral = await new FakeUpstream('mistral').start();
-  const dir = await mkdtemp(join(tmpdir(), 'vigie-gw-app-'));
-  t.after(async () => {
-    await openai.stop();
-    await mistral.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const { openai, mistral, dir } = await providers(t, 'vigie-gw-app-');
   const config = configSchema.parse({
     site: { title: 'Status', port: 0 },
     store: { path: join(dir, 'vigie.db') },
@@ -63,14 +54,7 @@ async function gatewayUrl(gw: { address(): string | undefined }): Promise<string
 }
 
 it('in-process: a failover seen while the store fails is kept and stored once the store is back', async (t) => {
-  const openai = await new FakeUpstream('openai').start();
-  const mistral = await new FakeUpstream('mistral').start();
-  const dir = await mkdtemp(join(tmpdir(), 'vigie-gw-app-'));
-  t.after(async () => {
-    await openai.stop();
-    await mistral.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const { openai, mistral, dir } = await providers(t, 'vigie-gw-app-');
   const config = configSchema.parse({
     site: { title: 'Status', port: 0 },
     store: { path: join(dir, 'vigie.db') },

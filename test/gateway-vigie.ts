@@ -44,17 +44,22 @@ export async function trafficOn(url: string, upstream: string, what: string): Pr
   await until(async () => (await chat(url, ask())).headers.get('x-vigie-upstream') === upstream, what, 20_000);
 }
 
-/** The fake OpenAI and Mistral, the webhook receiver and a data directory, all stopped or removed after the test. */
-export async function scene(t: TestContext, prefix: string) {
+/** The fake OpenAI and Mistral and a data directory, stopped and removed after the test. */
+export async function providers(t: TestContext, prefix: string) {
   const openai = await new FakeUpstream('openai').start();
   const mistral = await new FakeUpstream('mistral').start();
-  const hook = await startRecorder();
   const dir = await mkdtemp(join(tmpdir(), prefix));
   t.after(async () => {
     await openai.stop();
     await mistral.stop();
-    await hook.close();
     await rm(dir, { recursive: true, force: true });
   });
-  return { openai, mistral, hook, dir };
+  return { openai, mistral, dir };
+}
+
+/** providers(), and a webhook receiver for the notifications. */
+export async function scene(t: TestContext, prefix: string) {
+  const hook = await startRecorder();
+  t.after(() => hook.close());
+  return { ...(await providers(t, prefix)), hook };
 }
